@@ -1,0 +1,113 @@
+"""Pieces every technique subcommand shares: common options and the per-file batch loop.
+
+A technique's ``_cli.py`` handler typically reads::
+
+    def _run(args):
+        from xrd.peaks import fit_pattern       # heavy import inside the handler
+        def analyse(path):
+            result = fit_pattern(charz.read(path, technique="xrd"), ...)
+            return [result]                       # objects with descriptors() (and plot())
+        return run_files(args, analyse, technique="xrd")
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from charz.errors import CharzError
+
+__all__ = ["add_common_options", "run_files"]
+
+
+def add_common_options(parser: argparse.ArgumentParser, *, files: bool = True) -> None:
+    """Add ``FILE...``, ``--json``, ``--plot``, ``--out``, ``--sample``, ``--quiet``."""
+    if files:
+        parser.add_argument("files", nargs="+", metavar="FILE", help="input file(s)")
+    parser.add_argument("--json", action="store_true", help="print the records as JSON")
+    parser.add_argument("--plot", metavar="PATH", default=None,
+                        help="save a figure (PNG/PDF by suffix); several inputs: PATH stem + "
+                             "input stem")
+    parser.add_argument("--out", metavar="DIR", default=None,
+                        help="also write records.json and the tables to DIR")
+    parser.add_argument("--sample", default=None,
+                        help="sample name (default: the file name without suffix)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def _plot_path(base: str, stem: str, several: bool) -> Path:
+    p = Path(base)
+    if not p.suffix:
+        p = p.with_suffix(".png")
+    return p.with_name(f"{p.stem}_{stem}{p.suffix}") if several else p
+
+
+def run_files(
+    args: argparse.Namespace,
+    analyse: Callable[[Path], Sequence[Any]],
+    *,
+    technique: str,
+    files: Sequence[str] | None = None,
+) -> int:
+    """Run ``analyse(path) -> [result, ...]`` on every file; print/write records.
+
+    A file that raises :class:`CharzError` is reported on stderr and skipped; every good
+    result is still printed and written. Exit code 0 if all files succeeded, else 1.
+    """
+    from charz.output import run_batch, set_quiet
+    from charz.record import StructuralRecord, merge_records, records_to_json
+
+    set_quiet(getattr(args, "quiet", False))
+    paths = [Path(f) for f in (files if files is not None else args.files)]
+    several = len(paths) > 1
+
+    def one(path: Path) -> tuple[StructuralRecord, list[Any]]:
+        results = list(analyse(path))
+        sample = args.sample or path.name.split(".")[0]
+        record = StructuralRecord(sample).with_results(*results)
+        if args.plot:
+            _save_plots(results, _plot_path(args.plot, path.name.split(".")[0], several))
+        return record, results
+
+    batch = run_batch(paths, one, desc=f"charz {technique}")
+    records = merge_records(rec for rec, _ in batch.ok)
+    if args.json:
+        print(records_to_json(records, indent=2))
+    else:
+        for rec in records:
+            _print_record(rec)
+    if args.out and records:
+        from charz.tables import write_tables
+
+        write_tables(records, args.out)
+    if batch.failed:
+        print(f"charz: error: {batch.summary()}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _save_plots(results: Sequence[Any], path: Path) -> None:
+    from charz.plotting import save_figure
+
+    plottable = [r for r in results if hasattr(r, "plot")]
+    if not plottable:
+        raise CharzError(f"--plot: nothing to plot for {path.stem}")
+    for i, res in enumerate(plottable):
+        ax = res.plot()
+        fig = ax.figure if hasattr(ax, "figure") else ax
+        target = path if i == 0 else path.with_name(f"{path.stem}_{i}{path.suffix}")
+        save_figure(fig, target, formats=(target.suffix.lstrip("."),))
+
+
+def _print_record(rec: Any) -> None:
+    from charz.tables import format_uncertainty
+
+    print(f"{rec.sample}")
+    for key, m in rec.descriptors.items():
+        val = format_uncertainty(m.value, m.stderr, style="pm")
+        print(f"  {key:<28} {val} {m.unit if m.unit != '1' else ''}   [{m.method}]")
+    for key, m in rec.conflicts:
+        print(f"  {key:<28} {m.value:g} {m.unit}   [CONFLICT: {m.method}]")

@@ -1,0 +1,154 @@
+"""``charz demo``: every analysis that exists, on the example data shipped in the package.
+
+The core part draws the in-situ heatmaps (XRD and Raman frames beside the voltage curve)
+from the embedded series. Each technique package adds its part in ``<technique>/_demo.py``
+with ``run(ctx: DemoContext) -> None``: it reads its example files
+(``ctx.example("xrd/HC-demo.xye")``), fits, adds results to the demo record with
+``ctx.add(result, ...)`` and saves figures with ``ctx.save_figure(fig, "xrd_fit")``. The
+demo and its table grow as techniques land.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from charz.errors import CharzError
+from charz.io import TECHNIQUES
+from charz.record import HasDescriptors, StructuralRecord, merge_records
+
+__all__ = ["DEMO_SAMPLE", "DemoContext", "DemoReport", "run_demo"]
+
+#: Name of the example hard-carbon sample.
+DEMO_SAMPLE = "HC-demo"
+
+
+@dataclass
+class DemoContext:
+    """What a technique's demo part gets.
+
+    Attributes
+    ----------
+    data_dir : Path
+        Folder of the embedded example files (``charz/examples/data``).
+    out : Path
+        Report folder.
+    truth : dict
+        Known parameters of the generated example data (``truth.json``).
+    quiet : bool
+        No progress bars.
+    """
+
+    data_dir: Path
+    out: Path
+    truth: dict[str, Any]
+    quiet: bool = False
+    records: list[StructuralRecord] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def example(self, name: str) -> Path:
+        """Path of an embedded example file (``"xrd/HC-demo.xye"``)."""
+        path = self.data_dir / name
+        if not path.exists():
+            raise CharzError(f"example file {name} is missing from {self.data_dir}")
+        return path
+
+    def add(self, *results: HasDescriptors, sample: str = DEMO_SAMPLE) -> None:
+        """Add analysis results to the record of ``sample`` (the demo sample by default)."""
+        self.records.append(StructuralRecord(sample).with_results(*results))
+
+    def add_record(self, record: StructuralRecord) -> None:
+        """Add a whole record (e.g. other samples of a structure–performance example)."""
+        self.records.append(record)
+
+    def save_figure(self, fig: Any, name: str) -> list[Path]:
+        """Save a figure as ``name.png`` and ``name.pdf`` in the report folder; closes it."""
+        from charz.plotting import save_figure
+
+        paths = save_figure(fig, self.out / name)
+        self.files.extend(paths)
+        return paths
+
+    def write_text(self, name: str, text: str) -> Path:
+        """Write a text file (CSV, JSON) atomically into the report folder."""
+        from charz.output import atomic_write_text
+
+        path = atomic_write_text(self.out / name, text)
+        self.files.append(path)
+        return path
+
+
+@dataclass
+class DemoReport:
+    """What :func:`run_demo` did."""
+
+    out: Path
+    records: list[StructuralRecord]
+    files: list[Path]
+    skipped: list[str]
+    failed: list[str]
+
+
+def example_data_dir() -> Path:
+    """Folder of the embedded example data."""
+    return Path(__file__).parent / "examples" / "data"
+
+
+def _parts() -> list[tuple[str, Callable[[DemoContext], None]]]:
+    from charz import examples
+
+    parts: list[tuple[str, Callable[[DemoContext], None]]] = [("in-situ", examples.demo_insitu)]
+    for name in TECHNIQUES:
+        try:
+            mod = importlib.import_module(f"{name}._demo")
+        except ModuleNotFoundError as exc:
+            if exc.name not in (name, f"{name}._demo"):
+                raise
+            continue
+        parts.append((name, mod.run))
+    return parts
+
+
+def run_demo(out: str | Path = "charz-demo", *, quiet: bool = False) -> DemoReport:
+    """Run the demo: fit every example file, write records, tables and figures to ``out``.
+
+    Returns
+    -------
+    DemoReport
+        Records, files written, and parts that were skipped or failed. A part that fails
+        with a :class:`CharzError` is reported and the others still run.
+    """
+    from charz.output import atomic_write_text, progress
+    from charz.plotting import use_style
+    from charz.record import records_to_json
+    from charz.tables import write_tables
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    data_dir = example_data_dir()
+    truth = json.loads((data_dir / "truth.json").read_text(encoding="utf-8"))
+    ctx = DemoContext(data_dir, out, truth, quiet)
+    failed: list[str] = []
+    parts = _parts()
+    with use_style():
+        for name, run in progress(parts, total=len(parts), desc="charz demo", disable=quiet):
+            try:
+                run(ctx)
+            except CharzError as exc:
+                failed.append(f"{name}: {exc}")
+                print(f"charz: error: demo part {name} failed: {exc}", file=sys.stderr)
+            except Exception:  # a bug in one part must not hide the others' results
+                failed.append(f"{name}: internal error")
+                print(f"charz: internal error in demo part {name}:", file=sys.stderr)
+                traceback.print_exc()
+    records = merge_records(ctx.records)
+    ctx.files.append(atomic_write_text(out / "records.json", records_to_json(records, indent=2)))
+    ctx.files.extend(write_tables(records, out))
+    return DemoReport(out, records, ctx.files, ctx.notes, failed)

@@ -1,0 +1,525 @@
+"""The structural descriptor record: one sample, every technique, every number with provenance.
+
+The descriptor keys, their units and meaning are one table in code, :data:`DESCRIPTORS`,
+mirroring ``ARCHITECTURE.md`` (as sasmodels declares each model parameter in one row).
+Technique packages may add keys with :func:`register_descriptor`; the contract's keys keep
+their name and unit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import warnings
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from charz.errors import ConflictWarning, RecordError
+
+__all__ = [
+    "DESCRIPTORS",
+    "HasDescriptors",
+    "KeySpec",
+    "Measurement",
+    "Provenance",
+    "StructuralRecord",
+    "file_sha256",
+    "register_descriptor",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class KeySpec:
+    """One row of the descriptor table.
+
+    Parameters
+    ----------
+    unit : str
+        Unit spelled so that pint parses it (``nm``, ``m^2/g``, ``1`` for a pure number).
+    technique : str
+        Technique that fills the key (``xrd``, ``raman``, ``saxs``, ``sorption``, ``echem``,
+        ``pycnometry``).
+    meaning : str
+        One line: what the number is and how it is computed by default.
+    label_tex : str
+        Column label for LaTeX tables, unit included, e.g. ``d$_{002}$ (nm)``.
+    label_text : str
+        Column label for CSV/Markdown/XLSX (plain Unicode), e.g. ``d002 (nm)``.
+    """
+
+    unit: str
+    technique: str
+    meaning: str
+    label_tex: str
+    label_text: str
+
+
+def _k(unit: str, technique: str, meaning: str, tex: str, text: str) -> KeySpec:
+    return KeySpec(unit, technique, meaning, tex, text)
+
+
+#: The contract's descriptor keys, in the column order of hard-carbon structural tables.
+DESCRIPTORS: dict[str, KeySpec] = {
+    # XRD
+    "d002": _k("nm", "xrd", "interlayer spacing, Bragg on the fitted (002) position",
+               "d$_{002}$ (nm)", "d002 (nm)"),
+    "lc": _k("nm", "xrd", "stacking height, Scherrer on (002): 0.89 λ/(β cos θ), β = FWHM",
+             "L$_c$ (nm)", "Lc (nm)"),
+    "la": _k("nm", "xrd", "lateral size, Scherrer on (100)/(10): 1.84 λ/(β cos θ)",
+             "L$_a$ (nm)", "La (nm)"),
+    "n_layers": _k("1", "xrd", "layers per stack, N = Lc/d002 + 1", "N", "N"),
+    "two_theta_002": _k("deg", "xrd", "fitted (002) position", "2$\\theta_{002}$ (°)",
+                        "2θ002 (°)"),
+    "fwhm_002": _k("deg", "xrd", "instrument-corrected (002) FWHM", "FWHM$_{002}$ (°)",
+                   "FWHM002 (°)"),
+    "two_theta_100": _k("deg", "xrd", "fitted (100)/(10) position", "2$\\theta_{100}$ (°)",
+                        "2θ100 (°)"),
+    "fwhm_100": _k("deg", "xrd", "instrument-corrected (100)/(10) FWHM", "FWHM$_{100}$ (°)",
+                   "FWHM100 (°)"),
+    # Raman
+    "id_ig": _k("1", "raman", "D/G peak-height ratio", "I$_D$/I$_G$", "ID/IG"),
+    "ad_ag": _k("1", "raman", "D/G integrated-area ratio", "A$_D$/A$_G$", "AD/AG"),
+    "la_raman": _k("nm", "raman", "La from the D/G ratio (relation stated)",
+                   "L$_a^{\\mathrm{Raman}}$ (nm)", "La Raman (nm)"),
+    "d_position": _k("1/cm", "raman", "D band position", "$\\omega_D$ (cm$^{-1}$)",
+                     "ωD (cm⁻¹)"),
+    "g_position": _k("1/cm", "raman", "G band position (BWF apex for a BWF G)",
+                     "$\\omega_G$ (cm$^{-1}$)", "ωG (cm⁻¹)"),
+    "d_fwhm": _k("1/cm", "raman", "D band FWHM", "$\\Gamma_D$ (cm$^{-1}$)", "ΓD (cm⁻¹)"),
+    "g_fwhm": _k("1/cm", "raman", "G band FWHM", "$\\Gamma_G$ (cm$^{-1}$)", "ΓG (cm⁻¹)"),
+    # true density and SAXS
+    "true_density": _k("g/cm^3", "pycnometry", "He true (skeletal) density, as given",
+                       "$\\rho_{\\mathrm{He}}$ (g cm$^{-3}$)", "ρHe (g/cm³)"),
+    "closed_pore_volume": _k("cm^3/g", "pycnometry",
+                             "1/ρ_true − 1/ρ_skeleton (skeleton density stated)",
+                             "V$_{\\mathrm{cp}}$ (cm$^3$ g$^{-1}$)", "Vcp (cm³/g)"),
+    "saxs_rg": _k("nm", "saxs", "radius of gyration of the pore term (Guinier)",
+                  "R$_g$ (nm)", "Rg (nm)"),
+    "saxs_pore_diameter": _k("nm", "saxs", "pore diameter from the fitted pore model",
+                             "D$_{\\mathrm{SAXS}}$ (nm)", "D SAXS (nm)"),
+    "porod_exponent": _k("1", "saxs", "low-q power-law exponent", "P", "Porod exponent"),
+    # sorption
+    "bet_area": _k("m^2/g", "sorption", "BET area, Rouquerol range (ISO 9277)",
+                   "S$_{\\mathrm{BET}}$ (m$^2$ g$^{-1}$)", "SBET (m²/g)"),
+    "bet_c": _k("1", "sorption", "BET C constant", "C$_{\\mathrm{BET}}$", "C BET"),
+    "total_pore_volume": _k("cm^3/g", "sorption", "liquid volume at p/p0 ≈ 0.99 (point stated)",
+                            "V$_{\\mathrm{tot}}$ (cm$^3$ g$^{-1}$)", "Vtot (cm³/g)"),
+    "mean_pore_diameter": _k("nm", "sorption", "4V/A", "D$_{4V/A}$ (nm)", "D 4V/A (nm)"),
+    "bjh_pore_diameter": _k("nm", "sorption", "BJH (ISO 15901-2) PSD mode, branch stated",
+                            "D$_{\\mathrm{BJH}}$ (nm)", "D BJH (nm)"),
+    "micropore_volume": _k("cm^3/g", "sorption", "t-plot micropore volume (N2)",
+                           "V$_{\\mathrm{micro}}$ (cm$^3$ g$^{-1}$)", "Vmicro (cm³/g)"),
+    "dr_micropore_volume": _k("cm^3/g", "sorption", "Dubinin–Radushkevich (CO2, 273 K)",
+                              "V$_{\\mathrm{DR}}$ (cm$^3$ g$^{-1}$)", "V DR (cm³/g)"),
+    # electrochemistry
+    "reversible_capacity": _k("mA*h/g", "echem", "desodiation capacity of the stated cycle",
+                              "Q$_{\\mathrm{rev}}$ (mAh g$^{-1}$)", "Qrev (mAh/g)"),
+    "slope_capacity": _k("mA*h/g", "echem", "sodiation capacity above the split voltage",
+                         "Q$_{\\mathrm{slope}}$ (mAh g$^{-1}$)", "Qslope (mAh/g)"),
+    "plateau_capacity": _k("mA*h/g", "echem", "sodiation capacity below the split voltage",
+                           "Q$_{\\mathrm{plateau}}$ (mAh g$^{-1}$)", "Qplateau (mAh/g)"),
+    "initial_coulombic_efficiency": _k("1", "echem", "first-cycle desodiation/sodiation",
+                                       "ICE", "ICE"),
+    "plating_onset_capacity": _k("mA*h/g", "echem",
+                                 "sodiation capacity at the over-sodiation voltage minimum",
+                                 "Q$_{\\mathrm{plating}}$ (mAh g$^{-1}$)", "Qplating (mAh/g)"),
+    "rate_response": _k("mA*h/g", "echem", "slope of usable capacity vs C-rate (per 1 C)",
+                        "dQ/dC (mAh g$^{-1}$)", "dQ/dC (mAh/g)"),
+}
+
+#: Keys fixed by ARCHITECTURE.md: their unit can never be changed by a plugin.
+_CONTRACT_KEYS = frozenset(DESCRIPTORS)
+
+
+def register_descriptor(key: str, spec: KeySpec) -> None:
+    """Add a descriptor key (for technique packages; document it in the README).
+
+    Registering the same spec twice is a no-op; changing a contract key raises.
+    """
+    if not key.isidentifier():
+        raise RecordError(f"descriptor key {key!r} must be a Python identifier")
+    old = DESCRIPTORS.get(key)
+    if old is not None and old != spec:
+        if key in _CONTRACT_KEYS:
+            raise RecordError(f"descriptor {key!r} is fixed by the contract as {old}")
+        raise RecordError(f"descriptor {key!r} is already registered as {old}")
+    DESCRIPTORS[key] = spec
+
+
+def _spec(key: str) -> KeySpec:
+    if key not in DESCRIPTORS:
+        # keys added by technique packages are registered when those packages import
+        from charz.io import load_plugins
+
+        load_plugins()
+    try:
+        return DESCRIPTORS[key]
+    except KeyError:
+        raise RecordError(
+            f"unknown descriptor key {key!r}; known keys: {', '.join(DESCRIPTORS)}"
+        ) from None
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 hex digest of a file's bytes (read in 1 MiB blocks)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _jsonable(value: Any, where: str) -> Any:
+    """Check that a parameter value survives a JSON round trip unchanged."""
+    if isinstance(value, tuple):
+        value = list(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise RecordError(f"{where}: non-finite number {value!r} cannot go into JSON")
+    try:
+        back = json.loads(json.dumps(value, allow_nan=False))
+    except (TypeError, ValueError) as exc:
+        raise RecordError(f"{where}: {value!r} is not JSON-serialisable ({exc})") from None
+    return back
+
+
+def _package_version() -> str:
+    from charz import __version__
+
+    return __version__
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where a number came from.
+
+    Parameters
+    ----------
+    source : str
+        File name(s) of the input, without directory (several joined by ``"; "``).
+    sha256 : str or None
+        SHA-256 of the input file's bytes (of the first file if several), or None when the
+        input was not a file (an array given in a notebook).
+    reader : str
+        Reader or function that produced the input data (``"xrd.read_xrdml"``).
+    parameters : Mapping
+        Every parameter that changes the number (JSON-serialisable).
+    version : str
+        charz version that computed it.
+    """
+
+    source: str = ""
+    sha256: str | None = None
+    reader: str = ""
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    version: str = field(default_factory=_package_version)
+
+    def __post_init__(self) -> None:
+        params = _jsonable(dict(self.parameters), "provenance parameters")
+        object.__setattr__(self, "parameters", params)
+
+    @classmethod
+    def from_file(
+        cls, path: str | Path, *, reader: str = "", parameters: Mapping[str, Any] | None = None
+    ) -> Provenance:
+        """Provenance of a number computed from one file (hashes the file)."""
+        path = Path(path)
+        return cls(path.name, file_sha256(path), reader, dict(parameters or {}))
+
+    @classmethod
+    def from_data(cls, data: Any, *, parameters: Mapping[str, Any] | None = None) -> Provenance:
+        """Provenance from the ``source``/``sha256``/``reader`` attrs that ``charz.read`` sets."""
+        attrs = getattr(data, "attrs", {}) or {}
+        return cls(
+            str(attrs.get("source", "")),
+            attrs.get("sha256"),
+            str(attrs.get("reader", "")),
+            dict(parameters or {}),
+        )
+
+    def with_parameters(self, **parameters: Any) -> Provenance:
+        """A copy with more parameters."""
+        return Provenance(
+            self.source, self.sha256, self.reader, {**self.parameters, **parameters}, self.version
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "file": self.source,
+            "sha256": self.sha256,
+            "reader": self.reader,
+            "parameters": dict(self.parameters),
+            "version": self.version,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Provenance:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            data.get("file", ""),
+            data.get("sha256"),
+            data.get("reader", ""),
+            dict(data.get("parameters", {})),
+            data.get("version", ""),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Measurement:
+    """One number a user might quote, with its uncertainty, unit and provenance.
+
+    Parameters
+    ----------
+    value : float
+        The value, in ``unit``.
+    stderr : float or None
+        One standard error, in ``unit``; None when not estimated (lmfit gives None when it
+        cannot estimate the covariance).
+    unit : str
+        Pint-parsable unit; for a record key it must be the contract's unit.
+    technique : str
+        ``xrd``, ``raman``, ``saxs``, ``sorption``, ``echem`` or ``pycnometry``.
+    method : str
+        How it was computed, conventions included
+        (``"Scherrer on (002), K=0.89, instrument-corrected FWHM"``).
+    source : Provenance
+        Input file(s), reader, parameters, package version.
+    extra : Mapping
+        Auxiliary numbers that belong with the value (``{"pearson_r": 0.99}``).
+    """
+
+    value: float
+    stderr: float | None
+    unit: str
+    technique: str
+    method: str
+    source: Provenance = field(default_factory=Provenance)
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        try:
+            value = float(self.value)
+        except (TypeError, ValueError):
+            raise RecordError(f"measurement value {self.value!r} is not a number") from None
+        if not math.isfinite(value):
+            raise RecordError(f"measurement value {value!r} ({self.method}) is not finite")
+        object.__setattr__(self, "value", value)
+        stderr = self.stderr
+        if stderr is not None:
+            stderr = float(stderr)
+            if not math.isfinite(stderr) or stderr < 0:
+                stderr = None  # lmfit's "not estimated"
+        object.__setattr__(self, "stderr", stderr)
+        object.__setattr__(self, "extra", _jsonable(dict(self.extra), "measurement extra"))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The contract's per-key JSON object."""
+        out: dict[str, Any] = {
+            "value": self.value,
+            "stderr": self.stderr,
+            "unit": self.unit,
+            "technique": self.technique,
+            "method": self.method,
+            "source": self.source.source,
+            "provenance": self.source.to_dict(),
+        }
+        if self.extra:
+            out["extra"] = dict(self.extra)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Measurement:
+        """Inverse of :meth:`to_dict`."""
+        try:
+            prov = data.get("provenance")
+            source = (
+                Provenance.from_dict(prov)
+                if prov is not None
+                else Provenance(source=str(data.get("source", "")), version="")
+            )
+            return cls(
+                data["value"],
+                data.get("stderr"),
+                data["unit"],
+                data.get("technique", ""),
+                data.get("method", ""),
+                source,
+                dict(data.get("extra", {})),
+            )
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise RecordError(f"not a measurement object: {data!r} ({exc})") from None
+
+
+@runtime_checkable
+class HasDescriptors(Protocol):
+    """Anything with ``descriptors() -> dict[str, Measurement]`` (every analysis result)."""
+
+    def descriptors(self) -> Mapping[str, Measurement]: ...
+
+
+def _check(key: str, m: Measurement) -> None:
+    if not isinstance(m, Measurement):
+        raise RecordError(f"descriptor {key!r} must be a Measurement, got {type(m).__name__}")
+    spec = _spec(key)
+    if m.unit != spec.unit:
+        raise RecordError(
+            f"descriptor {key!r} must be in {spec.unit!r} (ARCHITECTURE.md), got {m.unit!r}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StructuralRecord:
+    """All descriptors of one sample.
+
+    Records never lose a value: a second, different value for a key that is already set
+    goes into :attr:`conflicts` (with a :class:`~charz.errors.ConflictWarning`), never over
+    the first.
+
+    Examples
+    --------
+    >>> rec = StructuralRecord("HC-1300").with_results(xrd_result, raman_result)  # doctest: +SKIP
+    >>> rec.to_json()  # doctest: +SKIP
+    """
+
+    sample: str
+    descriptors: Mapping[str, Measurement] = field(default_factory=dict)
+    conflicts: tuple[tuple[str, Measurement], ...] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.sample, str) or not self.sample.strip():
+            raise RecordError(f"sample name must be a non-empty string, got {self.sample!r}")
+        descriptors = dict(self.descriptors)
+        for key, m in descriptors.items():
+            _check(key, m)
+        for key, m in self.conflicts:
+            _check(key, m)
+        # keep the table's order so that JSON and tables read the same way every time
+        order = {k: i for i, k in enumerate(DESCRIPTORS)}
+        ordered = dict(sorted(descriptors.items(), key=lambda kv: order.get(kv[0], 10**6)))
+        object.__setattr__(self, "descriptors", ordered)
+        object.__setattr__(self, "conflicts", tuple(self.conflicts))
+
+    # -- building ---------------------------------------------------------------------
+    def with_measurements(self, measurements: Mapping[str, Measurement]) -> StructuralRecord:
+        """A new record with these measurements added (conflicts kept, see class doc)."""
+        descriptors = dict(self.descriptors)
+        conflicts = list(self.conflicts)
+        for key, m in measurements.items():
+            _check(key, m)
+            old = descriptors.get(key)
+            if old is None:
+                descriptors[key] = m
+            elif old == m or any(k == key and c == m for k, c in conflicts):
+                continue
+            else:
+                warnings.warn(
+                    f"sample {self.sample!r}: second value for {key!r} "
+                    f"({m.value:g} {m.unit} from {m.source.source or m.method}) differs from "
+                    f"the first ({old.value:g} {old.unit} from {old.source.source or old.method}); "
+                    "both are kept (see StructuralRecord.conflicts)",
+                    ConflictWarning,
+                    stacklevel=3,
+                )
+                conflicts.append((key, m))
+        return StructuralRecord(self.sample, descriptors, tuple(conflicts))
+
+    def with_results(self, *results: HasDescriptors) -> StructuralRecord:
+        """A new record with the descriptors of analysis results added."""
+        record = self
+        for result in results:
+            if not isinstance(result, HasDescriptors):
+                raise RecordError(
+                    f"{type(result).__name__} has no descriptors() method; pass analysis results"
+                )
+            record = record.with_measurements(result.descriptors())
+        return record
+
+    def merge(self, other: StructuralRecord) -> StructuralRecord:
+        """Merge another record of the same sample (conflicts of both are kept)."""
+        if other.sample != self.sample:
+            raise RecordError(
+                f"cannot merge record of sample {other.sample!r} into {self.sample!r}"
+            )
+        merged = self.with_measurements(other.descriptors)
+        extra = [c for c in other.conflicts if c not in merged.conflicts]
+        return StructuralRecord(self.sample, merged.descriptors, merged.conflicts + tuple(extra))
+
+    # -- access -----------------------------------------------------------------------
+    def __getitem__(self, key: str) -> Measurement:
+        try:
+            return self.descriptors[key]
+        except KeyError:
+            raise KeyError(f"sample {self.sample!r} has no descriptor {key!r}") from None
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.descriptors
+
+    def values(self) -> dict[str, float]:
+        """``{key: value}`` in the contract's units."""
+        return {k: m.value for k, m in self.descriptors.items()}
+
+    # -- JSON -------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """The contract's JSON object for one sample."""
+        out: dict[str, Any] = {
+            "sample": self.sample,
+            "descriptors": {k: m.to_dict() for k, m in self.descriptors.items()},
+        }
+        if self.conflicts:
+            out["conflicts"] = [{"key": k, **m.to_dict()} for k, m in self.conflicts]
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> StructuralRecord:
+        """Inverse of :meth:`to_dict` (exact)."""
+        if not isinstance(data, Mapping) or "sample" not in data:
+            raise RecordError(f"not a record object (needs 'sample'): {str(data)[:200]}")
+        descriptors = {
+            k: Measurement.from_dict(v) for k, v in dict(data.get("descriptors", {})).items()
+        }
+        conflicts = tuple(
+            (c["key"], Measurement.from_dict(c)) for c in data.get("conflicts", [])
+        )
+        return cls(data["sample"], descriptors, conflicts)
+
+    def to_json(self, **kwargs: Any) -> str:
+        """JSON text (``json.dumps`` keyword arguments pass through)."""
+        kwargs.setdefault("ensure_ascii", False)
+        return json.dumps(self.to_dict(), allow_nan=False, **kwargs)
+
+    @classmethod
+    def from_json(cls, text: str) -> StructuralRecord:
+        """Inverse of :meth:`to_json`."""
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise RecordError(f"not JSON: {exc}") from None
+        return cls.from_dict(data)
+
+
+def records_to_json(records: Iterable[StructuralRecord], **kwargs: Any) -> str:
+    """JSON list of records (what ``--json`` prints and ``records.json`` holds)."""
+    kwargs.setdefault("ensure_ascii", False)
+    return json.dumps([r.to_dict() for r in records], allow_nan=False, **kwargs)
+
+
+def records_from_json(text: str) -> list[StructuralRecord]:
+    """Inverse of :func:`records_to_json` (a single object is accepted too)."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise RecordError(f"not JSON: {exc}") from None
+    if isinstance(data, Mapping):
+        data = [data]
+    return [StructuralRecord.from_dict(d) for d in data]
+
+
+def merge_records(records: Iterable[StructuralRecord]) -> list[StructuralRecord]:
+    """Merge records by sample name, keeping first-seen sample order."""
+    merged: dict[str, StructuralRecord] = {}
+    for rec in records:
+        merged[rec.sample] = merged[rec.sample].merge(rec) if rec.sample in merged else rec
+    return list(merged.values())

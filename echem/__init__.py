@@ -1,0 +1,1 @@
+"""echem: placeholder until its issue lands."""

@@ -1,0 +1,1 @@
+"""raman: placeholder until its issue lands."""

@@ -1,0 +1,1 @@
+"""saxs: placeholder until its issue lands."""

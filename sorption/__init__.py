@@ -1,0 +1,1 @@
+"""sorption: placeholder until its issue lands."""

@@ -1,0 +1,1 @@
+"""xrd: placeholder until its issue lands."""
