@@ -417,11 +417,18 @@ def gen_cycler(out: Path, rng) -> tuple[dict, dict]:
 
 
 def _state_at(t, segments):
-    """(kind, specific capacity in the current half-cycle) at cycler time t (s)."""
-    for a, b, kind, cycle, _qmax in segments:
-        if a <= t <= b and cycle == 1:
+    """(kind, specific capacity in the current half-cycle) at cycler time t (s).
+
+    During a rest the cell keeps the state reached at the end of the previous half-cycle.
+    """
+    state = (None, 0.0)
+    for a, b, kind, cycle, qmax in segments:
+        if cycle != 1 or t < a:
+            continue
+        if t <= b:
             return kind, (t - a) / 3600 * ECHEM["specific_current_mA_g"]
-    return None, 0.0
+        state = (kind, qmax)
+    return state
 
 
 def _d002_operando(kind, q):
