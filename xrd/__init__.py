@@ -1,1 +1,34 @@
-"""xrd: placeholder until its issue lands."""
+"""xrd: powder XRD of disordered carbons — readers, corrections, (002)/(10) fits, in-situ series.
+
+Importing the package registers the readers (:mod:`xrd.io`) with :func:`charz.read` and the
+descriptor keys this package adds to the record (see :mod:`xrd.peaks`):
+
+``fraction_002_ordered`` (1)
+    area fraction of the narrower/ordered (002) component when two are fitted.
+``d002_dilated`` (nm)
+    d of the second, dilated (002) component when two are fitted.
+``dahn_r`` (1)
+    Dahn's empirical R: (002) peak height over the background under it, with the tangent
+    background line stated (Liu, Xue, Zheng & Dahn, Carbon 34 (1996) 193).
+"""
+
+from __future__ import annotations
+
+from charz.record import KeySpec, register_descriptor
+from xrd import io  # noqa: F401  (registers the readers)
+
+register_descriptor(
+    "fraction_002_ordered",
+    KeySpec("1", "xrd", "area fraction of the ordered (narrower-d) (002) component",
+            "f$_{002}^{\\mathrm{ord}}$", "f002 ordered"),
+)
+register_descriptor(
+    "d002_dilated",
+    KeySpec("nm", "xrd", "d of the dilated (larger-d) (002) component",
+            "d$_{002}^{\\mathrm{dil}}$ (nm)", "d002 dilated (nm)"),
+)
+register_descriptor(
+    "dahn_r",
+    KeySpec("1", "xrd", "Dahn's R: (002) height over the tangent background under it",
+            "R", "R (Dahn)"),
+)
