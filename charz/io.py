@@ -289,9 +289,12 @@ def read(path: str | Path, *, technique: str | None = None, **options: Any) -> A
     except CharzError:
         raise
     except _WRAPPED as exc:
+        kind = type(exc).__name__
+        if type(exc).__module__ not in ("builtins", "__main__"):
+            kind = f"{type(exc).__module__}.{kind}"
         raise CorruptFileError(
             f"{path.name}: not a valid file for {spec.name} "
-            f"({type(exc).__name__}: {exc}); the file may be truncated or of another format"
+            f"({kind}: {exc}); the file may be truncated or of another format"
         ) from exc
     data.attrs.setdefault("source", path.name)
     data.attrs["sha256"] = file_sha256(path)

@@ -1,0 +1,166 @@
+import numpy as np
+import pytest
+import xarray as xr
+
+from charz.errors import CharzError, CharzWarning, MissingMetadataError
+from charz.examples import load_cycler, load_insitu_raman, load_insitu_xrd, truth
+from charz.peaks import (
+    BWFPeak,
+    LorentzianPeak,
+    PseudoVoigtPeak,
+    bwf,
+    fit_series,
+    gaussian,
+    lorentzian,
+    peak_area,
+    pseudo_voigt,
+)
+from charz.series import attach_echem, natural_sorted, plot_heatmap, stack_frames, to_utc
+
+
+def _frame(x, y, start=None, exposure=None):
+    attrs = {}
+    if start:
+        attrs["start_time"] = start
+    if exposure:
+        attrs["exposure_s"] = exposure
+    return xr.DataArray(y, dims="two_theta", coords={"two_theta": x}, attrs=attrs)
+
+
+def test_stack_frames_mid_acquisition_and_regrid():
+    x = np.linspace(10, 20, 11)
+    f1 = _frame(x, x * 0 + 1, "2026-01-01T10:00:00+01:00", 60)
+    f2 = _frame(x + 0.05, x * 0 + 2, "2026-01-01T10:10:00+01:00", 60)  # shifted grid
+    s = stack_frames([f1, f2])
+    assert s.dims == ("time", "two_theta")
+    np.testing.assert_allclose(s.time, [0.0, 600.0])
+    assert s.timestamp.values[0] == np.datetime64("2026-01-01T09:00:30")  # UTC, mid-exposure
+    np.testing.assert_allclose(s.values[1, 1:], 2.0)                       # interpolated
+    assert np.isnan(s.values[1, 0])                                         # outside its range
+
+
+def test_stack_frames_without_times_numbers_frames_and_needs_zone():
+    x = np.linspace(0, 1, 5)
+    s = stack_frames([_frame(x, x), _frame(x, x)])
+    assert s.dims[0] == "frame"
+    with pytest.raises(MissingMetadataError, match="has no time zone"):
+        stack_frames([_frame(x, x, "2026-01-01T10:00:00")])
+    s = stack_frames([_frame(x, x, "2026-01-01T10:00:00")], tz="+02:00")
+    assert s.timestamp.values[0] == np.datetime64("2026-01-01T08:00:00")
+    assert to_utc("2026-07-01T12:00:00", tz="Europe/Berlin") == np.datetime64("2026-07-01T10:00")
+
+
+def test_natural_sort_with_gaps():
+    names = ["m_11.xy", "m_2.xy", "m_1.xy", "m_13.xy", "m_3.xy"]
+    assert [p.name for p in natural_sorted(names)] == ["m_1.xy", "m_2.xy", "m_3.xy", "m_11.xy",
+                                                        "m_13.xy"]
+
+
+def test_attach_echem_on_example_matches_generator_truth():
+    t = truth()
+    cycler = load_cycler()
+    series = attach_echem(load_insitu_xrd(), cycler)
+    assert series.attrs["echem_alignment"].startswith("absolute timestamps")
+    # frame mid-times on the cycler clock equal the generator's
+    mids = np.array([f["mid_time_s"] for f in t["insitu"]["xrd_frames"]])
+    np.testing.assert_allclose(series["cycler_time"].values, mids, atol=1e-6)
+    # voltage at each frame equals the cycler's voltage interpolated independently
+    v = np.interp(mids, cycler.time.values, cycler.voltage.values)
+    np.testing.assert_allclose(series.voltage.values, v)
+    raman = attach_echem(load_insitu_raman(), cycler)
+    mids_r = np.array([s["mid_time_s"] for s in t["insitu"]["raman_spectra"]])
+    np.testing.assert_allclose(raman["cycler_time"].values, mids_r, atol=1e-6)
+
+
+def test_attach_echem_relative_time_and_no_overlap():
+    x = np.linspace(0, 1, 3)
+    s = stack_frames([_frame(x, x), _frame(x, x), _frame(x, x)], dim="time",
+                     times=[0.0, 100.0, 200.0])
+    cyc = xr.Dataset({"time": ("record", np.array([0.0, 150.0])),
+                      "voltage": ("record", np.array([2.0, 0.5]))})
+    with pytest.warns(CharzWarning, match="1 of 3 frames lie outside"):
+        out = attach_echem(s, cyc, offset_s=0.0)
+    np.testing.assert_allclose(out.voltage.values[:2], [2.0, 1.0])
+    assert np.isnan(out.voltage.values[2])
+    with pytest.raises(CharzError, match="do not overlap"):
+        attach_echem(s, cyc, offset_s=1e5)
+
+
+def test_heatmap_has_shared_time_axis_and_colorbar_units():
+    cycler = load_cycler()
+    s = attach_echem(load_insitu_xrd(), cycler)
+    fig = plot_heatmap(s, cycler=cycler, time_unit="h")
+    ax_map, cbar, ax_v = fig.axes[0], fig.axes[1], fig.axes[2]
+    assert ax_map.get_ylim() == ax_v.get_ylim()                # shared time axis
+    assert ax_map.get_xlabel() == "2θ (deg)"
+    assert ax_v.get_xlabel() == "voltage (V)"
+    assert cbar.get_xlabel() == "intensity (count)"
+    assert ax_map.get_ylim()[1] == pytest.approx(s.time.values[-1] / 3600 + 0.375, abs=0.01)
+
+
+# ---- peaks -------------------------------------------------------------------------
+
+
+def test_shapes_height_fwhm_area():
+    x = np.linspace(-50, 50, 200001)
+    for f, shape in ((gaussian, "gaussian"), (lorentzian, "lorentzian")):
+        y = f(x, 2.0, 0.0, 1.5)
+        assert y.max() == pytest.approx(2.0)
+        half = x[y >= 1.0]
+        assert half[-1] - half[0] == pytest.approx(1.5, abs=1e-3)
+        lim = 1.0 if shape == "gaussian" else 2e-4  # Lorentzian tails beyond ±50
+        assert np.trapezoid(y, x) == pytest.approx(peak_area(shape, 2.0, 1.5), rel=lim * 1e-2
+                                                   if shape == "gaussian" else 2e-2)
+    y = pseudo_voigt(x, 1.0, 0.0, 2.0, 0.3)
+    assert y.max() == pytest.approx(1.0)
+
+
+def test_bwf_apex_and_height_match_ferrari_robertson():
+    x = np.linspace(1400, 1800, 400001)
+    y = bwf(x, 1.0, 1600.0, 80.0, -8.0)
+    assert x[np.argmax(y)] == pytest.approx(1600 - 80 / 16, abs=1e-3)   # ω0 + Γ/(2Q)
+    assert y.max() == pytest.approx(1 + 1 / 64)                         # I0 (1 + 1/Q²)
+
+
+def test_composite_fit_recovers_truth_and_matches_plain_lmfit():
+    import lmfit
+
+    rng = np.random.default_rng(0)
+    x = np.linspace(1000, 1800, 800)
+    truth_ = dict(d_height=1.1, d_center=1345.0, d_fwhm=180.0, g_height=1.0, g_center=1600.0,
+                  g_fwhm=85.0, g_q=-12.0)
+    y = (lorentzian(x, 1.1, 1345.0, 180.0) + bwf(x, 1.0, 1600.0, 85.0, -12.0)
+         + rng.normal(0, 0.01, x.size))
+    model = LorentzianPeak("d_") + BWFPeak("g_")
+    p = model.make_params(d_height=1.0, d_center=1350, d_fwhm=150, g_height=0.9, g_center=1595,
+                          g_fwhm=70, g_q=-10)
+    res = model.fit(y, p, x=x)
+    for k, v in truth_.items():
+        assert res.params[k].value == pytest.approx(v, rel=0.02), k
+    assert res.params["g_apex"].value == pytest.approx(1600 - 85 / 24, abs=0.5)
+    assert res.params["d_area"].stderr is not None
+    # peer: lmfit's own LorentzianModel + BreitWignerModel on the same data
+    peer = lmfit.models.LorentzianModel(prefix="d_") + lmfit.models.BreitWignerModel(prefix="g_")
+    pp = peer.make_params(d_amplitude=300, d_center=1350, d_sigma=75, g_amplitude=0.01,
+                          g_center=1595, g_sigma=70, g_q=-10)
+    rp = peer.fit(y, pp, x=x)
+    assert rp.params["d_center"].value == pytest.approx(res.params["d_center"].value, abs=1e-3)
+    assert rp.params["d_sigma"].value * 2 == pytest.approx(res.params["d_fwhm"].value, rel=1e-4)
+    assert rp.params["g_sigma"].value == pytest.approx(res.params["g_fwhm"].value, rel=1e-4)
+
+
+def test_fit_series_over_map_dims_recovers_positions():
+    rng = np.random.default_rng(1)
+    x = np.linspace(20, 30, 300)
+    centers = np.array([[22.0, 22.5, 23.0], [23.5, 24.0, 24.5]])
+    data = np.stack([[pseudo_voigt(x, 10, c, 3.0, 0.4) + rng.normal(0, 0.05, x.size)
+                      for c in row] for row in centers])
+    data[1, 2, :] = np.nan   # a dead pixel: recorded as failed, not raised
+    da = xr.DataArray(data, dims=("y", "x", "two_theta"),
+                      coords={"y": [0.0, 1.0], "x": [0.0, 1.0, 2.0], "two_theta": x})
+    ds = fit_series(PseudoVoigtPeak(), da, dim="two_theta")
+    assert ds["center"].dims == ("y", "x")
+    ok = ds["success"].values
+    assert ok.sum() == 5 and not ok[1, 2]
+    np.testing.assert_allclose(ds["center"].values[ok], centers[ok], atol=0.02)
+    assert ds["best_fit"].dims == ("y", "x", "two_theta")
