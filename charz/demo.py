@@ -101,7 +101,7 @@ def example_data_dir() -> Path:
     return Path(__file__).parent / "examples" / "data"
 
 
-def _parts() -> list[tuple[str, Callable[[DemoContext], None]]]:
+def _parts(missing: list[str]) -> list[tuple[str, Callable[[DemoContext], None]]]:
     from charz import examples
 
     parts: list[tuple[str, Callable[[DemoContext], None]]] = [("in-situ", examples.demo_insitu)]
@@ -111,6 +111,7 @@ def _parts() -> list[tuple[str, Callable[[DemoContext], None]]]:
         except ModuleNotFoundError as exc:
             if exc.name not in (name, f"{name}._demo"):
                 raise
+            missing.append(f"{name}: no demo part yet")
             continue
         parts.append((name, mod.run))
     return parts
@@ -136,9 +137,10 @@ def run_demo(out: str | Path = "charz-demo", *, quiet: bool = False) -> DemoRepo
     truth = json.loads((data_dir / "truth.json").read_text(encoding="utf-8"))
     ctx = DemoContext(data_dir, out, truth, quiet)
     failed: list[str] = []
-    parts = _parts()
+    parts = _parts(ctx.notes)
     with use_style():
-        for name, run in progress(parts, total=len(parts), desc="charz demo", disable=quiet):
+        for name, run in progress(parts, total=len(parts), desc="charz demo",
+                                  disable=True if quiet else None):
             try:
                 run(ctx)
             except CharzError as exc:

@@ -46,7 +46,7 @@ def progress(
     from tqdm.auto import tqdm
 
     if disable is None:
-        disable = _QUIET
+        disable = True if _QUIET else None  # None: tqdm stays silent when stderr is no TTY
     yield from tqdm(iterable, total=total, desc=desc, disable=disable, file=sys.stderr,
                     leave=False, dynamic_ncols=True)
 

@@ -1,0 +1,130 @@
+"""``charz report MANIFEST --out DIR``: many samples, all techniques, one table.
+
+The manifest lists one input file per row, as CSV (columns ``sample,technique,file`` and
+optional ``options`` as ``key=value;key=value``) or JSON (a list of such objects). Paths
+are relative to the manifest. Each technique analyses its files with its defaults (the
+same as ``charz <technique> FILE``) through ``<technique>._cli.analyse_file(path,
+**options) -> [result, ...]``. A bad file is reported and skipped; every good result is
+written: ``records.json``, the tables, and (when the ``echem`` package provides it) the
+structure–performance correlation table.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from charz.errors import CharzError
+from charz.io import TECHNIQUES
+from charz.record import StructuralRecord, merge_records, records_to_json
+
+__all__ = ["ManifestRow", "read_manifest", "run_manifest"]
+
+#: Manifest technique names that are handled by another package.
+ALIASES = {"pycnometry": "saxs", "true_density": "saxs", "he": "saxs", "cycler": "echem"}
+
+
+@dataclass(frozen=True)
+class ManifestRow:
+    """One input of a report."""
+
+    sample: str
+    technique: str
+    file: Path
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+def _parse_options(text: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for part in filter(None, (p.strip() for p in (text or "").split(";"))):
+        key, sep, value = part.partition("=")
+        if not sep:
+            raise CharzError(f"manifest option {part!r} is not key=value")
+        try:
+            out[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key.strip()] = value.strip()
+    return out
+
+
+def read_manifest(path: str | Path) -> list[ManifestRow]:
+    """Read a CSV or JSON manifest (see module docstring)."""
+    path = Path(path)
+    if not path.exists():
+        raise CharzError(f"{path}: manifest not found")
+    base = path.parent
+    text = path.read_text(encoding="utf-8-sig")
+    if path.suffix.lower() == ".json":
+        try:
+            items = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise CharzError(f"{path.name}: not JSON ({exc})") from None
+    else:
+        items = list(csv.DictReader(line for line in text.splitlines()
+                                    if line.strip() and not line.lstrip().startswith("#")))
+    rows = []
+    for i, item in enumerate(items, 1):
+        try:
+            sample, tech, file = item["sample"].strip(), item["technique"].strip().lower(), \
+                item["file"].strip()
+        except (KeyError, AttributeError, TypeError):
+            raise CharzError(
+                f"{path.name}: row {i} needs 'sample', 'technique' and 'file' (got {item!r})"
+            ) from None
+        tech = ALIASES.get(tech, tech)
+        if tech not in TECHNIQUES:
+            raise CharzError(f"{path.name}: row {i}: technique {tech!r} is not one of "
+                             f"{', '.join(TECHNIQUES)}")
+        opts = item.get("options") or {}
+        if isinstance(opts, str):
+            opts = _parse_options(opts)
+        rows.append(ManifestRow(sample, tech, (base / file).resolve(), dict(opts)))
+    if not rows:
+        raise CharzError(f"{path.name}: the manifest lists no files")
+    return rows
+
+
+def _analyse(row: ManifestRow) -> StructuralRecord:
+    try:
+        mod = importlib.import_module(f"{row.technique}._cli")
+        analyse = mod.analyse_file
+    except (ModuleNotFoundError, AttributeError):
+        raise CharzError(
+            f"{row.file.name}: the {row.technique} package provides no analysis for reports yet"
+        ) from None
+    results = analyse(row.file, **row.options)
+    return StructuralRecord(row.sample).with_results(*results)
+
+
+def run_manifest(manifest: str | Path, out: str | Path, *, as_json: bool = False) -> int:
+    """Analyse every file of a manifest and write one table; returns the exit code."""
+    from charz.output import atomic_write_text, run_batch
+    from charz.tables import write_tables
+
+    rows = read_manifest(manifest)
+    batch = run_batch(rows, _analyse, desc="charz report")
+    records = merge_records(batch.ok)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out / "records.json", records_to_json(records, indent=2))
+    write_tables(records, out)
+    try:
+        correlate = importlib.import_module("echem.correlate")
+    except ModuleNotFoundError:
+        correlate = None
+    if correlate is not None and hasattr(correlate, "write_correlations") and len(records) > 2:
+        correlate.write_correlations(records, out)
+    if as_json:
+        print(records_to_json(records, indent=2))
+    else:
+        print(f"charz report: {len(records)} sample(s), {len(batch.ok)} of {len(rows)} file(s) "
+              f"analysed; wrote {out}")
+    if batch.failed:
+        print(f"charz: error: {batch.summary()}", file=sys.stderr)
+        return 1
+    return 0
