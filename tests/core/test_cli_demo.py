@@ -1,0 +1,131 @@
+"""The demo end to end, and the CLI contract (exit codes, one-line errors, --json)."""
+
+import importlib
+import json
+import math
+
+import pytest
+
+from charz.cli import main
+from charz.examples import truth
+from charz.io import TECHNIQUES
+from charz.record import DESCRIPTORS, records_from_json
+
+# Demo descriptor -> (truth lookup, tolerance, kind). The truth comes from
+# tools/examples_hcdemo.py; the tolerances are the issues' acceptance limits (or looser
+# where the demo's single noisy example sets the limit, as noted).
+TRUTH_CHECKS = {
+    "d002": (("xrd", "d002"), 0.002, "abs"),                  # issue 3: 0.002 nm
+    "lc": (("xrd", "lc"), 0.05, "rel"),                       # issue 3: 5 %
+    "la": (("xrd", "la"), 0.10, "rel"),                       # issue 3: 10 %
+    "two_theta_002": (("xrd", "two_theta_002"), 0.15, "abs"),
+    "id_ig": (("raman", "id_ig"), 0.03, "rel"),               # issue 7: 3 %
+    "g_position": (("raman", "g_position"), 1.0, "abs"),      # issue 7: 1 1/cm
+    "d_position": (("raman", "d_position"), 0.02, "rel"),
+    "true_density": (("saxs", "true_density"), 0.005, "rel"),
+    "closed_pore_volume": (("saxs", "closed_pore_volume"), 0.02, "rel"),
+    "porod_exponent": (("saxs", "porod_exponent"), 0.05, "rel"),
+    "bet_area": (("sorption", "bet_area"), 0.03, "rel"),
+    "total_pore_volume": (("sorption", "total_pore_volume"), 0.05, "rel"),
+    "dr_micropore_volume": (("sorption", "dr_micropore_volume"), 0.10, "rel"),
+    "slope_capacity": (("echem", "slope_capacity"), 0.03, "rel"),
+    "plateau_capacity": (("echem", "plateau_capacity"), 0.03, "rel"),
+    "reversible_capacity": (("echem", "reversible_capacity"), 0.02, "rel"),
+    "initial_coulombic_efficiency": (("echem", "initial_coulombic_efficiency"), 0.02, "rel"),
+}
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    assert main(["demo", "--out", str(out), "--quiet"]) == 0
+    return out
+
+
+def test_demo_writes_every_file(demo_dir):
+    for name in ("records.json", "table.csv", "table.xlsx", "table.tex", "table.md"):
+        assert (demo_dir / name).stat().st_size > 0, name
+    for fig in ("insitu_xrd_heatmap", "insitu_raman_heatmap"):
+        png = (demo_dir / f"{fig}.png").read_bytes()
+        pdf = (demo_dir / f"{fig}.pdf").read_bytes()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
+        assert pdf[:5] == b"%PDF-"
+    assert not list(demo_dir.glob(".*"))  # no temporary files left
+
+
+def test_demo_records_follow_contract_and_recover_truth(demo_dir):
+    records = records_from_json((demo_dir / "records.json").read_text(encoding="utf-8"))
+    t = truth()
+    for rec in records:
+        for key, m in rec.descriptors.items():
+            assert m.unit == DESCRIPTORS[key].unit
+            assert m.method and m.technique
+            assert math.isfinite(m.value)
+    demo = {r.sample: r for r in records}.get("HC-demo")
+    if demo is None:
+        pytest.skip("no technique has a demo part yet")
+    checked = 0
+    for key, ((tech, name), tol, kind) in TRUTH_CHECKS.items():
+        if key not in demo or name not in t.get(tech, {}):
+            continue
+        got, want = demo[key].value, t[tech][name]
+        if kind == "abs":
+            assert abs(got - want) <= tol, (key, got, want)
+        else:
+            assert abs(got - want) <= tol * abs(want), (key, got, want)
+        checked += 1
+    assert checked >= 1
+
+
+def test_each_technique_with_a_demo_part_fills_the_record(demo_dir):
+    records = records_from_json((demo_dir / "records.json").read_text(encoding="utf-8"))
+    techniques = {m.technique for r in records for m in r.descriptors.values()}
+    for name in TECHNIQUES:
+        try:
+            importlib.import_module(f"{name}._demo")
+        except ModuleNotFoundError:
+            continue
+        expected = {"saxs": {"saxs", "pycnometry"}}.get(name, {name})
+        assert techniques & expected, f"{name} has a demo part but added no descriptor"
+
+
+def test_demo_json_prints_the_records(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path), "--json", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    data = json.loads(out)
+    assert isinstance(data, list)
+    assert records_from_json(out) == records_from_json(
+        (tmp_path / "records.json").read_text(encoding="utf-8"))
+
+
+def test_table_command_rebuilds_tables(demo_dir, tmp_path, capsys):
+    assert main(["table", str(demo_dir / "records.json"), "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "table.csv").read_text() == (demo_dir / "table.csv").read_text()
+
+
+def test_errors_are_one_line_and_non_zero(tmp_path, capsys):
+    assert main(["report", str(tmp_path / "absent.csv"), "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("charz: error:") and "absent.csv" in err[0]
+    bad = tmp_path / "m.csv"
+    bad.write_text("sample,technique,file\nA,nmr,a.txt\n")
+    assert main(["report", str(bad), "--out", str(tmp_path / "o")]) == 1
+    assert "technique 'nmr' is not one of" in capsys.readouterr().err
+    assert main([]) == 2
+
+
+def test_report_goes_on_past_a_bad_file(tmp_path, capsys):
+    good = tmp_path / "good.csv"
+    (tmp_path / "broken.xye").write_text("not a pattern\n")
+    good.write_text("sample,technique,file\nA,xrd,broken.xye\n")
+    code = main(["report", str(good), "--out", str(tmp_path / "out"), "--quiet"])
+    assert code == 1                                     # the bad file is reported ...
+    assert (tmp_path / "out" / "records.json").exists()  # ... and the report still written
+    assert "broken.xye" in capsys.readouterr().err
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out.startswith("charz ")
