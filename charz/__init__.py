@@ -10,15 +10,15 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from charz.errors import (  # noqa: E402
+from charz.errors import (
     CharzError,
     CharzWarning,
     FitError,
     PhysicsWarning,
     ReadError,
 )
-from charz.io import read, register_reader  # noqa: E402
-from charz.record import (  # noqa: E402
+from charz.io import read, register_reader
+from charz.record import (
     DESCRIPTORS,
     Measurement,
     Provenance,

@@ -467,9 +467,7 @@ def read_text_table(
         if m and m.group(2):
             header.setdefault(m.group(1).strip(), m.group(2).strip())
         names = [f.strip().strip('"') for f in _split(ln.lstrip("#;!% "), delimiter) if f.strip()]
-        if len(names) == ncol and delimiter is not None or (
-            delimiter is None and len(names) == ncol
-        ):
+        if len(names) == ncol:
             columns = names
     return TextTable(data, columns, header, header_lines, decimal, delimiter)
 

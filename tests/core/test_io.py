@@ -76,7 +76,7 @@ def test_truncated_file_is_a_corrupt_file_error_naming_the_file(tmp_path, fake_r
     p.write_bytes(p.read_bytes()[:-5])                    # cut inside the data block
     with pytest.raises(CorruptFileError, match=r"scan\.zzb: not a valid file .*struct\.error"):
         charz.read(p)
-    with pytest.raises(ValueError):                        # also a ValueError for callers
+    with pytest.raises(ValueError, match="truncated"):     # also a ValueError for callers
         charz.read(p)
 
 
