@@ -1,0 +1,298 @@
+"""He true density and closed-pore volume.
+
+He pycnometry measures the skeletal density: mass over the volume of solid plus closed
+(and blind) pores, because helium enters every open pore (ASTM D3766 wording). With a
+skeleton (wall) density ρ_s of the carbon itself,
+
+    closed_pore_volume = V_cp = 1/ρ_He − 1/ρ_s   (cm³/g),
+    closed porosity ε_c = 1 − ρ_He/ρ_s = V_cp · ρ_He.
+
+ρ_s default 2.26 g/cm³ (graphite; X-ray 2.266), the most common choice in hard-carbon
+papers; alternatives: 2.0–2.2 for turbostratic carbon, or ρ_s ≈ 2.26·(0.3354 nm / d002)
+(same in-plane density, expanded layers). ∂V_cp/∂ρ_s = 1/ρ_s²: 2.0 instead of 2.26
+changes V_cp of a ρ_He = 1.5 sample by about a third, so ρ_s is always reported in the
+method. ρ_He > ρ_s gives a negative V_cp, flagged with a PhysicsWarning (He adsorbed or
+trapped in ultramicropores biases ρ_He up). FIELD-NOTES §3.1.
+
+Pycnometer reports (AccuPyc-style CSV or text summary) are read by
+:func:`read_pycnometer`: ``key,value`` header lines (sample mass, gas, temperature), a
+per-cycle table (cycle, volume, density) and summary lines (average density, standard
+deviation). The reported true density is the file's average (or the mean of the last
+``last_cycles`` cycles when asked), with its standard deviation.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from charz.errors import CharzError, CorruptFileError, PhysicsWarning
+from charz.io import decode_text
+from charz.record import Measurement, Provenance
+
+__all__ = [
+    "DEFAULT_SKELETON_DENSITY",
+    "ClosedPoreResult",
+    "PycnometerReport",
+    "closed_pore_volume",
+    "read_pycnometer",
+]
+
+#: graphite, g/cm³ (FIELD-NOTES §3.1)
+DEFAULT_SKELETON_DENSITY = 2.26
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PycnometerReport:
+    """A He pycnometer summary.
+
+    Attributes
+    ----------
+    density, density_stderr : float
+        True density in g/cm³ and its standard deviation (file's, else of the cycles).
+    method : str
+        How ``density`` was obtained (file average, or mean of the last n cycles).
+    cycle_density : ndarray
+        Per-cycle densities (g/cm³), empty when the file has none.
+    cycle_volume : ndarray
+        Per-cycle volumes (cm³).
+    sample_mass_g : float or None
+    gas : str or None
+    temperature_c : float or None
+    metadata : dict
+        Every ``key,value`` line of the header.
+    source : Provenance
+    """
+
+    density: float
+    density_stderr: float | None
+    method: str
+    cycle_density: np.ndarray = field(repr=False)
+    cycle_volume: np.ndarray = field(repr=False)
+    sample_mass_g: float | None
+    gas: str | None
+    temperature_c: float | None
+    metadata: dict[str, str] = field(repr=False)
+    source: Provenance = field(repr=False)
+
+
+def _num(text: str) -> float | None:
+    m = re.search(r"[-+]?\d+(?:[.,]\d+)?(?:[eE][-+]?\d+)?", text)
+    return float(m.group(0).replace(",", ".")) if m else None
+
+
+def read_pycnometer(path: str | Path, *, last_cycles: int | None = None) -> PycnometerReport:
+    """Read a He pycnometer report (CSV or plain-text summary).
+
+    Parameters
+    ----------
+    path : str or Path
+        ``key,value`` (or ``key: value`` / tab) header lines, an optional table with a
+        header row naming ``density`` (and ``volume``, ``cycle``) columns, and summary
+        lines such as ``Average density (g/cm3),1.5200``.
+    last_cycles : int, optional
+        Use the mean ± standard deviation of the last n cycles instead of the file's
+        average (common practice: the last 3–5 cycles).
+
+    Raises
+    ------
+    CorruptFileError
+        No density in the file.
+    CharzError
+        A density unit other than g/cm³ (kg/m³ is converted).
+    """
+    path = Path(path)
+    text = decode_text(path.read_bytes(), name=path.name)
+    meta: dict[str, str] = {}
+    rows: list[list[float]] = []
+    cols: list[str] | None = None
+    for raw in text.splitlines():
+        line = raw.strip().lstrip("#").strip()
+        if not line:
+            continue
+        parts = [p.strip() for p in re.split(r"\s*[,;\t]\s*|:\s+", line) if p.strip() != ""]
+        if not parts:
+            continue
+        if cols is not None:
+            try:
+                vals = [float(p.replace(",", ".")) for p in parts]
+            except ValueError:
+                vals = None
+            if vals is not None and len(vals) == len(cols):
+                rows.append(vals)
+                continue
+        lowered = [p.lower() for p in parts]
+        if len(parts) >= 3 and any("density" in p for p in lowered) and all(
+                _num(p) is None or "(" in p for p in parts):
+            cols = lowered
+            continue
+        if len(parts) >= 2:
+            meta[parts[0]] = parts[1]
+    factor = 1.0
+
+    def unit_factor(label: str) -> float:
+        lab = label.lower().replace(" ", "")
+        if "kg/m" in lab:
+            return 1e-3
+        if "g/cm" in lab or "g/ml" in lab or "g·cm" in lab or "(" not in lab:
+            return 1.0
+        raise CharzError(f"{path.name}: density unit in {label!r} is not g/cm3 or kg/m3")
+
+    cyc_d = np.array([])
+    cyc_v = np.array([])
+    if cols is not None and rows:
+        arr = np.array(rows)
+        di = next(i for i, c in enumerate(cols) if "density" in c)
+        factor = unit_factor(cols[di])
+        cyc_d = arr[:, di] * factor
+        vi = next((i for i, c in enumerate(cols) if "volume" in c), None)
+        if vi is not None:
+            cyc_v = arr[:, vi]
+    avg_key = next((k for k in meta if "density" in k.lower()
+                    and any(w in k.lower() for w in ("average", "mean", "skeletal", "true"))
+                    and "dev" not in k.lower()), None)
+    sd_key = next((k for k in meta if ("deviation" in k.lower() or k.lower().startswith("sd")
+                                       or "std" in k.lower())
+                   and "volume" not in k.lower()), None)
+    if last_cycles is not None:
+        if cyc_d.size < last_cycles or last_cycles < 1:
+            raise CharzError(f"{path.name}: last_cycles={last_cycles} but the file has "
+                             f"{cyc_d.size} cycle densities")
+        sel = cyc_d[-last_cycles:]
+        density = float(sel.mean())
+        sd = float(sel.std(ddof=1)) if sel.size > 1 else None
+        how = f"mean ± SD of the last {last_cycles} of {cyc_d.size} cycles"
+    elif avg_key is not None:
+        density = _num(meta[avg_key]) * unit_factor(avg_key)
+        sd = _num(meta[sd_key]) * unit_factor(sd_key) if sd_key else None
+        how = f"file's {avg_key!r}" + (f" ± {sd_key!r}" if sd_key else "")
+    elif cyc_d.size:
+        density = float(cyc_d.mean())
+        sd = float(cyc_d.std(ddof=1)) if cyc_d.size > 1 else None
+        how = f"mean ± SD of all {cyc_d.size} cycles"
+    else:
+        raise CorruptFileError(f"{path.name}: no density found (expected an 'Average density' "
+                               "line or a table with a density column)")
+    if not 0.1 < density < 25:
+        raise CorruptFileError(f"{path.name}: density {density} g/cm3 is not plausible")
+
+    def find(*words: str) -> str | None:
+        for k, v in meta.items():
+            if all(w in k.lower() for w in words):
+                return v
+        return None
+
+    mass = find("mass")
+    temp = find("temperature")
+    gas = find("gas")
+    temp_c = _num(temp) if temp is not None else None
+    if temp_c is not None and temp is not None and ("(k)" in (temp.lower()) or any(
+            "temperature" in k.lower() and "(k)" in k.lower() for k in meta)):
+        temp_c -= 273.15
+    prov = Provenance.from_file(path, reader=f"{__name__}.read_pycnometer",
+                                parameters={"last_cycles": last_cycles})
+    return PycnometerReport(density, sd, how, cyc_d, cyc_v, _num(mass) if mass else None,
+                            gas, temp_c, meta, prov)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ClosedPoreResult:
+    """True density and the closed-pore volume that follows from it.
+
+    Attributes
+    ----------
+    true_density : Measurement
+        ``true_density`` (g/cm³, technique "pycnometry").
+    closed_pore_volume : Measurement
+        ``closed_pore_volume`` = 1/ρ_He − 1/ρ_s (cm³/g, technique "pycnometry").
+    closed_porosity : float
+        ε_c = 1 − ρ_He/ρ_s.
+    skeleton_density : float
+        ρ_s used (g/cm³).
+    """
+
+    true_density: Measurement
+    closed_pore_volume: Measurement
+    closed_porosity: float
+    skeleton_density: float
+
+    def descriptors(self) -> dict[str, Measurement]:
+        """``true_density`` and ``closed_pore_volume``."""
+        return {"true_density": self.true_density,
+                "closed_pore_volume": self.closed_pore_volume}
+
+
+def closed_pore_volume(
+    true_density: float | PycnometerReport | str | Path,
+    *,
+    skeleton_density: float = DEFAULT_SKELETON_DENSITY,
+    true_density_stderr: float | None = None,
+    last_cycles: int | None = None,
+) -> ClosedPoreResult:
+    """Closed-pore volume from the He true density: V_cp = 1/ρ_He − 1/ρ_s.
+
+    Parameters
+    ----------
+    true_density : float, PycnometerReport or path
+        ρ_He in g/cm³, a report from :func:`read_pycnometer`, or the report file.
+    skeleton_density : float
+        ρ_s in g/cm³ (default 2.26, graphite). Alternatives: 2.0–2.2 (turbostratic
+        carbon) or 2.26·0.3354/d002.
+    true_density_stderr : float, optional
+        Standard error of ρ_He (g/cm³) when given as a number.
+    last_cycles : int, optional
+        For a report file: mean of the last n cycles.
+
+    Returns
+    -------
+    ClosedPoreResult
+
+    Warns
+    -----
+    PhysicsWarning
+        ρ_He ≥ ρ_s (negative or zero V_cp), or ρ_He outside 1.2–2.3 g/cm³.
+
+    References
+    ----------
+    ASTM D3766; FIELD-NOTES §3.1.
+    """
+    if isinstance(true_density, (str, Path)):
+        true_density = read_pycnometer(true_density, last_cycles=last_cycles)
+    if isinstance(true_density, PycnometerReport):
+        rep = true_density
+        rho, err, prov = rep.density, rep.density_stderr, rep.source
+        how = (f"He pycnometry ({rep.gas or 'gas not stated'}), {rep.method}"
+               + (f", sample mass {rep.sample_mass_g:g} g" if rep.sample_mass_g else ""))
+        extra: dict[str, Any] = {"n_cycles": int(rep.cycle_density.size)}
+    else:
+        rho, err = float(true_density), true_density_stderr
+        prov = Provenance(source="", reader="user", parameters={"true_density": rho})
+        how = "He true density as given"
+        extra = {}
+    if not np.isfinite(rho) or rho <= 0:
+        raise CharzError(f"true density must be > 0 g/cm3, got {rho}")
+    if not np.isfinite(skeleton_density) or skeleton_density <= 0:
+        raise CharzError(f"skeleton density must be > 0 g/cm3, got {skeleton_density}")
+    if not 1.2 <= rho <= 2.3:
+        warnings.warn(f"true density {rho:g} g/cm3 is outside the usual 1.2–2.3 g/cm3 of "
+                      "hard carbons", PhysicsWarning, stacklevel=2)
+    vcp = 1.0 / rho - 1.0 / skeleton_density
+    if vcp <= 0:
+        warnings.warn(
+            f"He density {rho:g} g/cm3 ≥ skeleton density {skeleton_density:g} g/cm3 gives a "
+            f"closed-pore volume {vcp:.4g} cm3/g ≤ 0 (He trapped or adsorbed, or ρ_s too low)",
+            PhysicsWarning, stacklevel=2)
+    vcp_err = None if err is None else err / rho**2
+    prov = prov.with_parameters(skeleton_density=skeleton_density)
+    td = Measurement(rho, err, "g/cm^3", "pycnometry", how, prov, extra)
+    cp = Measurement(vcp, vcp_err, "cm^3/g", "pycnometry",
+                     f"V_cp = 1/ρ_He − 1/ρ_s, ρ_He = {rho:.4g} g/cm3 ({how}), skeleton density "
+                     f"ρ_s = {skeleton_density:g} g/cm3", prov,
+                     {"skeleton_density": skeleton_density,
+                      "closed_porosity": 1.0 - rho / skeleton_density})
+    return ClosedPoreResult(td, cp, 1.0 - rho / skeleton_density, float(skeleton_density))

@@ -1,0 +1,226 @@
+"""Guinier analysis: radius of gyration with an automatic range (q·Rg ≤ 1.3).
+
+``ln I(q) = ln I0 − Rg² q² / 3`` holds for q·Rg ≲ 1.3 (globular scatterers; Guinier &
+Fournet 1955). For hard carbons apply it to the nanopore term, i.e. the curve minus the
+low-q power law and the background (:meth:`saxs.models.ModelFitResult.pore_term`): on the
+raw curve the Porod tail of the particles dominates the lowest q.
+
+Pore size: a homogeneous sphere has R = √(5/3)·Rg, so ``saxs_pore_diameter`` =
+2·√(5/3)·Rg (FIELD-NOTES §3.4). For polydisperse pores Rg is a z-average,
+Rg² = (3/5)⟨R⁸⟩/⟨R⁶⟩, biased toward the largest pores.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from charz.errors import FitError
+from charz.record import Measurement, Provenance
+from saxs._common import SPHERE_R_PER_RG, as_curve
+
+__all__ = ["GuinierResult", "fit_guinier", "fit_guinier_raw"]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class GuinierResult:
+    """Guinier fit.
+
+    Attributes
+    ----------
+    rg : Measurement
+        ``saxs_rg`` (nm).
+    pore_diameter : Measurement
+        ``saxs_pore_diameter`` = 2·√(5/3)·Rg (homogeneous sphere), nm.
+    i0 : float
+        Extrapolated I(0) (intensity unit); ``i0_stderr`` its standard error.
+    q_min, q_max : float
+        Range used, 1/nm; ``qrg_max`` = q_max·Rg.
+    n_points : int
+        Points in the range.
+    curve : xarray.Dataset
+        ``data``, ``best_fit`` over the whole input q, and ``in_range`` (bool).
+    """
+
+    rg: Measurement
+    pore_diameter: Measurement
+    i0: float
+    i0_stderr: float | None
+    q_min: float
+    q_max: float
+    qrg_max: float
+    n_points: int
+    curve: xr.Dataset = field(repr=False)
+
+    def descriptors(self) -> dict[str, Measurement]:
+        """``saxs_rg`` and ``saxs_pore_diameter``."""
+        return {"saxs_rg": self.rg, "saxs_pore_diameter": self.pore_diameter}
+
+    def plot(self, ax: Any = None) -> Any:
+        """Guinier plot: ln I against q², the fitted line and the range used."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots()
+        q = self.curve["q"].values
+        y = self.curve["data"].values
+        sel = self.curve["in_range"].values
+        pos = y > 0
+        ax.plot(q[pos] ** 2, np.log(y[pos]), ".", ms=2, color="0.6", label="data")
+        ax.plot(q[sel & pos] ** 2, np.log(y[sel & pos]), ".", ms=3, color="0.1",
+                label="Guinier range")
+        qq = np.linspace(0, self.q_max * 1.3, 50)
+        ax.plot(qq**2, np.log(self.i0) - (self.rg.value * qq) ** 2 / 3, "-", color="C3",
+                label=f"Rg = {self.rg.value:.3g} nm")
+        ax.set_xlim(0, (self.q_max * 2) ** 2)
+        ax.set_xlabel("q² (1/nm²)")
+        ax.set_ylabel("ln I")
+        ax.legend()
+        return ax
+
+
+def fit_guinier_raw(
+    q: np.ndarray,
+    intensity: np.ndarray,
+    sigma: np.ndarray | None = None,
+    *,
+    qrg_max: float = 1.3,
+    min_points: int = 6,
+    q_range: tuple[float, float] | None = None,
+    max_start: int | None = None,
+) -> tuple[float, float, float, float, int, int]:
+    """Automatic Guinier range on bare arrays (q in 1/nm).
+
+    Every window [i, j] (start i among the first ``max_start`` usable points) is fitted
+    at once by weighted linear regression of ln I on q² (cumulative sums: vectorized);
+    windows with Rg² > 0, q_j·Rg ≤ ``qrg_max`` and ≥ ``min_points`` points qualify; the
+    one with the most points wins (ties: lowest start).
+
+    Returns
+    -------
+    rg, rg_stderr, ln_i0, ln_i0_stderr, start, stop
+        Rg in nm; start/stop are indices into the (range-cut) arrays, stop exclusive.
+
+    Raises
+    ------
+    FitError
+        No window qualifies.
+    """
+    q = np.asarray(q, dtype=float)
+    y = np.asarray(intensity, dtype=float)
+    keep = (y > 0) & np.isfinite(y)
+    if q_range is not None:
+        keep &= (q >= q_range[0]) & (q <= q_range[1])
+    idx = np.flatnonzero(keep)
+    if idx.size < min_points:
+        raise FitError(f"Guinier: only {idx.size} positive points in range; need {min_points}")
+    x = q[idx] ** 2
+    ly = np.log(y[idx])
+    if sigma is not None and np.all(np.isfinite(sigma[idx])) and np.all(sigma[idx] > 0):
+        w = (y[idx] / sigma[idx]) ** 2  # σ(ln I) = σ/I
+    else:
+        w = np.ones_like(x)
+    n = x.size
+    c = [np.concatenate([[0.0], np.cumsum(v)]) for v in (w, w * x, w * ly, w * x * x, w * x * ly)]
+    ns = min(n, max_start if max_start is not None else max(1, n // 3))
+    i = np.arange(ns)[:, None]
+    j = np.arange(1, n + 1)[None, :]  # stop (exclusive)
+    S, Sx, Sy, Sxx, Sxy = (cc[j] - cc[i] for cc in c)
+    det = S * Sxx - Sx**2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope = (S * Sxy - Sx * Sy) / det
+        icpt = (Sxx * Sy - Sx * Sxy) / det
+        rg2 = -3.0 * slope
+        rg = np.sqrt(np.where(rg2 > 0, rg2, np.nan))
+        qmax = np.sqrt(x[np.minimum(j - 1, n - 1)])
+        npts = j - i
+        ok = (npts >= min_points) & np.isfinite(rg) & (qmax * rg <= qrg_max) & (det > 0)
+    if not ok.any():
+        raise FitError(
+            f"Guinier: no range of ≥ {min_points} points satisfies q·Rg ≤ {qrg_max} with a "
+            "decreasing ln I(q²); subtract the power-law tail first or give q_range"
+        )
+    score = np.where(ok, npts, -1)
+    best = np.unravel_index(np.argmax(score), score.shape)
+    bi, bj = int(best[0]), int(best[1]) + 1
+    # uncertainties from the residual scatter (or σ) of the chosen window
+    xs, ys, ws = x[bi:bj], ly[bi:bj], w[bi:bj]
+    A = np.column_stack([np.ones_like(xs), xs]) * np.sqrt(ws)[:, None]
+    coef, *_ = np.linalg.lstsq(A, ys * np.sqrt(ws), rcond=None)
+    resid = ys - (coef[0] + coef[1] * xs)
+    dof = max(len(xs) - 2, 1)
+    chi2 = float(np.sum(ws * resid**2) / dof)
+    cov = np.linalg.inv(A.T @ A) * (chi2 if sigma is None else max(chi2, 1.0))
+    slope_v, slope_e = coef[1], np.sqrt(cov[1, 1])
+    rg_v = float(np.sqrt(-3.0 * slope_v))
+    rg_e = float(1.5 * slope_e / rg_v)
+    return rg_v, rg_e, float(coef[0]), float(np.sqrt(cov[0, 0])), int(idx[bi]), int(idx[bj - 1]) + 1
+
+
+def fit_guinier(
+    curve: xr.DataArray,
+    *,
+    qrg_max: float = 1.3,
+    min_points: int = 6,
+    q_range: tuple[float, float] | None = None,
+) -> GuinierResult:
+    """Radius of gyration from a Guinier fit with an automatic range.
+
+    Parameters
+    ----------
+    curve : xarray.DataArray
+        SAXS curve (q in 1/nm); for hard carbons the pore term
+        (``fit_porod_dab(curve).pore_term()``).
+    qrg_max : float
+        Validity limit of the range, q_max·Rg ≤ qrg_max (1.3 for globular particles).
+    min_points : int
+        Fewest points in the range.
+    q_range : (float, float), optional
+        Restrict the search (1/nm).
+
+    Returns
+    -------
+    GuinierResult
+        ``saxs_rg`` and ``saxs_pore_diameter`` (2·√(5/3)·Rg).
+
+    Raises
+    ------
+    FitError
+        No range qualifies.
+
+    References
+    ----------
+    Guinier, A. & Fournet, G. (1955). Small-Angle Scattering of X-rays. Wiley.
+    """
+    name = curve.attrs.get("source", "curve")
+    q, y, sigma, da = as_curve(curve, name=name)
+    try:
+        rg, rg_e, li0, li0_e, a, b = fit_guinier_raw(q, y, sigma, qrg_max=qrg_max,
+                                                     min_points=min_points, q_range=q_range)
+    except FitError as exc:
+        raise FitError(f"{name}: {exc}") from None
+    prov = Provenance.from_data(da, parameters={"qrg_max": qrg_max, "min_points": min_points,
+                                               "q_range": list(q_range) if q_range else None})
+    desc = (f"Guinier fit ln I = ln I0 − Rg²q²/3, automatic range q {q[a]:.3g}–{q[b - 1]:.3g} "
+            f"1/nm ({b - a} points, q·Rg ≤ {q[b - 1] * rg:.2f} ≤ {qrg_max})")
+    if da.attrs.get("long_name", "").startswith("intensity −"):
+        desc += " on the pore term (power law and background subtracted)"
+    rg_m = Measurement(rg, rg_e, "nm", "saxs", desc, prov)
+    f = 2.0 * SPHERE_R_PER_RG
+    d_m = Measurement(f * rg, f * rg_e, "nm", "saxs",
+                      f"{desc}; D = 2·√(5/3)·Rg (homogeneous sphere)", prov,
+                      {"rg_nm": rg, "conversion": "D = 2 sqrt(5/3) Rg"})
+    i0 = float(np.exp(li0))
+    in_range = np.zeros(q.shape, bool)
+    in_range[a:b] = True
+    ds = xr.Dataset(
+        {"data": ("q", y, {"units": da.attrs.get("units", "1"), "long_name": "intensity"}),
+         "best_fit": ("q", i0 * np.exp(-(q * rg) ** 2 / 3.0), {"long_name": "Guinier"}),
+         "in_range": ("q", in_range)},
+        coords={"q": ("q", q, {"units": "1/nm", "long_name": "q"})},
+    )
+    return GuinierResult(rg_m, d_m, i0, i0 * li0_e, float(q[a]), float(q[b - 1]),
+                         float(q[b - 1] * rg), b - a, ds)
