@@ -155,18 +155,24 @@ def strip_ka2(
     y = np.array(arr.values, float)
     src = x - ka2_shift(x, lam1, float(lam2))  # where the Kα1 twin of each point sits
     n = x.size
+    k_all = np.clip(np.searchsorted(x, src, side="right") - 1, 0, n - 2)
+    t_all = np.clip((src - x[k_all]) / (x[k_all + 1] - x[k_all]), 0, 1)
+    valid_all = src >= x[0]
     i = 0
     while i < n:
-        # block [i, j): every source angle lies before x[i] (already final)
+        # block [i, j): each point's twin lies between two points before i (already final)
         j = i + 1
-        while j < n and src[j] < x[i]:
+        while j < n and k_all[j] + 1 < i:
             j += 1
         blk = slice(i, j)
-        k = np.clip(np.searchsorted(x, src[blk]) - 1, 0, n - 2)
-        t = np.clip((src[blk] - x[k]) / (x[k + 1] - x[k]), 0, 1)
-        valid = src[blk] >= x[0]
-        twin = y[..., k] * (1 - t) + y[..., k + 1] * t
-        y[..., blk] = y[..., blk] - r * np.where(valid, twin, 0.0)
+        k, t, valid = k_all[blk], t_all[blk], valid_all[blk]
+        if j == i + 1 and k[0] + 1 >= i:  # splitting below one step: implicit in y[i]
+            w_self = np.where(k[0] + 1 == i, t[0], 0.0) * valid[0]
+            prev = y[..., k[0]] * (1 - t[0]) * valid[0]
+            y[..., i] = (y[..., i] - r * prev) / (1 + r * w_self)
+        else:
+            twin = y[..., k] * (1 - t) + y[..., k + 1] * t
+            y[..., blk] = y[..., blk] - r * np.where(valid, twin, 0.0)
         i = j
     arr = arr.copy(data=y).transpose(*pattern.dims)
     arr.attrs = dict(pattern.attrs)

@@ -126,7 +126,7 @@ def _to_utc64(text: str | None) -> np.datetime64:
     except ValueError:
         return np.datetime64("NaT", "ns")
     if d.tzinfo is not None:
-        d = d.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+        d = d.astimezone(_dt.UTC).replace(tzinfo=None)
     return np.datetime64(d, "ns")
 
 
@@ -710,7 +710,7 @@ def _raw_v3(path: Path, b: bytes) -> tuple[list, dict[str, Any]]:
     attrs["start_time"] = _bruker_datetime(_cstr(b[16:26]), _cstr(b[26:36]))
     attrs["sample"] = _cstr(b[326:386]) or None
     attrs["anode"] = _cstr(b[608:612]) or None
-    _avg, ka1, ka2, kbeta, ratio = struct.unpack_from("<5d", b, 616)
+    _avg, ka1, ka2, _kbeta, ratio = struct.unpack_from("<5d", b, 616)
     if 0.1 < ka1 < 10:
         attrs["wavelength"] = ka1 / 10.0
     if 0.1 < ka2 < 10:

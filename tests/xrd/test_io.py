@@ -81,7 +81,8 @@ def test_gsas_needs_prm_or_user(test_data: Path, tmp_path: Path) -> None:
     with pytest.raises(MissingMetadataError, match="no X-ray wavelength"):
         charz.read(tmp_path / "PBSO4.XRA")
     da = charz.read(tmp_path / "PBSO4.XRA", wavelength=0.1541)
-    assert da.attrs["wavelength"] == 0.1541 and da.attrs["wavelength_source"] == "user"
+    assert da.attrs["wavelength"] == 0.1541
+    assert da.attrs["wavelength_source"] == "user"
     # first STD record: 179 147 165 ...
     assert_allclose(da.values[:3], [179, 147, 165])
 
@@ -117,7 +118,8 @@ def test_panalytical_three_formats_agree(shared_data: Path) -> None:
         assert_allclose(da.values, xrdml.values)
         assert_allclose(da.attrs["wavelength"], 0.15405980)
     # ratioKAlpha2KAlpha1 0.0000 in the XRDML and "Ratio K-Alpha2/K-Alpha1,0.000" in the CSV
-    assert xrdml.attrs["ka2_ratio"] == 0.0 and csv.attrs["ka2_ratio"] == 0.0
+    assert xrdml.attrs["ka2_ratio"] == 0.0
+    assert csv.attrs["ka2_ratio"] == 0.0
     assert xrdml.attrs["start_time"] == "2021-05-20T15:55:51+02:00"
 
 
@@ -129,7 +131,8 @@ def test_xrdml_401_scans(shared_data: Path) -> None:
     # scan 2 starts 8 s after scan 1 (20:41:33), both ~3-4 s long: mid-times 8 s apart
     assert 6 < float(da["time"][1]) < 10
     assert np.all(np.diff(da["time"].values) > 0)
-    assert "omega" in da.coords and da["omega"].values[0] == pytest.approx(33.0546)
+    assert "omega" in da.coords
+    assert da["omega"].values[0] == pytest.approx(33.0546)
     assert_allclose(da.attrs["wavelength"], 0.1540598)
 
 
