@@ -74,8 +74,8 @@ def test_ka2_splitting_values() -> None:
 
 def test_rachinger_recovers_ka1() -> None:
     x = np.arange(20, 60, 0.005)
-    kw = {"two_theta": x, "lc": 30.0, "la": 40.0, "d002": 0.3354, "noise": False, "tail_amplitude": 0,
-              "background": (0.0, 0.0), "fraction": 0.0}
+    kw = {"two_theta": x, "lc": 30.0, "la": 40.0, "d002": 0.3354, "noise": False,
+          "tail_amplitude": 0, "background": (0.0, 0.0), "fraction": 0.0}
     doublet = simulate_pattern(ka2_ratio=0.5, **kw)
     single = simulate_pattern(ka2_ratio=0.0, **kw)
     stripped = strip_ka2(doublet)
