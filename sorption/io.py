@@ -1576,9 +1576,11 @@ def _read_3p(path: Path, grids) -> xr.Dataset:
 
 
 def _3p_vendor(sheets: dict[str, list[list[Any]]]) -> dict[str, Any]:
+    """3P results: Summary/Info key-value rows by section, BET points from the BET sheet."""
     out: dict[str, Any] = {}
-    summ = sheets.get("summary") or []
-    section = ""
+    summ = sheets.get("summary") or sheets.get("info") or []
+    section = "summary"
+    flat: dict[str, Any] = {}
     for row in summ:
         vals = [v for v in row if v not in ("", None)]
         if len(vals) == 1 and isinstance(vals[0], str):
@@ -1587,18 +1589,35 @@ def _3p_vendor(sheets: dict[str, list[list[Any]]]) -> dict[str, Any]:
         if len(vals) >= 2 and isinstance(vals[0], str):
             key = vals[0].strip().rstrip(":")
             v = _num_auto(vals[1]) if isinstance(vals[1], str) else vals[1]
-            out.setdefault(section or "summary", {})[key] = v
+            out.setdefault("report", {}).setdefault(section, {})[key] = v
+            flat.setdefault(key, v)
             m = re.search(r"p/p0 ?= ?([\d,.]+\d)", key)
             if m and "total pore volume" in key.lower():
                 out["total_pore_volume"] = {"value": v, "relative_pressure": _num_auto(m.group(1))}
-    bet = sheets.get("bet surface area")
-    if bet:
-        hdr_i = next((i for i, row in enumerate(bet) if "p/p0" in [str(v).strip() for v in row]),
-                     None)
+    bet_sec = out.get("report", {}).get("bet", {})
+    bet: dict[str, Any] = {
+        "area": bet_sec.get("BET Surface Area", flat.get("BET Surface Area")),
+        "c": bet_sec.get("C"), "qm": bet_sec.get("Vm"), "slope": bet_sec.get("Slope"),
+        "intercept": bet_sec.get("Y-Intercept"), "r": bet_sec.get("Correlation Coefficient"),
+        "cross_section_nm2": None,
+    }
+    sheet = next((g for name, g in sheets.items() if name.startswith("bet")), None)
+    if sheet:
+        hdr_i = next((i for i, row in enumerate(sheet)
+                      if "p/p0" in [str(v).strip() for v in row]), None)
         if hdr_i is not None:
-            pts = [row for row in bet[hdr_i + 1:] if row and isinstance(row[1], (int, float))]
-            out["bet_points"] = {"relative_pressure": [float(r[1]) for r in pts],
-                                 "amount": [float(r[2]) for r in pts]}
+            pts = [row for row in sheet[hdr_i + 1:]
+                   if len(row) > 2 and isinstance(row[1], (int, float))]
+            # the sheet lists the points the 3P software used, p/p0 rounded to 5 decimals
+            bet.update(ids=[int(r[0]) for r in pts], relative_pressure=[float(r[1]) for r in pts],
+                       amount=[float(r[2]) for r in pts], amount_unit="cm3(STP)/g",
+                       relative_pressure_decimals=5)
+    out["bet"] = bet
+    tp = out.get("report", {}).get("t-plot", {})
+    if tp:
+        out["tplot"] = {"micropore_volume": tp.get("Micropore Volume"),
+                        "external_area": tp.get("External Surface Area"),
+                        "micropore_area": tp.get("Micropore Area")}
     return out
 
 
