@@ -1,0 +1,112 @@
+"""Private helpers: pull half cycles out of a cycler Dataset (vectorised)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import xarray as xr
+
+from charz.errors import MissingMetadataError
+from echem.io import CyclerDataError, with_mass
+
+Half = Literal["sodiation", "desodiation"]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class HalfCycle:
+    """One half cycle: capacity accumulated over its steps (mA*h/g), voltage, time, current."""
+
+    cycle: int
+    half: str
+    capacity: np.ndarray  # mA*h/g, cumulative over the half cycle (starts at 0)
+    voltage: np.ndarray  # V
+    time: np.ndarray  # s
+    current: np.ndarray  # mA
+
+
+def source_name(ds: xr.Dataset) -> str:
+    return str(ds.attrs.get("source", "")) or "cycler data"
+
+
+def check_cycler(ds: xr.Dataset, *, mass_mg: float | None = None) -> xr.Dataset:
+    """Validate the Dataset and make sure it has ``capacity`` in mA*h/g."""
+    name = source_name(ds)
+    if not isinstance(ds, xr.Dataset):
+        raise CyclerDataError(f"expected a cycler xarray.Dataset, got {type(ds).__name__}")
+    missing = [v for v in ("time", "voltage", "current") if v not in ds]
+    if missing:
+        raise CyclerDataError(
+            f"{name}: cycler data lack {', '.join(missing)} (no {missing[0]} column?)"
+        )
+    if ds.sizes.get("record", 0) == 0:
+        raise CyclerDataError(f"{name}: the cycler data have no points")
+    if mass_mg is not None:
+        ds = with_mass(ds, mass_mg, source="given", name=name)
+    if "capacity" not in ds:
+        raise MissingMetadataError(
+            f"{name}: no specific capacity: the active mass is unknown; pass mass_mg= "
+            "(or --mass MG on the command line)"
+        )
+    return ds
+
+
+def row_increments(ds: xr.Dataset) -> np.ndarray:
+    """Capacity passed at each row (mA*h/g), from the per-step capacity."""
+    cap = np.asarray(ds["capacity"].values, float)
+    step = np.asarray(ds["step"].values)
+    prev = np.empty_like(cap)
+    prev[0] = 0.0
+    prev[1:] = cap[:-1]
+    starts = np.ones(cap.size, bool)
+    starts[1:] = step[1:] != step[:-1]
+    prev[starts] = 0.0
+    return np.clip(cap - prev, 0.0, None)
+
+
+def direction_mask(ds: xr.Dataset, half: Half) -> np.ndarray:
+    i = np.asarray(ds["current"].values, float)
+    stype = np.asarray(ds["step_type"].values).astype(str)
+    active = stype != "rest"
+    if half == "sodiation":
+        return active & (i < 0)
+    if half == "desodiation":
+        return active & (i > 0)
+    raise CyclerDataError(f"half must be 'sodiation' or 'desodiation', got {half!r}")
+
+
+def cycles_with(ds: xr.Dataset, half: Half) -> np.ndarray:
+    """Cycle indices that have data of this half."""
+    mask = direction_mask(ds, half)
+    return np.unique(np.asarray(ds["cycle"].values)[mask])
+
+
+def first_full_cycle(ds: xr.Dataset) -> int:
+    """The first cycle that has both a sodiation and a desodiation half."""
+    both = np.intersect1d(cycles_with(ds, "sodiation"), cycles_with(ds, "desodiation"))
+    if both.size == 0:
+        raise CyclerDataError(
+            f"{source_name(ds)}: no cycle has both a sodiation (current < 0) and a "
+            "desodiation (current > 0) half"
+        )
+    return int(both[0])
+
+
+def half_cycle(ds: xr.Dataset, cycle: int, half: Half) -> HalfCycle:
+    """Rows of one half cycle with the capacity accumulated over all its steps."""
+    mask = direction_mask(ds, half) & (np.asarray(ds["cycle"].values) == cycle)
+    if not mask.any():
+        have = cycles_with(ds, half)
+        raise CyclerDataError(
+            f"{source_name(ds)}: cycle {cycle} has no {half} data "
+            f"(cycles with {half}: {', '.join(map(str, have[:20])) or 'none'})"
+        )
+    inc = row_increments(ds)[mask]
+    q = np.cumsum(inc)
+    return HalfCycle(
+        int(cycle), half, q,
+        np.asarray(ds["voltage"].values, float)[mask],
+        np.asarray(ds["time"].values, float)[mask],
+        np.asarray(ds["current"].values, float)[mask],
+    )
