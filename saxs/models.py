@@ -115,21 +115,21 @@ def _sphere_amp(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def _radius_grid(radius: float, pd: float, pd_type: PdType, n: int = 81
+def _radius_grid(radius: float, pd: float, pd_type: PdType, n: int = 121
                  ) -> tuple[np.ndarray, np.ndarray]:
     """Radii and number weights (sum 1) of a size distribution; pd = 0: one radius."""
     if pd <= 0:
         return np.array([radius]), np.array([1.0])
     if pd_type == "lognormal":
         # median = radius, sigma of ln r = pd
-        lo, hi = np.log(radius) - 4 * pd, np.log(radius) + 4 * pd
+        lo, hi = np.log(radius) - 6 * pd, np.log(radius) + 6 * pd
         lnr = np.linspace(lo, hi, n)
         r = np.exp(lnr)
         w = np.exp(-0.5 * ((lnr - np.log(radius)) / pd) ** 2)  # pdf in ln r; dr/r grid
     else:
         sig = pd * radius
-        lo = max(radius - 4 * sig, radius * 1e-3)
-        hi = radius + (4 if pd_type == "gaussian" else 6) * sig
+        lo = max(radius - (4 if pd_type == "gaussian" else 6) * sig, radius * 1e-3)
+        hi = radius + (4 if pd_type == "gaussian" else 9) * sig
         r = np.linspace(lo, hi, n)
         if pd_type == "gaussian":
             w = np.exp(-0.5 * ((r - radius) / sig) ** 2)
@@ -445,9 +445,9 @@ def fit_porod_dab(
     a0, coef = _linear_scan(q, y, w, grid, basis)
     model = lmfit.Model(porod_dab, independent_vars=["q"])
     pars = model.make_params()
-    pars["porod_scale"].set(value=max(coef[0], 1e-12 * y.max()), min=0)
+    pars["porod_scale"].set(value=max(coef[0], 1e-3 * y[0] * q[0] ** p0), min=0)
     pars["porod_exponent"].set(value=p0, min=1.0, max=6.0, vary=porod_exponent is None)
-    pars["dab_scale"].set(value=max(coef[1], 1e-6 * y.max()), min=0)
+    pars["dab_scale"].set(value=max(coef[1], 1e-3 * y.max()), min=0)
     pars["dab_length"].set(value=a0, min=a_min, max=a_max)
     bkg0 = coef[2] if background is None else background
     pars["background"].set(value=bkg0, vary=background is None)
@@ -552,9 +552,9 @@ def fit_power_law_spheres(
 
     model = lmfit.Model(func, independent_vars=["q"])
     pars = model.make_params()
-    pars["porod_scale"].set(value=max(coef[0], 1e-12 * y.max()), min=0)
+    pars["porod_scale"].set(value=max(coef[0], 1e-3 * y[0] * q[0] ** p0), min=0)
     pars["porod_exponent"].set(value=p0, min=1.0, max=6.0, vary=porod_exponent is None)
-    pars["sphere_scale"].set(value=max(coef[1], 1e-6 * y.max()), min=0)
+    pars["sphere_scale"].set(value=max(coef[1], 1e-3 * y.max()), min=0)
     pars["radius"].set(value=r0, min=r_min, max=r_max)
     pars["pd"].set(value=pd0, min=0.0 if pd is None else -np.inf,
                    max=0.7 if pd is None else np.inf, vary=pd is None)
@@ -638,12 +638,13 @@ def _rg_fit(curve: xr.DataArray, kind: str, *, q_range: tuple[float, float] | No
 
     model = lmfit.Model(func, independent_vars=["q"])
     pars = model.make_params()
-    pars["porod_scale"].set(value=max(coef[0], 1e-12 * y.max()), min=0)
+    pars["porod_scale"].set(value=max(coef[0], 1e-3 * y[0] * q[0] ** p0), min=0)
     pars["porod_exponent"].set(value=p0, min=1.0, max=6.0, vary=porod_exponent is None)
-    pars["g"].set(value=max(coef[1], 1e-6 * y.max()), min=0)
+    pars["g"].set(value=max(coef[1], 1e-3 * y.max()), min=0)
     pars["rg"].set(value=rg0, min=rg_min, max=rg_max)
     if kind == "unified":
-        pars["b"].set(value=max(coef[2], 1e-12 * y.max()), min=0)
+        r_eq = SPHERE_R_PER_RG * rg0
+        pars["b"].set(value=max(coef[2], 0.1 * 4.5 * max(coef[1], 1e-6) / r_eq**m0), min=0)
         pars["p"].set(value=m0, min=1.0, max=6.0, vary=pore_exponent is None)
         bkg0 = coef[3] if background is None else background
     else:
