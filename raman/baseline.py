@@ -1,0 +1,426 @@
+"""Preparing Raman spectra of carbons: crop, remove cosmic spikes, subtract a baseline.
+
+Every function takes a DataArray with a ``raman_shift`` dimension (and any leading
+dimensions: ``time``, ``y``, ``x``, ``spectrum``), never modifies its input and records what
+it did in ``attrs`` (``crop_window``, ``spikes_removed``, ``baseline_method``,
+``baseline_parameters``).
+
+Baselines come from pybaselines (Erb, pybaselines, doi:10.5281/zenodo.5608581) under their
+own names and keyword arguments (FIELD-NOTES §2.6); charz adds one method of its own,
+``"anchored"``: a low-order polynomial through the spectrum's edges outside the first-order
+bands (800–1000 and 1800–2000 cm⁻¹ by default), which cannot eat D or G intensity.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import numpy as np
+import xarray as xr
+from scipy import ndimage
+
+from charz.errors import CharzError, DataCleaningWarning, PhysicsWarning
+
+__all__ = [
+    "WINDOW_METHODS",
+    "baseline_raw",
+    "crop",
+    "default_lam",
+    "remove_spikes",
+    "subtract_baseline",
+    "whitaker_hayes_raw",
+]
+
+DIM = "raman_shift"
+
+#: pybaselines methods whose (half-)window must exceed the band widths (FIELD-NOTES §2.6),
+#: with the name of their window argument.
+WINDOW_METHODS: dict[str, str] = {
+    "snip": "max_half_window",
+    "rolling_ball": "half_window",
+    "mor": "half_window",
+    "imor": "half_window",
+    "mormol": "half_window",
+    "amormol": "half_window",
+    "tophat": "half_window",
+    "mpls": "half_window",
+    "mpspline": "half_window",
+    "jbcd": "half_window",
+    "swima": "min_half_window",
+    "noise_median": "half_window",
+}
+
+#: widest first-order band of disordered carbon (D, up to ~250 cm⁻¹ FWHM, FIELD-NOTES §2.6).
+MAX_BAND_FWHM = 250.0
+
+
+def _check(spectrum: xr.DataArray, where: str) -> None:
+    if not isinstance(spectrum, xr.DataArray) or DIM not in spectrum.dims:
+        raise CharzError(
+            f"{where}: expected an xarray.DataArray with a {DIM!r} dimension (from "
+            f"charz.read), got {type(spectrum).__name__} with dims "
+            f"{getattr(spectrum, 'dims', None)}"
+        )
+
+
+def _last(spectrum: xr.DataArray) -> xr.DataArray:
+    others = [d for d in spectrum.dims if d != DIM]
+    return spectrum.transpose(*others, DIM)
+
+
+def crop(
+    spectrum: xr.DataArray, window: tuple[float, float] | None = (800.0, 2000.0)
+) -> xr.DataArray:
+    """Keep one Raman-shift window (default the first-order region 800–2000 cm⁻¹).
+
+    Parameters
+    ----------
+    spectrum : xarray.DataArray
+        Spectra with a ``raman_shift`` dimension (1/cm, ascending as the readers give it).
+    window : (float, float) or None
+        Lower and upper Raman shift in 1/cm; None returns the input unchanged.
+
+    Returns
+    -------
+    xarray.DataArray
+        The points inside the window; ``attrs["crop_window"]`` records it.
+
+    Raises
+    ------
+    CharzError
+        Fewer than 10 points fall inside the window.
+    """
+    _check(spectrum, "crop")
+    if window is None:
+        return spectrum
+    lo, hi = sorted(float(v) for v in window)
+    x = spectrum[DIM].values
+    keep = (x >= lo) & (x <= hi)
+    if keep.sum() < 10:
+        raise CharzError(
+            f"crop: only {int(keep.sum())} points of {spectrum.attrs.get('source', 'the data')} "
+            f"lie in {lo:g}–{hi:g} cm⁻¹ (data span {np.nanmin(x):g}–{np.nanmax(x):g})"
+        )
+    out = spectrum.isel({DIM: np.flatnonzero(keep)})
+    out.attrs = {**spectrum.attrs, "crop_window": [lo, hi]}
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# spikes
+# ---------------------------------------------------------------------------------------
+
+
+def whitaker_hayes_raw(
+    y: np.ndarray, *, threshold: float = 8.0, kernel_size: int = 3
+) -> tuple[np.ndarray, np.ndarray]:
+    """Whitaker–Hayes despiking along the last axis.
+
+    Parameters
+    ----------
+    y : ndarray
+        Intensities, shape ``(..., npoints)``.
+    threshold : float
+        Modified z-score above which a first difference is a spike (8 in the paper and
+        RamanSPy).
+    kernel_size : int
+        Half-width m of the replacement window (points): a spike is replaced by the mean
+        of the non-spike points within ±m.
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        Despiked copy and the boolean spike mask.
+
+    Notes
+    -----
+    z = 0.6745 (Δy − median Δy) / MAD(Δy) on the first differences Δy of each spectrum
+    (Iglewicz–Hoaglin modified z-score); points on either side of a flagged difference are
+    spike candidates. Vectorised: the replacement is a masked moving mean.
+
+    References
+    ----------
+    D. A. Whitaker, K. Hayes, Chemom. Intell. Lab. Syst. 179 (2018) 82–84.
+    """
+    y = np.asarray(y, float)
+    d = np.diff(y, axis=-1)
+    med = np.nanmedian(d, axis=-1, keepdims=True)
+    mad = np.nanmedian(np.abs(d - med), axis=-1, keepdims=True)
+    mad = np.where(mad > 0, mad, np.nan)
+    z = 0.6745 * (d - med) / mad
+    flag = np.abs(np.nan_to_num(z)) > threshold
+    mask = np.zeros(y.shape, bool)
+    mask[..., 1:] |= flag
+    mask[..., :-1] |= flag
+    # only keep candidates that stand above their neighbourhood (a spike, not a steep edge)
+    local = ndimage.median_filter(y, size=[1] * (y.ndim - 1) + [2 * kernel_size + 3],
+                                  mode="nearest")
+    resid = y - local
+    noise = 1.4826 * mad / np.sqrt(2.0)
+    mask &= resid > 0.5 * threshold * np.nan_to_num(noise, nan=np.inf)
+    mask = ndimage.binary_dilation(mask, structure=np.ones([1] * (y.ndim - 1) + [3])) & (
+        resid > 2 * np.nan_to_num(noise, nan=np.inf)
+    ) | mask
+    good = (~mask).astype(float)
+    size = [1] * (y.ndim - 1) + [2 * kernel_size + 1]
+    num = ndimage.uniform_filter(np.where(mask, 0.0, y), size=size, mode="nearest")
+    den = ndimage.uniform_filter(good, size=size, mode="nearest")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        repl = np.where(den > 1e-9, num / den, local)
+    return np.where(mask, repl, y), mask
+
+
+def remove_spikes(
+    spectrum: xr.DataArray,
+    *,
+    method: Literal["auto", "whitaker_hayes", "temporal_median"] = "auto",
+    threshold: float = 8.0,
+    kernel_size: int = 3,
+    dim: str | None = None,
+    window: int = 3,
+) -> xr.DataArray:
+    """Remove cosmic-ray spikes.
+
+    Parameters
+    ----------
+    spectrum : xarray.DataArray
+        One spectrum or a series/map with a ``raman_shift`` dimension.
+    method : {'auto', 'whitaker_hayes', 'temporal_median'}
+        ``whitaker_hayes`` works on each spectrum alone (:func:`whitaker_hayes_raw`);
+        ``temporal_median`` compares each spectrum with the median of its ``window``
+        neighbours along ``dim`` (spikes do not repeat in the next frame); ``auto`` uses the
+        temporal median for a series with at least 3 frames along ``time`` (or ``dim``),
+        else Whitaker–Hayes.
+    threshold : float
+        Whitaker–Hayes modified z-score, or for the temporal median the number of robust
+        standard deviations (MAD of the residuals) above the median that marks a spike.
+    kernel_size : int
+        Whitaker–Hayes replacement half-width (points).
+    dim : str, optional
+        Series dimension for the temporal median (default ``time``, else the first leading
+        dimension).
+    window : int
+        Frames in the temporal median (odd).
+
+    Returns
+    -------
+    xarray.DataArray
+        Despiked copy; ``attrs["spikes_removed"]`` = number of replaced points, and a
+        boolean ``spike_mask`` coordinate is not kept (it would double the size).
+
+    Warns
+    -----
+    DataCleaningWarning
+        When points were replaced (how many, and the method).
+    """
+    _check(spectrum, "remove_spikes")
+    arr = _last(spectrum)
+    lead = [d for d in arr.dims if d != DIM]
+    if method == "auto":
+        series_dim = dim or ("time" if "time" in lead else None)
+        method = "temporal_median" if series_dim and arr.sizes[series_dim] >= 3 else "whitaker_hayes"
+    y = np.asarray(arr.values, float)
+    if method == "whitaker_hayes":
+        out, mask = whitaker_hayes_raw(y, threshold=threshold, kernel_size=kernel_size)
+    elif method == "temporal_median":
+        sdim = dim or ("time" if "time" in lead else (lead[0] if lead else None))
+        if sdim is None or arr.sizes[sdim] < 3:
+            raise CharzError("remove_spikes: the temporal median needs a series of ≥ 3 spectra")
+        axis = arr.dims.index(sdim)
+        size = [1] * y.ndim
+        size[axis] = window
+        med = ndimage.median_filter(y, size=size, mode="nearest")
+        resid = y - med
+        mad = np.nanmedian(np.abs(resid - np.nanmedian(resid, axis=-1, keepdims=True)),
+                           axis=-1, keepdims=True)
+        sigma = 1.4826 * np.where(mad > 0, mad, np.nan)
+        mask = resid > threshold * np.nan_to_num(sigma, nan=np.inf)
+        mask = ndimage.binary_dilation(
+            mask, structure=np.ones([1] * (y.ndim - 1) + [3])
+        ) & (resid > 2 * np.nan_to_num(sigma, nan=np.inf)) | mask
+        out = np.where(mask, med, y)
+    else:
+        raise CharzError(
+            f"remove_spikes: method {method!r} is not one of auto, whitaker_hayes, "
+            "temporal_median"
+        )
+    n = int(mask.sum())
+    result = arr.copy(data=out).transpose(*spectrum.dims)
+    result.attrs = {**spectrum.attrs, "spikes_removed": n, "despike_method": method}
+    if n:
+        warnings.warn(
+            f"{spectrum.attrs.get('source', 'spectrum')}: {n} spike point(s) replaced "
+            f"({method}, threshold {threshold:g})",
+            DataCleaningWarning,
+            stacklevel=2,
+        )
+    return result
+
+
+# ---------------------------------------------------------------------------------------
+# baselines
+# ---------------------------------------------------------------------------------------
+
+
+def default_lam(x: np.ndarray) -> float:
+    """Carbon-safe Whittaker smoothness for asls/arpls-type methods.
+
+    ``1e7 × (2.5 cm⁻¹ / step)⁴``, clipped to 1e5–1e11: λ ≥ 1e7 at ~2.5 cm⁻¹ steps
+    (FIELD-NOTES §2.6), scaled with the fourth power of the point density (the
+    second-difference penalty's scaling), so the baseline keeps one stiffness in cm⁻¹.
+    """
+    x = np.asarray(x, float)
+    step = float(np.nanmedian(np.abs(np.diff(x)))) if x.size > 1 else 2.5
+    return float(np.clip(1e7 * (2.5 / max(step, 1e-6)) ** 4, 1e5, 1e11))
+
+
+def _anchored(
+    x: np.ndarray,
+    y: np.ndarray,
+    anchors: Sequence[tuple[float, float]] = ((800.0, 1000.0), (1800.0, 2000.0)),
+    poly_order: int = 1,
+) -> np.ndarray:
+    """Polynomial through the points inside the anchor windows (least squares)."""
+    sel = np.zeros(x.size, bool)
+    for lo, hi in anchors:
+        sel |= (x >= lo) & (x <= hi)
+    if sel.sum() < poly_order + 2:
+        raise CharzError(
+            f"baseline 'anchored': fewer than {poly_order + 2} points in the anchor windows "
+            f"{list(anchors)} (data span {x.min():g}–{x.max():g} cm⁻¹)"
+        )
+    mid = 0.5 * (x.max() + x.min())
+    half = max(0.5 * (x.max() - x.min()), 1e-9)
+    u = (x - mid) / half
+    V = np.vander(u[sel], poly_order + 1)
+    yy = np.atleast_2d(y)
+    ok = np.isfinite(yy[:, sel]).all(axis=0)
+    coef, *_ = np.linalg.lstsq(V[ok], yy[:, sel][:, ok].T, rcond=None)
+    return (np.vander(u, poly_order + 1) @ coef).T.reshape(y.shape)
+
+
+def baseline_raw(
+    x: np.ndarray, y: np.ndarray, *, method: str = "arpls", **method_kwargs: Any
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """Baseline of one spectrum or a stack (last axis = Raman shift) on bare arrays.
+
+    Parameters
+    ----------
+    x : ndarray
+        Raman shift in 1/cm, ascending.
+    y : ndarray
+        Intensities, shape ``(..., x.size)``.
+    method : str
+        A pybaselines ``Baseline`` method (``arpls``, ``asls``, ``airpls``, ``modpoly``,
+        ``snip``, ...) or ``"anchored"`` (charz: polynomial through anchor windows; kwargs
+        ``anchors`` = list of (lo, hi) in 1/cm, ``poly_order``).
+    **method_kwargs
+        Passed unchanged to the method. For Whittaker methods (``asls``, ``arpls``,
+        ``airpls``, ``iarpls``, ``aspls``, ``drpls``, ``iasls``, ``psalsa``, ``derpsalsa``)
+        a missing ``lam`` is set by :func:`default_lam`.
+
+    Returns
+    -------
+    (ndarray, dict)
+        Baseline (same shape as ``y``) and the parameters actually used.
+
+    Warns
+    -----
+    PhysicsWarning
+        A window method's half-window is below 2 × 250 cm⁻¹ (the widest D band): it will
+        remove band intensity (FIELD-NOTES §2.6: snip with a ~370 cm⁻¹ half-window wiped
+        out G).
+    """
+    x = np.asarray(x, float)
+    y = np.asarray(y, float)
+    params = dict(method_kwargs)
+    if method == "anchored":
+        anchors = params.get("anchors", ((800.0, 1000.0), (1800.0, 2000.0)))
+        order = int(params.get("poly_order", 1))
+        params = {"anchors": [list(map(float, a)) for a in anchors], "poly_order": order}
+        return _anchored(x, y, anchors, order), params
+    from pybaselines import Baseline
+
+    fitter = Baseline(x_data=x)
+    func = getattr(fitter, method, None)
+    if func is None or method.startswith("_"):
+        raise CharzError(
+            f"baseline method {method!r} is not a pybaselines Baseline method nor 'anchored'"
+        )
+    whittaker = {"asls", "arpls", "airpls", "iarpls", "aspls", "drpls", "iasls", "psalsa",
+                 "derpsalsa", "brpls", "lsrpls"}
+    if method in whittaker and "lam" not in params:
+        params["lam"] = default_lam(x)
+    step = float(np.nanmedian(np.abs(np.diff(x))))
+    if method in WINDOW_METHODS:
+        key = WINDOW_METHODS[method]
+        hw = params.get(key)
+        if hw is None:
+            # pybaselines' own default is estimated from the data; make it explicit and safe
+            hw = int(np.ceil(2 * MAX_BAND_FWHM / step))
+            params[key] = hw
+        if float(hw) * step < 2 * MAX_BAND_FWHM:
+            warnings.warn(
+                f"baseline {method}: {key}={hw} points = {float(hw) * step:.0f} cm⁻¹ is below "
+                f"2 × {MAX_BAND_FWHM:g} cm⁻¹ (the widest D band); the baseline will remove "
+                "D/G intensity (give a larger window or use arpls/asls/anchored)",
+                PhysicsWarning,
+                stacklevel=3,
+            )
+    flat = y.reshape(-1, x.size)
+    out = np.empty_like(flat)
+    for i, row in enumerate(flat):  # one call per spectrum (pybaselines is 1-D)
+        ok = np.isfinite(row)
+        if ok.all():
+            out[i] = func(row, **params)[0]
+        elif ok.sum() > 10:
+            filled = np.interp(x, x[ok], row[ok])
+            out[i] = func(filled, **params)[0]
+        else:
+            out[i] = np.nan
+    return out.reshape(y.shape), params
+
+
+def subtract_baseline(
+    spectrum: xr.DataArray, *, method: str = "arpls", **method_kwargs: Any
+) -> xr.DataArray:
+    """Subtract a baseline (pybaselines method names and keyword arguments, unchanged).
+
+    Parameters
+    ----------
+    spectrum : xarray.DataArray
+        One spectrum or a series/map with a ``raman_shift`` dimension, usually cropped
+        first (:func:`crop`).
+    method : str
+        pybaselines method (default ``arpls``, Baek et al., Analyst 140 (2015) 250) or
+        ``"anchored"``; see :func:`baseline_raw`.
+    **method_kwargs
+        The method's own keyword arguments (``lam``, ``p``, ``poly_order``,
+        ``max_half_window`` ...), passed through.
+
+    Returns
+    -------
+    xarray.DataArray
+        Corrected intensities with a ``baseline`` coordinate (same dims) and
+        ``attrs["baseline_method"]``, ``attrs["baseline_parameters"]`` (JSON).
+
+    Notes
+    -----
+    The default ``arpls`` with ``lam`` from :func:`default_lam` is carbon-safe on the
+    800–2000 cm⁻¹ window: stiff enough to pass under the 60–250 cm⁻¹ wide D and G bands.
+    Low-order polynomials fitted over the D–G window (``modpoly`` 2) and narrow window
+    methods over-subtract (FIELD-NOTES §2.6).
+    """
+    _check(spectrum, "subtract_baseline")
+    arr = _last(spectrum)
+    base, params = baseline_raw(arr[DIM].values, arr.values, method=method, **method_kwargs)
+    out = arr.copy(data=arr.values - base)
+    out = out.assign_coords(baseline=(arr.dims, base, {"units": arr.attrs.get("units", ""),
+                                                      "long_name": "baseline"}))
+    out = out.transpose(*spectrum.dims)
+    out.attrs = {**spectrum.attrs, "baseline_method": method,
+                 "baseline_parameters": json.dumps(params, default=float)}
+    return out
