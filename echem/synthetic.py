@@ -15,6 +15,7 @@ import xarray as xr
 from echem.io import cycler_dataset
 
 __all__ = [
+    "desodiation_voltage",
     "gitt_pulse_train",
     "hc_sodiation_voltage",
     "oversodiation_voltage",
@@ -60,6 +61,36 @@ def oversodiation_voltage(q: Any, *, slope_capacity: float = 120.0,
     return np.where(q < q_hc, hc, tail)
 
 
+def desodiation_voltage(
+    q: Any,
+    *,
+    plateau_capacity: float = 150.0,
+    slope_capacity: float = 60.0,
+    stripping_capacity: float = 0.0,
+    plateau_peak: float = 0.10,
+    plateau_sigma: float = 0.012,
+    stripping_peak: float = 0.015,
+    stripping_sigma: float = 0.002,
+    v_top: float = 1.5,
+) -> np.ndarray:
+    """Desodiation voltage (V) at capacity ``q`` (mA*h/g) from a known dQ/dV.
+
+    Q(V) = Q_strip·Φ((V − V_strip)/σ_strip) + Q_plat·Φ((V − V_plat)/σ_plat)
+    + Q_slope·clip((V − 0.05)/(v_top − 0.05), 0, 1), Φ the normal CDF; so dQ/dV has
+    Gaussian peaks exactly at ``stripping_peak`` (Na stripping, when
+    ``stripping_capacity`` > 0) and ``plateau_peak`` (hard-carbon desodiation plateau) on a
+    flat slope background. V(Q) is its inverse (interpolated on a 0.01 mV grid).
+    """
+    from scipy.special import ndtr
+
+    grid = np.linspace(0.0, v_top, 150001)
+    qv = (stripping_capacity * ndtr((grid - stripping_peak) / stripping_sigma)
+          + plateau_capacity * ndtr((grid - plateau_peak) / plateau_sigma)
+          + slope_capacity * np.clip((grid - 0.05) / (v_top - 0.05), 0, 1))
+    qv = np.maximum.accumulate(qv + grid * 1e-9)  # strictly increasing for the inversion
+    return np.interp(np.asarray(q, float), qv, grid)
+
+
 def _true_minimum(f: Any, lo: float, hi: float) -> tuple[float, float]:
     grid = np.linspace(lo, hi, 400001)
     v = f(grid)
@@ -99,6 +130,8 @@ def two_cycle_cell(
         mA*h/g of the first sodiation above / below 0.1 V (exact, noise-free curve).
     irreversible : float
         First-cycle capacity loss (mA*h/g), taken off the slope region on desodiation.
+        Desodiation follows :func:`desodiation_voltage` (dQ/dV peak at 0.10 V); after
+        over-sodiation it first strips the sodium plated past the onset (peak at 15 mV).
     mass_mg, current_ma : float
         Active mass (mg) and CC current (mA).
     dt : float
@@ -141,10 +174,15 @@ def two_cycle_cell(
     truth["slope_capacity"] = above
     truth["plateau_capacity"] = q1 - above
     q_rev = qs + qp - irreversible
+    q_strip = max(q1 - truth.get("plating_onset_capacity", q1), 0.0) if oversodiation else 0.0
+    truth["stripping_capacity"] = q_strip
 
-    def vdes(q: Any) -> np.ndarray:  # desodiation retraces the curve upwards, +20 mV hysteresis
-        return hc_sodiation_voltage(q_rev - np.asarray(q), slope_capacity=qs - irreversible,
-                                    plateau_capacity=qp) + 0.02
+    def vdes(q: Any) -> np.ndarray:
+        return desodiation_voltage(q, plateau_capacity=qp, slope_capacity=qs - irreversible)
+
+    def vdes1(q: Any) -> np.ndarray:  # cycle 1: plated Na is stripped first
+        return desodiation_voltage(q, plateau_capacity=qp, slope_capacity=qs - irreversible,
+                                   stripping_capacity=q_strip)
 
     def vsod2(q: Any) -> np.ndarray:
         return hc_sodiation_voltage(q, slope_capacity=qs - irreversible, plateau_capacity=qp)
@@ -174,7 +212,7 @@ def two_cycle_cell(
     t0 = rest(-dt, 2.8, 10, 1)
     t0 = cc(t0, q1, v1, -1.0, 1)
     t0 = rest(t0, 0.05, 10, 1)
-    t0 = cc(t0, q_rev, vdes, +1.0, 1)
+    t0 = cc(t0, q_rev + q_strip, vdes1, +1.0, 1)
     t0 = rest(t0, 1.2, 10, 1)
     t0 = cc(t0, q_rev, vsod2, -1.0, 2)
     t0 = rest(t0, 0.05, 10, 2)
@@ -187,8 +225,11 @@ def two_cycle_cell(
         attrs={"source": "generated two-cycle Na||HC cell"},
     )
     truth["sodiation_capacity"] = q1
-    truth["desodiation_capacity"] = q_rev
-    truth["initial_coulombic_efficiency"] = q_rev / q1
+    truth["desodiation_capacity"] = q_rev + q_strip
+    truth["initial_coulombic_efficiency"] = (q_rev + q_strip) / q1
+    truth["desodiation_peak_voltage"] = 0.10
+    if q_strip:
+        truth["stripping_peak_voltage"] = 0.015
     truth["active_mass_mg"] = mass_mg
     return ds, truth
 
