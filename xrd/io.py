@@ -406,6 +406,7 @@ def _header_metadata(header: Mapping[str, str], lines: Sequence[str]) -> dict[st
     v = get("exposures", "exposuretime", "countingtime")
     if v is not None:
         attrs["counting_time_s"] = _float(v)
+        attrs["exposure_s"] = _float(v)  # charz.series stamps frames at start + exposure/2
     return attrs
 
 

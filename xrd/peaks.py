@@ -715,7 +715,7 @@ def fit_pattern(
     weights = None if sigma is None else 1.0 / np.clip(sigma, 1e-12, None)
     try:
         res = model.fit(y, params, x=x, weights=weights, method="least_squares",
-                        max_nfev=20000)
+                        max_nfev=4000)
     except (ValueError, TypeError, np.linalg.LinAlgError) as exc:
         raise FitError(f"{src}: the XRD fit failed ({exc})") from None
     if not res.success:

@@ -1,0 +1,132 @@
+"""``charz xrd FILE...`` and ``charz insitu xrd FILES_OR_DIR``: thin shells over the xrd API."""
+
+from __future__ import annotations
+
+import argparse
+
+from charz.cli_common import add_common_options
+
+
+def _add_fit_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--wavelength", type=float, metavar="NM", default=None,
+                   help="X-ray wavelength in nm (needed when the file has none)")
+    p.add_argument("--convention", choices=["default", "jis"], default="default",
+                   help="default: K 0.89 (002) / 1.84 (10), raw intensities; jis: JIS R 7651 "
+                        "corrected intensities, K 1.0 on (002)")
+    p.add_argument("--window", type=float, nargs=2, metavar=("LO", "HI"), default=None,
+                   help="2θ range fitted (deg)")
+    p.add_argument("--ka2", choices=["auto", "model", "strip", "ignore"], default="auto",
+                   help="Kα2: model the doublet, strip it (Rachinger) or ignore it")
+    p.add_argument("--shape", choices=["pseudo_voigt", "gaussian", "lorentzian"],
+                   default="pseudo_voigt", help="peak profile")
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """``charz xrd``: (002)/(10) fits → d002, Lc, La, N."""
+    p = subparsers.add_parser("xrd", help="XRD: d002, Lc, La, N from (002)/(10) fits")
+    add_common_options(p)
+    _add_fit_options(p)
+    p.add_argument("--standard", metavar="FILE", default=None,
+                   help="line-profile standard (LaB6, CeO2, Si) measured with the same optics: "
+                        "Caglioti fit, widths corrected")
+    p.add_argument("--standard-material", choices=["LaB6", "CeO2", "Si"], default=None,
+                   help="material of --standard (default: from its file name)")
+    p.add_argument("--instrument-fwhm", type=float, metavar="DEG", default=None,
+                   help="constant instrument FWHM (deg) instead of --standard")
+    p.add_argument("--two-components", action="store_true",
+                   help="fit two (002) components (ordered + dilated)")
+    p.add_argument("--graphitic", action="store_true",
+                   help="add a sharp graphitic (002) near 26.5° (Cu)")
+    p.add_argument("--no-10", dest="fit_10", action="store_false",
+                   help="fit only the (002) region (no La)")
+    p.set_defaults(run=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    import charz
+    from charz.cli_common import run_files
+    from charz.errors import CharzError
+    from xrd.peaks import fit_caglioti, fit_pattern
+
+    instrument = args.instrument_fwhm
+    if args.standard:
+        opts = {} if args.wavelength is None else {"wavelength": args.wavelength}
+        std = charz.read(args.standard, technique="xrd", **opts)
+        if std.ndim != 1:
+            raise CharzError(f"{args.standard}: the standard must be one pattern")
+        instrument = fit_caglioti(std, material=args.standard_material)
+
+    def analyse(path: Path) -> list:
+        opts = {} if args.wavelength is None else {"wavelength": args.wavelength}
+        da = charz.read(path, technique="xrd", **opts)
+        if da.ndim != 1:
+            raise CharzError(f"{path.name}: holds {da.sizes} scans; use 'charz insitu xrd'")
+        return [fit_pattern(da, convention=args.convention,
+                            window=tuple(args.window) if args.window else None,
+                            shape=args.shape, ka2=args.ka2, instrument=instrument,
+                            n_002=2 if args.two_components else 1, graphitic=args.graphitic,
+                            fit_10=args.fit_10)]
+
+    return run_files(args, analyse, technique="xrd")
+
+
+def add_insitu_parser(subparsers: argparse._SubParsersAction) -> None:
+    """``charz insitu xrd FILES_OR_DIR [--echem CYCLER] --out DIR``."""
+    p = subparsers.add_parser("xrd", help="operando XRD: (002) per frame, heatmap, CSV")
+    p.add_argument("files", nargs="+", metavar="FILES_OR_DIR",
+                   help="a folder of numbered patterns, several files, or one multi-scan file")
+    p.add_argument("--echem", metavar="CYCLER", default=None,
+                   help="cycler file: voltage/capacity attached by timestamps")
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    p.add_argument("--background", metavar="FILE", default=None,
+                   help="empty-cell pattern, subtracted with a per-frame scale")
+    p.add_argument("--cell-hump", action="store_true",
+                   help="model the cell window's amorphous hump (fitted on frame 0, then fixed)")
+    p.add_argument("--mask", type=float, nargs=2, action="append", metavar=("LO", "HI"),
+                   default=[], help="2θ range left out (sharp cell lines); repeatable")
+    p.add_argument("--tz", default=None,
+                   help="time zone of zone-less timestamps (e.g. Europe/Berlin)")
+    p.add_argument("--offset-s", type=float, default=0.0, help="cycler clock offset (s)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    _add_fit_options(p)
+    p.set_defaults(run=_run_insitu)
+
+
+def _run_insitu(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    import charz
+    from charz.output import set_quiet
+    from charz.plotting import save_figure, use_style
+    from xrd.insitu import fit_002_series, read_series
+
+    set_quiet(args.quiet)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    src = args.files[0] if len(args.files) == 1 else args.files
+    series = read_series(src, wavelength=args.wavelength, tz=args.tz)
+    cycler = charz.read(args.echem, technique="echem") if args.echem else None
+    bg = charz.read(args.background, technique="xrd",
+                    **({} if args.wavelength is None else {"wavelength": args.wavelength})) \
+        if args.background else None
+    res = fit_002_series(series, background=bg, cell_peaks="fit" if args.cell_hump else None,
+                         mask=[tuple(m) for m in args.mask], convention=args.convention,
+                         shape=args.shape, ka2="ignore" if args.ka2 == "strip" else args.ka2,
+                         window=tuple(args.window) if args.window else None, cycler=cycler,
+                         offset_s=args.offset_s)
+    files = [res.to_csv(out / "insitu_xrd_frames.csv"), res.to_netcdf(out / "insitu_xrd.nc")]
+    with use_style():
+        if "time" in series.dims:
+            files += save_figure(res.heatmap(cycler=cycler, title="operando XRD"),
+                                 out / "insitu_xrd_heatmap")
+        files += save_figure(res.plot().figure, out / "insitu_xrd_d002_time")
+        if "voltage" in res.table.coords:
+            files += save_figure(res.plot_vs_voltage().figure, out / "insitu_xrd_d002_voltage")
+        files += save_figure(res.waterfall(every=max(1, series.shape[0] // 15)).figure,
+                             out / "insitu_xrd_waterfall")
+    ok = int(res.table["success"].sum())
+    print(f"charz insitu xrd: {ok}/{res.table.sizes[res.table['d002'].dims[0]]} frames fitted; "
+          f"wrote {len(files)} files to {out}")
+    return 0 if ok == res.table["success"].size else 1
