@@ -65,8 +65,9 @@ class GITTResult:
         Over ``pulse``: ``D`` (cm^2/s), ``voltage`` (relaxed voltage after the pulse, V),
         ``capacity`` (mA*h/g passed at the end of the pulse, in the pulse direction; NaN
         without a mass), ``tau`` (s), ``delta_es``, ``delta_et`` (V), ``r2`` (√t fit),
-        ``tau_ratio`` (τ·D/L², should be ≪ 1), ``direction`` (-1 sodiation, +1
-        desodiation).
+        ``tau_ratio`` (τ·D/L², should be ≪ 1), ``rest_drift`` (V over the last 20 % of
+        the rest after the pulse: a rest too short to relax biases ΔE_s), ``direction``
+        (-1 sodiation, +1 desodiation).
     length_cm : float
         Diffusion length L used (cm).
     """
@@ -215,6 +216,11 @@ def gitt(
         inc = row_increments(ds)
         cum = np.cumsum(inc)
         cap = cum[last[pulse]]
+    # drift over the last 20 % of the rest after each pulse: not relaxed if comparable to ΔE_s
+    r_first, r_last = first[pulse + 1], last[pulse + 1]
+    t_mark = t[r_last] - 0.2 * (t[r_last] - t[r_first])
+    k80 = np.clip(np.searchsorted(t, t_mark), r_first, r_last)
+    drift = v[r_last] - v[k80]
     ratio = tau * d / length_cm ** 2
     if np.any(ratio > 0.1):
         warnings.warn(
@@ -232,6 +238,8 @@ def gitt(
             "delta_es": ("pulse", delta_es, {"units": "V", "long_name": "ΔE_s"}),
             "delta_et": ("pulse", delta_et, {"units": "V", "long_name": "ΔE_τ (√t fit)"}),
             "r2": ("pulse", r2, {"units": "1", "long_name": "r² of E vs √t"}),
+            "rest_drift": ("pulse", drift, {"units": "V", "long_name":
+                                            "voltage drift over the last 20 % of the rest"}),
             "tau_ratio": ("pulse", ratio, {"units": "1", "long_name": "τ·D/L²"}),
             "direction": ("pulse", direction, {"units": "1",
                                                "long_name": "-1 sodiation, +1 desodiation"}),

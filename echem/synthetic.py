@@ -274,6 +274,9 @@ def gitt_pulse_train(
         voltage per pulse (V), plus ``length_cm``, ``tau``.
     """
     rng = np.random.default_rng(seed)
+    n_p = int(round(tau / dt))
+    n_r = int(round(rest / dt))
+    tau, rest = n_p * dt, n_r * dt  # whole sampling intervals
     qs, qp = 120.0, 150.0
     dq = current_ma * tau / 3600.0 / (mass_mg / 1000.0)  # mA*h/g per pulse
     q_k = dq * np.arange(n_pulses + 1) + 10.0
@@ -282,8 +285,6 @@ def gitt_pulse_train(
               if diffusion_profile is not None else np.full(n_pulses, diffusion))
     des = e_eq[1:] - e_eq[:-1]
     det = des * 2 * length_cm / np.sqrt(np.pi * d_true * tau)
-    n_p = int(round(tau / dt))
-    n_r = int(round(rest / dt))
     tp = dt * np.arange(1, n_p + 1)
     tr = dt * np.arange(1, n_r + 1)
     ir = current_ma * 1e-3 * resistance_ohm  # V
@@ -301,7 +302,6 @@ def gitt_pulse_train(
     i = np.concatenate([np.zeros(n_r), np.tile(np.concatenate([np.full(n_p, -current_ma),
                                                                np.zeros(n_r)]), n_pulses)])
     v = v + rng.normal(0, noise, v.size)
-    assert t.size == n_r + n_pulses * block
     ds = cycler_dataset(t, v, i, cycle=np.ones(t.size), mass_mg=mass_mg, name="generated GITT",
                         attrs={"source": "generated GITT pulse train"})
     truth = {"diffusion": d_true, "voltage": e_eq[1:], "length_cm": length_cm, "tau": tau,

@@ -1,0 +1,254 @@
+"""Analyses on generated curves with known answers (echem.synthetic) and on real files.
+
+Truths: the generator's closed-form curves (slope/plateau split by integrating the
+noise-free curve on a 2·10⁶-point grid, voltage minimum found on a 4·10⁵-point grid, dQ/dV
+peaks placed at known voltages, GITT voltages built from D by the Weppner–Huggins
+relations), or the cycler's own summary sheet for the Landt file.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+import charz
+from charz.errors import FitError, PhysicsWarning
+from charz.record import DESCRIPTORS, StructuralRecord
+from echem.capacity import cycle_capacities, rate_response, rate_response_from_cycler, slope_plateau
+from echem.dqdv import dqdv, stripping_peak
+from echem.gitt import diffusion_length, gitt
+from echem.io import CyclerDataError, cycler_dataset
+from echem.plating import plating_onset
+from echem.synthetic import gitt_pulse_train, two_cycle_cell
+
+
+def _check_descriptors(result) -> None:
+    for key, m in result.descriptors().items():
+        assert DESCRIPTORS[key].unit == m.unit, key
+    StructuralRecord("s").with_results(result)  # contract check (keys, units)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("noise", [0.0005, 0.003])
+def test_plating_onset_within_one_percent(seed, noise):
+    ds, truth = two_cycle_cell(oversodiation=60.0, noise=noise, seed=seed)
+    res = plating_onset(ds)
+    _check_descriptors(res)
+    q = res.plating_onset_capacity
+    err_relative = 0.01  # 1 percent, the issue's requirement
+    assert abs(q.value - truth["plating_onset_capacity"]) <= err_relative * truth[
+        "plating_onset_capacity"]
+    # the statistical stderr covers the error within 4 sigma (generated data, 6 cases)
+    assert abs(q.value - truth["plating_onset_capacity"]) < 4 * q.stderr + 0.1
+    assert_allclose(res.minimum_voltage, truth["minimum_voltage"], atol=max(2 * noise, 1e-3))
+    assert res.plot() is not None
+
+
+@pytest.mark.parametrize("onset", [(100, 143), (120, 140), (150, 128)])
+def test_plating_onset_three_carbons(onset):
+    # three hard carbons with onsets in the reported 243-278 mA*h/g range
+    ds, truth = two_cycle_cell(slope_capacity=onset[0], plateau_capacity=onset[1],
+                               oversodiation=50.0, noise=0.002, seed=onset[0])
+    q = plating_onset(ds).plating_onset_capacity.value
+    assert abs(q - truth["plating_onset_capacity"]) <= 0.01 * truth["plating_onset_capacity"]
+
+
+def test_plating_onset_no_inflection_is_a_fit_error():
+    ds, _ = two_cycle_cell(noise=0.002)  # stops on the HC plateau, no plating
+    with pytest.raises(FitError, match="no voltage minimum"):
+        plating_onset(ds)
+
+
+def test_plating_onset_flat_noise_after_minimum_is_refused():
+    # over-sodiation that goes flat (no recovery): a monotonic curve plus noise
+    q = np.linspace(0, 300, 6000)
+    v = np.clip(0.5 - q / 250, -0.02, None) + np.random.default_rng(3).normal(0, 0.001, q.size)
+    t = q * 3600 / 100.0  # 1 mA, 10 mg -> 100 mA/g: Q[mA*h/g] = t/36
+    ds = cycler_dataset(t, v, -np.ones_like(t), mass_mg=10.0, cycle=np.ones(q.size))
+    with pytest.raises(FitError, match="rise of only"):
+        plating_onset(ds)
+
+
+@pytest.mark.parametrize("noise", [0.0, 0.0005, 0.002])
+def test_slope_plateau_split_matches_integral(noise):
+    ds, truth = two_cycle_cell(noise=noise, seed=4)
+    res = slope_plateau(ds)
+    _check_descriptors(res)
+    # the sampled curve has 0.167 mA*h/g per point; near 0.1 V the known curve is flat
+    # (zero slope at the split), so noise moves points across: allow 1 percent
+    assert_allclose(res.slope_capacity.value, truth["slope_capacity"], rtol=0.01)
+    assert_allclose(res.plateau_capacity.value, truth["plateau_capacity"], rtol=0.01)
+    assert_allclose(res.slope_capacity.value + res.plateau_capacity.value,
+                    truth["sodiation_capacity"], rtol=1e-9)
+    res.plot()
+
+
+def test_slope_plateau_other_split_voltage():
+    ds, truth = two_cycle_cell(noise=0.0, seed=0)
+    res = slope_plateau(ds, split_voltage=0.055)  # halfway down the linear plateau
+    # plateau: 0.1 -> 0.01 V linearly over 150 mA*h/g; 0.055 V at 75 mA*h/g into it
+    assert_allclose(res.slope_capacity.value, 120 + 75, atol=0.2)
+
+
+def test_cycle_capacities_and_ice():
+    ds, truth = two_cycle_cell(noise=0.001, oversodiation=40.0)
+    res = cycle_capacities(ds)
+    _check_descriptors(res)
+    assert_allclose(res.table["sodiation"].sel(cycle=1), truth["sodiation_capacity"], rtol=2e-3)
+    assert_allclose(res.reversible_capacity.value, truth["desodiation_capacity"], rtol=2e-3)
+    assert_allclose(res.initial_coulombic_efficiency.value,
+                    truth["initial_coulombic_efficiency"], rtol=3e-3)
+    res2 = cycle_capacities(ds, cycle=2)
+    assert res2.cycle == 2
+    res.plot()
+
+
+def test_cycle_without_data_is_a_clear_error():
+    ds, _ = two_cycle_cell()
+    with pytest.raises(CyclerDataError, match="cycle 7 has no desodiation data"):
+        cycle_capacities(ds, cycle=7)
+    with pytest.raises(CyclerDataError, match="cycle 9 has no sodiation data"):
+        slope_plateau(ds, cycle=9)
+
+
+def test_dqdv_keeps_peak_positions():
+    ds, truth = two_cycle_cell(noise=0.001, oversodiation=60.0, seed=5)
+    res = dqdv(ds)  # 2 mV bins, 20 mV Savitzky-Golay
+    assert "Savitzky" in res.smoothing
+    pv = res.peaks["voltage"].values
+    main = pv[np.argmin(np.abs(pv - truth["desodiation_peak_voltage"]))]
+    assert abs(main - truth["desodiation_peak_voltage"]) < 0.002  # 2 mV = one bin
+    res.plot()
+
+
+def test_stripping_peak_detected_after_oversodiation():
+    ds, truth = two_cycle_cell(noise=0.001, oversodiation=60.0, seed=6)
+    s = stripping_peak(ds)
+    assert s.detected
+    assert abs(s.peak_voltage - truth["stripping_peak_voltage"]) < 0.002
+    assert abs(s.main_peak_voltage - truth["desodiation_peak_voltage"]) < 0.004
+    assert_allclose(s.stripping_capacity, truth["stripping_capacity"], rtol=0.02)
+    s.plot()
+
+
+def test_no_stripping_peak_without_plating():
+    ds, _ = two_cycle_cell(noise=0.001, seed=7)
+    assert not stripping_peak(ds).detected
+
+
+@pytest.mark.parametrize("d_true", [1e-10, 3e-11])
+def test_gitt_returns_d_within_5_percent(d_true):
+    # rests of 8 relaxation times L²/(π²D): the relaxed voltage is reached (ΔE_s unbiased)
+    rest = 8 * 1e-6 / (np.pi**2 * d_true)
+    ds, truth = gitt_pulse_train(diffusion=d_true, length_cm=1e-3, noise=0.0002, n_pulses=17,
+                                 rest=rest, dt=20.0)
+    res = gitt(ds, length_cm=truth["length_cm"])
+    d = res.diffusion
+    assert d.sizes["pulse"] == 17
+    ok = truth["delta_es"] < -0.005  # pulses whose relaxed step is > 25x the noise
+    assert ok.sum() >= 10
+    assert_allclose(d["D"].values[ok], truth["diffusion"][ok], rtol=0.05)
+    assert_allclose(np.median(d["D"].values), d_true, rtol=0.05)
+    assert_allclose(d["voltage"].values, truth["voltage"], atol=0.001)
+    assert (d["direction"].values == -1).all()
+    assert (np.abs(d["rest_drift"].values) < 0.05 * d["delta_es"].values).all()
+    res.plot()
+
+
+def test_gitt_short_rest_shows_drift():
+    ds, truth = gitt_pulse_train(diffusion=3e-11, rest=3000.0, n_pulses=5)
+    # unrelaxed rests inflate ΔE_s: the first pulse's D then breaks the short-time condition
+    with pytest.warns(PhysicsWarning, match="short-time"):
+        d = gitt(ds, length_cm=truth["length_cm"]).diffusion
+    assert (np.abs(d["rest_drift"].values) > 0.05 * d["delta_es"].values).all()
+
+
+def test_gitt_profile_and_electrode_parameters():
+    # D dips near 0.12 V and recovers; L from m V_M/(M S)
+    length = diffusion_length(mass_mg=3.0, molar_mass_g_mol=12.0, molar_volume_cm3_mol=6.0,
+                              area_cm2=1.5)
+    assert_allclose(length, 1e-3)
+
+    def profile(v):
+        return 1e-10 * 10 ** (-1.0 * np.exp(-((v - 0.35) / 0.1) ** 2))
+
+    ds, truth = gitt_pulse_train(diffusion_profile=profile, length_cm=length, n_pulses=15,
+                                 noise=0.0001)
+    res = gitt(ds, molar_mass_g_mol=12.0, molar_volume_cm3_mol=6.0, area_cm2=1.5)
+    assert_allclose(res.length_cm, 1e-3)
+    ok = truth["delta_es"] < -0.005
+    assert_allclose(res.diffusion["D"].values[ok], truth["diffusion"][ok], rtol=0.05)
+
+
+def test_gitt_needs_length_and_pulses():
+    ds, _ = gitt_pulse_train(n_pulses=3)
+    from charz.errors import MissingMetadataError
+
+    with pytest.raises(MissingMetadataError, match="length_cm"):
+        gitt(ds.assign_attrs(active_mass_mg=3.0))
+    cc, _ = two_cycle_cell()
+    with pytest.raises(CyclerDataError, match="no GITT pulse"):
+        gitt(cc.isel(record=slice(0, 2000)), length_cm=1e-3)
+
+
+def test_gitt_warns_when_short_time_condition_fails():
+    ds, truth = gitt_pulse_train(diffusion=2e-9, n_pulses=4, rest=3600.0)
+    with pytest.warns(PhysicsWarning, match="short-time"):
+        gitt(ds, length_cm=truth["length_cm"])
+
+
+def test_rate_response_slope_and_pearson():
+    rng = np.random.default_rng(0)
+    c = np.repeat([0.1, 0.2, 0.5, 1.0, 2.0], 3)
+    q = 300.0 - 40.0 * c + rng.normal(0, 1.0, c.size)
+    res = rate_response(c, q, basis="1 C = 300 mA/g")
+    _check_descriptors(res)
+    from scipy import stats
+
+    ref = stats.linregress(c, q)  # peer: scipy, same data
+    assert_allclose(res.rate_response.value, ref.slope)
+    assert_allclose(res.rate_response.extra["pearson_r"], ref.rvalue)
+    assert_allclose(res.rate_response.value, -40.0, atol=2.0)
+    res.plot()
+    with pytest.raises(FitError, match="at least 3 points"):
+        rate_response([1, 1, 1], [3, 2, 1])
+
+
+def test_rate_response_from_cycler():
+    # cycles at 0.1, 0.5, 1, 2 C (1 C = 300 mA/g, 2 mg): capacity 300 - 40 C
+    rates = [0.1, 0.5, 1.0, 2.0]
+    parts_t, parts_i, parts_q, parts_c = [], [], [], []
+    t0, cyc = 0.0, 0
+    for c in rates:
+        i_ma = c * 300 * 0.002
+        cap = (300 - 40 * c) * 0.002  # mA*h
+        dur = cap / i_ma * 3600
+        for _ in range(2):
+            cyc += 1
+            for sign in (-1, 1):
+                t = np.linspace(0, dur, 50)
+                parts_t.append(t0 + t + 1)
+                parts_i.append(np.full(50, sign * i_ma))
+                parts_q.append(i_ma * t / 3600)
+                parts_c.append(np.full(50, cyc))
+                t0 += dur + 1
+    ds = cycler_dataset(np.concatenate(parts_t), np.ones(sum(map(len, parts_t))),
+                        np.concatenate(parts_i), capacity_mah=np.concatenate(parts_q),
+                        cycle=np.concatenate(parts_c), mass_mg=2.0)
+    res = rate_response_from_cycler(ds, one_c_ma_g=300.0)
+    assert_allclose(res.c_rate, rates, rtol=1e-9)
+    assert_allclose(res.rate_response.value, -40.0, rtol=1e-6)
+    assert_allclose(res.rate_response.extra["pearson_r"], -1.0, atol=1e-9)
+
+
+def test_real_landt_file_analyses(shared_data):
+    ds = charz.read(shared_data / "echem" / "navani" / "NJK_CC_156_C30_C_x30.xlsx")
+    res = cycle_capacities(ds)
+    # the file's Cycle sheet: cycle 1 discharge 255.9, charge 175.6 mA*h/g, 68.63 %
+    assert_allclose(res.initial_coulombic_efficiency.value, 0.6863, atol=0.005)
+    assert_allclose(res.reversible_capacity.value, 175.6, atol=1.0)
+    sp = slope_plateau(ds)
+    assert_allclose(sp.slope_capacity.value + sp.plateau_capacity.value, 255.9, atol=1.0)
+    with pytest.raises(FitError):
+        plating_onset(ds)  # cut-off at 5 mV: no over-sodiation
