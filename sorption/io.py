@@ -69,6 +69,24 @@ __all__ = [
     "vendor_report",
 ]
 
+def _named(func):
+    """Make every CharzError a reader raises name the file (``Sample_B.xls: ...``)."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(path: Path, *args: Any, **kwargs: Any) -> Any:
+        from charz.errors import CharzError
+
+        try:
+            return func(path, *args, **kwargs)
+        except CharzError as exc:
+            if Path(path).name in str(exc):
+                raise
+            raise type(exc)(f"{Path(path).name}: {exc}") from exc
+
+    return wrapper
+
+
 MMHG = 133.322368
 _PRESSURE_UNITS = {
     "pa": 1.0, "kpa": 1e3, "mpa": 1e6, "bar": 1e5, "mbar": 100.0, "mmhg": MMHG, "torr": MMHG,
@@ -463,6 +481,7 @@ def _sniff_csv(path: Path, head: bytes) -> bool:
 
 
 @register_reader(".csv", technique="sorption", sniff=_sniff_csv)
+@_named
 def read_csv(
     path: Path,
     *,
@@ -654,6 +673,7 @@ def _sniff_json(path: Path, head: bytes) -> bool:
 
 
 @register_reader(".json", technique="sorption", sniff=_sniff_json)
+@_named
 def read_pygaps_json(path: Path, *, adsorbate: str | None = None,
                      temperature_K: float | None = None) -> xr.Dataset:
     """Read a pyGAPS JSON isotherm (file_version 3.0) or a NIST ISODB JSON isotherm.
@@ -795,6 +815,7 @@ def _cif_tokens(line: str) -> list[str]:
 
 
 @register_reader(".aif", ".aif_tst", technique="sorption", sniff=_sniff_aif)
+@_named
 def read_aif(path: Path) -> xr.Dataset:
     """Read an Adsorption Information File (AIF; Evans et al., Adsorption 2022).
 
@@ -897,6 +918,7 @@ def _sniff_bel_dat(path: Path, head: bytes) -> bool:
 
 
 @register_reader(".dat", technique="sorption", sniff=_sniff_bel_dat)
+@_named
 def read_bel(path: Path) -> xr.Dataset:
     """Read a MicrotracBEL BELSORP ``.DAT`` export (tab separated, ``====`` sections).
 
@@ -1047,6 +1069,7 @@ _QNT_FIELD = re.compile(
 
 
 @register_reader(".txt", technique="sorption", sniff=_sniff_qnt)
+@_named
 def read_quantachrome(path: Path) -> xr.Dataset:
     """Read a Quantachrome ASiQwin/NovaWin "Raw Analysis Data" or ASiQwin "(Isotherm)" .txt.
 
@@ -1183,6 +1206,7 @@ def _grids(path: Path) -> list[tuple[str, list[list[Any]]]]:
 
 @register_reader(".xls", ".xlsx", technique="sorption", sniff=_sniff_workbook,
                  requires=None, extra="xlsx")
+@_named
 def read_workbook(path: Path) -> xr.Dataset:
     """Read a sorption workbook: Micromeritics report export, 3P report, BEL .xls, pyGAPS Excel.
 

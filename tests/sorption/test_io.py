@@ -1,0 +1,184 @@
+"""Readers: every shared isotherm of N2/Ar/CO2 loads with the right units or fails clearly.
+
+Truths: the reference parse outputs that adsorption-file-parser (MIT, the parser pyGAPS uses)
+ships next to each instrument file (``*.json`` with ``meta``/``data``), the same runs in other
+formats (Micromeritics .xls vs AIF vs pyGAPS JSON; Quantachrome raw vs ASiQwin report), and
+the header values printed in the files.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import charz
+import sorption
+from charz.errors import CharzError, CorruptFileError, DataCleaningWarning
+from sorption._adsorbates import canonical_name
+
+SORPTION = "sorption"
+SKIP_SUFFIXES = {".md", ".jwgbt"}
+
+
+def _load(path: Path, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataCleaningWarning)
+        return charz.read(path, technique=SORPTION, **kw)
+
+
+def _files(root: Path) -> list[Path]:
+    return sorted(p for p in (root / SORPTION).rglob("*")
+                  if p.is_file() and p.suffix.lower() not in SKIP_SUFFIXES
+                  and not p.name.startswith("README"))
+
+
+def test_every_shared_isotherm_loads_or_fails_clearly(shared_data):
+    loaded, failed = {}, {}
+    for path in _files(shared_data):
+        try:
+            ds = _load(path)
+        except CharzError as exc:
+            assert path.name in str(exc) or "amount in" in str(exc), str(exc)
+            failed[path] = str(exc)
+            continue
+        # contract: named dim, units everywhere, mmol/g, K, plausible p/p0
+        assert ds["amount"].attrs["units"] == "mmol/g"
+        assert ds["relative_pressure"].attrs["units"] == "1"
+        assert set(np.unique(ds["branch"].values)) <= {"adsorption", "desorption"}
+        assert ds.sizes["point"] >= 2
+        assert (ds["relative_pressure"].values > 0).all()
+        assert 60 < ds.attrs["temperature_K"] < 400
+        assert isinstance(ds.attrs["cleaning"], list)
+        loaded[path] = ds
+    gases = [canonical_name(ds.attrs["adsorbate"]) for ds in loaded.values()]
+    n_target = sum(g in ("N2", "Ar", "CO2") for g in gases)
+    # 190+ files; the N2/Ar/CO2 isotherms that load (count as of this commit: 99)
+    assert n_target >= 90, n_target
+    # the N2/Ar/CO2 files that do not load say why (per-volume/percent loadings, kmol/m3,
+    # a run stopped after 1 point, pressures without unit)
+    reasons = "\n".join(failed.values())
+    assert "Sample_B.xls: only 1 usable isotherm point" in reasons
+    assert "per cm3 of material" in reasons  # pyGAPS 'AC Ar 77K.json'
+
+
+def _ref_factor(ref: dict) -> float:
+    meta = ref["meta"]
+    unit = meta.get("loading_unit")
+    f = {"mmol": 1.0, "mL(STP)": 1 / 22.414, "cm3(STP)": 1 / 22.414, "cc(STP)": 1 / 22.414}[unit]
+    if unit == "cc(STP)":  # Quantachrome raw: per sample; pyGAPS divides by the mass later
+        f /= float(meta["material_mass"])
+    return f
+
+
+REFERENCE_PAIRS = [
+    "adsorption-file-parser/mic/Sample_A.xls", "adsorption-file-parser/mic/Sample_D.xls",
+    "adsorption-file-parser/mic/Sample_G.xls", "adsorption-file-parser/mic/Sample_H.xls",
+    "adsorption-file-parser/mic/Sample_I.xls", "adsorption-file-parser/mic/Sample_L.xls",
+    "adsorption-file-parser/mic/Sample_N.xls", "adsorption-file-parser/3p/CBV712_N2_77K.xlsx",
+    "adsorption-file-parser/bel/DUT-67-N2_77K.DAT", "adsorption-file-parser/bel/1.DAT",
+    "adsorption-file-parser/bel/200819-2_jis.DAT",
+    "adsorption-file-parser/bel/DUT-32-N2_77K(BelMax).csv",
+    "adsorption-file-parser/qnt/DUT-75_N2 (Raw Analysis Data).txt",
+    "adsorption-file-parser/qnt/CU(BIPY)(BTB)_N2_77 (Raw Analysis Data).txt",
+]
+
+
+@pytest.mark.parametrize("rel", REFERENCE_PAIRS)
+def test_amounts_match_adsorption_file_parser_reference(shared_data, rel):
+    path = shared_data / SORPTION / rel
+    ref = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+    ds = _load(path)
+    ref_n = np.asarray(ref["data"]["loading"], dtype=float) * _ref_factor(ref)
+    mine = ds["amount"].values
+    # every point we kept is one of the file's points, converted to mmol/g (rtol 1e-6:
+    # the same printed numbers, only the unit factor differs)
+    dist = np.min(np.abs(mine[:, None] - ref_n[None, :]) / np.abs(mine[:, None]), axis=1)
+    assert dist.max() < 1e-6
+    assert ds.sizes["point"] >= 0.9 * ref_n.size - 5
+    if "material_mass" in ref["meta"]:
+        assert ds.attrs["sample_mass_g"] == pytest.approx(
+            float(str(ref["meta"]["material_mass"]).split("(")[0].replace(",", ".")))
+
+
+def test_micromeritics_celsius_decimal_comma_and_header(shared_data):
+    mic = shared_data / SORPTION / "adsorption-file-parser/mic"
+    d = _load(mic / "Sample_D.xls")  # '-195.780 °C', mmol/g, kPa
+    assert d.attrs["temperature_K"] == pytest.approx(77.37)
+    assert d.attrs["amount_unit_original"] == "mmol/g"
+    n = _load(mic / "Sample_N.xls")  # '86,886 K', '0,0908 g', Ar
+    assert n.attrs["adsorbate"] == "Ar"
+    assert n.attrs["temperature_K"] == pytest.approx(86.886)
+    assert n.attrs["sample_mass_g"] == pytest.approx(0.0908)
+    a = _load(mic / "Sample_A.xls")
+    # p0 per point in Pa (mmHg × 133.322); first saturation pressure printed 734.116 mmHg
+    assert a["p0"].values[0] == pytest.approx(734.1160888671875 * 133.322368)
+    v = sorption.vendor_report(a)
+    assert v["bet"]["area"] == pytest.approx(194.7493)
+    assert v["tplot"]["thickness_equation"] == "SIO2OH.THK"
+
+
+def test_same_run_in_three_formats(shared_data):
+    root = shared_data / SORPTION
+    xls = _load(root / "adsorption-file-parser/mic/Sample_A.xls")
+    aif = _load(root / "aif/test/database/micromeritics/Sample_A.aif_tst")
+    js = _load(root / "pygaps/parsing/json/SURF N2 77K.json")  # liquid cm3 → mmol via ρ(77.3 K)
+    np.testing.assert_allclose(aif["amount"].values, xls["amount"].values, rtol=1e-5)
+    np.testing.assert_allclose(aif["relative_pressure"].values,
+                               xls["relative_pressure"].values, rtol=1e-6)
+    # pyGAPS stored liquid volumes with its own N2 liquid density: 0.1 % agreement
+    np.testing.assert_allclose(js["amount"].values, xls["amount"].values, rtol=2e-3)
+
+
+def test_quantachrome_raw_per_sample_equals_report_per_gram(shared_data):
+    db = shared_data / SORPTION / "aif/test/database/DUT-75"
+    raw = _load(db / "US_540_DUT75_N2 (Raw Analysis Data).txt")
+    rep = _load(db / "US_540_DUT75_N2 (Isotherm).txt")
+    assert raw.attrs["sample_mass_g"] == pytest.approx(0.0539)
+    assert raw.attrs["amount_unit_original"] == "cm3(STP)"
+    # ASiQwin reduces cc per sample to cc/g (and applies non-ideality): 1 % agreement
+    np.testing.assert_allclose(raw["amount"].values, rep["amount"].values, rtol=0.01)
+
+
+def test_negative_pressures_are_cleaned_with_a_note(shared_data):
+    path = shared_data / SORPTION / "adsorption-file-parser/bel/DUT-67-N2_77K.DAT"
+    with pytest.warns(DataCleaningWarning, match=r"p/p0 <= 0"):
+        ds = charz.read(path)
+    assert any("p/p0 <= 0" in note for note in ds.attrs["cleaning"])
+    assert (ds["relative_pressure"].values > 0).all()
+    assert ds.attrs["adsorbate"] == "N2" and ds.attrs["temperature_K"] == 77.0
+
+
+def test_stopped_run_raises(shared_data):
+    with pytest.raises(CorruptFileError, match="stopped during collection"):
+        charz.read(shared_data / SORPTION / "adsorption-file-parser/mic/Sample_B.xls")
+
+
+def test_make_isotherm_cleaning_and_units():
+    p = np.array([-1e-3, 0.05, 0.1, 0.1, 0.08, 0.2, 0.9, 0.5, 0.52, 0.3])
+    n = np.array([1.0, 22.414, 30.0, 30.0, 29.0, 40.0, 90.0, 60.0, 59.0, 45.0])
+    with pytest.warns(DataCleaningWarning, match="cleaning step"):
+        ds = sorption.make_isotherm(relative_pressure=p, amount=n, amount_unit="cm3(STP)/g",
+                                    adsorbate_name="nitrogen", temperature_K=77.3)
+    assert ds.attrs["adsorbate"] == "N2"
+    notes = " ".join(ds.attrs["cleaning"])
+    assert "p/p0 <= 0" in notes and "duplicated" in notes and "monotonic" in notes
+    ads = sorption.branch(ds, "adsorption")
+    np.testing.assert_allclose(ads["relative_pressure"].values, [0.05, 0.1, 0.2, 0.9])
+    assert ads.values[0] == pytest.approx(1.0)  # 22.414 cm3(STP)/g = 1 mmol/g
+    des = sorption.branch(ds, "des")
+    np.testing.assert_allclose(des["relative_pressure"].values, [0.5, 0.3])
+
+
+def test_plain_csv_roundtrip(tmp_path):
+    f = tmp_path / "x.csv"
+    f.write_text("# adsorbate: CO2\n# temperature_K: 273.15\n# sample_mass_g: 0.1\n"
+                 "branch,relative_pressure,amount\nads,0.001,2.2414\nads,0.01,22.414\n"
+                 "des,0.005,11.207\n", encoding="utf-8")
+    ds = charz.read(f)
+    assert ds.attrs["adsorbate"] == "CO2" and ds.attrs["sample_mass_g"] == 0.1
+    np.testing.assert_allclose(ds["amount"].values, [0.1, 1.0, 0.5])
+    assert list(ds["branch"].values) == ["adsorption", "adsorption", "desorption"]
