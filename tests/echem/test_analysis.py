@@ -173,8 +173,9 @@ def test_gitt_profile_and_electrode_parameters():
     def profile(v):
         return 1e-10 * 10 ** (-1.0 * np.exp(-((v - 0.35) / 0.1) ** 2))
 
+    # rests of 8 relaxation times at the lowest D (1e-11 cm^2/s)
     ds, truth = gitt_pulse_train(diffusion_profile=profile, length_cm=length, n_pulses=15,
-                                 noise=0.0001)
+                                 noise=0.0001, rest=8e-6 / (np.pi**2 * 1e-11), dt=30.0)
     res = gitt(ds, molar_mass_g_mol=12.0, molar_volume_cm3_mol=6.0, area_cm2=1.5)
     assert_allclose(res.length_cm, 1e-3)
     ok = truth["delta_es"] < -0.005
