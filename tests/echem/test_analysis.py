@@ -190,7 +190,7 @@ def test_gitt_needs_length_and_pulses():
         gitt(ds.assign_attrs(active_mass_mg=3.0))
     cc, _ = two_cycle_cell()
     with pytest.raises(CyclerDataError, match="no GITT pulse"):
-        gitt(cc.isel(record=slice(0, 2000)), length_cm=1e-3)
+        gitt(cc.isel(record=slice(0, 500)), length_cm=1e-3)  # rest, then CC: no rest after
 
 
 def test_gitt_warns_when_short_time_condition_fails():
