@@ -23,7 +23,6 @@ Descriptor keys added by this package (besides the contract's ``saxs_rg``,
 from __future__ import annotations
 
 from charz.record import DESCRIPTORS, KeySpec, register_descriptor
-
 from saxs import io  # noqa: F401  (registers the readers)
 from saxs.io import integrate_image, make_curve, read
 

@@ -82,7 +82,7 @@ def plot_fit(curve: xr.Dataset, *, ax: Any = None, title: str = "",
     q = curve["q"].values
     resid_ax = None
     if ax is None:
-        fig, (ax, resid_ax) = plt.subplots(
+        _fig, (ax, resid_ax) = plt.subplots(
             2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1], "hspace": 0.05},
             figsize=(3.5, 3.4))
     y = curve["data"].values
@@ -101,11 +101,13 @@ def plot_fit(curve: xr.Dataset, *, ax: Any = None, title: str = "",
                     label=curve[comp].attrs.get("long_name", comp))
     ax.set_xscale("log")
     ax.set_yscale("log")
+    if pos.any():
+        ax.set_ylim(y[pos].min() / 3, y[pos].max() * 3)
     unit = curve["data"].attrs.get("units", "")
     ax.set_ylabel(f"I ({unit})" if unit and unit != "1" else "I (arb. units)")
     if title:
         ax.set_title(title)
-    ax.legend(loc="best")
+    ax.legend(loc="lower left")
     if resid_ax is not None:
         if "sigma" in curve and np.isfinite(curve["sigma"].values).all():
             r = (y - curve["best_fit"].values) / curve["sigma"].values

@@ -54,9 +54,12 @@ class GuinierResult:
     qrg_max: float
     n_points: int
     curve: xr.Dataset = field(repr=False)
+    report_diameter: bool = True
 
     def descriptors(self) -> dict[str, Measurement]:
-        """``saxs_rg`` and ``saxs_pore_diameter``."""
+        """``saxs_rg`` and (unless ``report_diameter`` is False) ``saxs_pore_diameter``."""
+        if not self.report_diameter:
+            return {"saxs_rg": self.rg}
         return {"saxs_rg": self.rg, "saxs_pore_diameter": self.pore_diameter}
 
     def plot(self, ax: Any = None) -> Any:
@@ -132,7 +135,7 @@ def fit_guinier_raw(
     det = S * Sxx - Sx**2
     with np.errstate(divide="ignore", invalid="ignore"):
         slope = (S * Sxy - Sx * Sy) / det
-        icpt = (Sxx * Sy - Sx * Sxy) / det
+        (Sxx * Sy - Sx * Sxy) / det
         rg2 = -3.0 * slope
         rg = np.sqrt(np.where(rg2 > 0, rg2, np.nan))
         qmax = np.sqrt(x[np.minimum(j - 1, n - 1)])
@@ -166,6 +169,7 @@ def fit_guinier(
     qrg_max: float = 1.3,
     min_points: int = 6,
     q_range: tuple[float, float] | None = None,
+    report_diameter: bool = True,
 ) -> GuinierResult:
     """Radius of gyration from a Guinier fit with an automatic range.
 
@@ -180,6 +184,9 @@ def fit_guinier(
         Fewest points in the range.
     q_range : (float, float), optional
         Restrict the search (1/nm).
+    report_diameter : bool
+        Put ``saxs_pore_diameter`` among the descriptors (False when a model fit of the
+        same curve already reports it: Rg alone then joins the record).
 
     Returns
     -------
@@ -223,4 +230,4 @@ def fit_guinier(
         coords={"q": ("q", q, {"units": "1/nm", "long_name": "q"})},
     )
     return GuinierResult(rg_m, d_m, i0, i0 * li0_e, float(q[a]), float(q[b - 1]),
-                         float(q[b - 1] * rg), b - a, ds)
+                         float(q[b - 1] * rg), b - a, ds, report_diameter)

@@ -44,9 +44,11 @@ from saxs._common import as_curve
 __all__ = [
     "CARBON_SLD_PER_DENSITY",
     "InvariantResult",
+    "PorosityResult",
     "carbon_contrast",
     "invariant",
     "pore_invariant",
+    "porosity_from_fit",
     "porosity_from_invariant",
     "weighted_line_fit",
 ]
@@ -341,12 +343,13 @@ def invariant(
         warnings.warn(f"{name}: extrapolations carry {100 * extrap:.0f} % of the invariant",
                       PhysicsWarning, stacklevel=2)
 
-    if porod_constant is None and kfit is not None and high_q_exponent == 4.0:
-        cp = kfit * (1.0 if not smeared else 1.0)
+    if porod_constant is None and kfit is not None and high_q_exponent == 4.0 and not smeared:
+        # (a slit-smeared tail K q^-3 holds a Δl-convolved constant, not C_p)
+        cp = kfit
         cp_note = "C_p from the high-q q⁻⁴ extrapolation"
-        if smeared:
-            cp = None  # the slit-smeared tail gives Δl-convolved constant: not C_p
-            cp_note = ""
+    elif porod_constant is None:
+        cp = None
+        cp_note = ""
     else:
         cp = porod_constant
         cp_note = "C_p given" if cp is not None else ""
@@ -449,3 +452,92 @@ def pore_invariant(result: Any) -> float:
     body = float(np.trapezoid(qq**2 * fq, qq))
     tail = float(fq[-1] * qq[-1] ** 3)  # ∫ q² K q⁻⁴ = K/q_max, K = I q⁴
     return body + tail
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PorosityResult:
+    """Porosity from the invariant of a fitted pore term.
+
+    Attributes
+    ----------
+    qstar : float
+        Invariant of the pore term, cm⁻¹ nm⁻³.
+    porosity : Measurement
+        ``saxs_porosity``.
+    pore_volume : Measurement or None
+        ``saxs_pore_volume`` = φ/ρ_He (with the He density).
+    """
+
+    qstar: float
+    porosity: Measurement
+    pore_volume: Measurement | None
+
+    def descriptors(self) -> dict[str, Measurement]:
+        """``saxs_porosity`` (+ ``saxs_pore_volume``)."""
+        out = {"saxs_porosity": self.porosity}
+        if self.pore_volume is not None:
+            out["saxs_pore_volume"] = self.pore_volume
+        return out
+
+
+def porosity_from_fit(
+    result: Any,
+    *,
+    contrast: float | None = None,
+    wall_density: float | None = None,
+    true_density: float | None = None,
+    radiation: Literal["CuKa", "MoKa"] = "CuKa",
+) -> PorosityResult:
+    """Pore volume fraction from the invariant of a model's pore term (absolute scale).
+
+    Parameters
+    ----------
+    result : saxs.models.ModelFitResult
+        A fit of an absolute-scale curve (I in 1/cm).
+    contrast, wall_density : float, optional
+        Δρ (10⁻⁶ Å⁻²), or the carbon wall density (g/cm³) giving Δρ = k ρ_wall.
+    true_density : float, optional
+        He density (g/cm³): contrast-free φ when no contrast is given (see the module
+        notes), and the pore volume φ/ρ_He.
+
+    Raises
+    ------
+    CharzError
+        The intensity is not on absolute scale (1/cm), or no contrast/density is given.
+    """
+    unit = result.curve["data"].attrs.get("units", "1")
+    if unit != "1/cm":
+        raise CharzError(f"porosity needs absolute intensities in 1/cm; the curve is in {unit!r}"
+                         " (calibrate it, e.g. with the NIST SRM 3600 glassy carbon)")
+    if contrast is None and wall_density is not None:
+        contrast = carbon_contrast(wall_density, radiation=radiation)
+    qstar = pore_invariant(result)
+    phi = porosity_from_invariant(qstar, contrast=contrast, true_density=true_density,
+                                  radiation=radiation)
+    k = CARBON_SLD_PER_DENSITY[radiation]
+    if contrast is not None:
+        how = (f"two-phase φ(1−φ) = Q*/(2π²Δρ²), Δρ = {contrast:.4g}e-6 Å⁻²"
+               + (f" (carbon walls {wall_density:g} g/cm³, k = {k}e-6 Å⁻² per g/cm³)"
+                  if wall_density is not None else " (given)"))
+    else:
+        how = (f"contrast-free with the He density {true_density:g} g/cm³: φ/(1−φ) = "
+               f"Q*/(2π²k²ρ_He²), k = {k}e-6 Å⁻² per g/cm³ (carbon, {radiation})")
+    qs = ("π I(0)/(4a³) of the DAB term" if result.model == "porod+dab"
+          else f"numerical integral of the {result.model} pore term")
+    method = f"invariant of the fitted pore term, Q* = {qs} = {qstar:.4g} cm⁻¹nm⁻³; {how}"
+    prov = result.pore_diameter.source.with_parameters(
+        contrast=contrast, wall_density=wall_density, true_density=true_density,
+        radiation=radiation)
+    # uncertainty: relative errors of the pore-term amplitude and length (DAB: Q* ∝ B/a³)
+    err = None
+    if result.model == "porod+dab":
+        (b, be), (a, ae) = result.parameters["dab_scale"], result.parameters["dab_length"]
+        if be is not None and ae is not None:
+            err = phi * float(np.hypot(be / b, 3 * ae / a))
+    poro = Measurement(phi, err, "1", "saxs", method, prov, {"qstar_cm-1_nm-3": qstar})
+    pvol = None
+    if true_density is not None:
+        pvol = Measurement(phi / true_density, None if err is None else err / true_density,
+                           "cm^3/g", "saxs", f"V = φ/ρ_He, ρ_He = {true_density:g} g/cm³; "
+                           f"φ from {method}", prov)
+    return PorosityResult(qstar, poro, pvol)

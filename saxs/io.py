@@ -57,7 +57,8 @@ __all__ = [
 #: factor that converts q in the given unit to 1/nm
 _Q_TO_NM = {"1/nm": 1.0, "1/A": 10.0}
 
-_INV_A = r"(?:1\s*/\s*(?:a|å|Å|ang|angstrom|angstroms|ångström)\b|(?:a|å|Å|ang|angstrom)\s*\^?\s*(?:-1|−1|⁻¹)|inverse\s+angstrom)"
+_INV_A = (r"(?:1\s*/\s*(?:a|å|Å|ang|angstrom|angstroms|ångström)\b"
+          r"|(?:a|å|Å|ang|angstrom)\s*\^?\s*(?:-1|−1|⁻¹)|inverse\s+angstrom)")
 _INV_NM = r"(?:1\s*/\s*nm\b|nm\s*\^?\s*(?:-1|−1|⁻¹)|inverse\s+nanomet)"
 _INV_A_RE = re.compile(_INV_A, re.IGNORECASE)
 _INV_NM_RE = re.compile(_INV_NM, re.IGNORECASE)
@@ -328,7 +329,7 @@ def read_text(
     header = "\n".join(table.header_lines)
     data = table.data
     ncol = data.shape[1]
-    cq, ci, cs = (columns + (None,))[:3] if columns else (0, 1, 2 if ncol >= 3 else None)
+    cq, ci, cs = ((*columns, None))[:3] if columns else (0, 1, 2 if ncol >= 3 else None)
     for c in (cq, ci, cs):
         if c is not None and c >= ncol:
             raise CorruptFileError(f"{path.name}: column {c} requested but the table has "
@@ -787,7 +788,8 @@ def integrate_image(
     p2 = ai.poni2 / ai.detector.pixel2
     # the PONI is usually near the beam centre on a SAXS detector; off the detector by more
     # than the detector size means the geometry belongs to another detector or binning
-    if not (-data.shape[0] <= p1 <= 2 * data.shape[0] and -data.shape[1] <= p2 <= 2 * data.shape[1]):
+    n1, n2 = data.shape
+    if not (-n1 <= p1 <= 2 * n1 and -n2 <= p2 <= 2 * n2):
         raise CharzError(
             f"{name}: the PONI of {poni.name} is at pixel ({p1:.0f}, {p2:.0f}), far outside "
             f"the {data.shape} image: the PONI does not match this image"

@@ -138,7 +138,8 @@ def _radius_grid(radius: float, pd: float, pd_type: PdType, n: int = 121
             lw = z * np.log(r / radius) - (z + 1.0) * (r / radius - 1.0)
             w = np.exp(lw - lw.max())
         else:
-            raise CharzError(f"pd_type must be 'schulz', 'gaussian' or 'lognormal', got {pd_type!r}")
+            raise CharzError("pd_type must be 'schulz', 'gaussian' or 'lognormal', "
+                             f"got {pd_type!r}")
     w = w / w.sum()
     return r, w
 
@@ -254,7 +255,7 @@ class ModelFitResult:
     curve: xr.Dataset = field(repr=False)
 
     def descriptors(self) -> dict[str, Measurement]:
-        """``saxs_pore_diameter`` (+ ``porod_exponent``, ``saxs_rg``, ``saxs_correlation_length``)."""
+        """``saxs_pore_diameter`` (+ ``porod_exponent``, ``saxs_rg``, correlation length)."""
         out = {"saxs_pore_diameter": self.pore_diameter}
         if self.rg is not None:
             out["saxs_rg"] = self.rg
@@ -276,7 +277,7 @@ class ModelFitResult:
         """
         sub = self.curve["data"] - self.curve["power_law"] - self.parameters["background"][0]
         da = sub.rename("intensity")
-        da.attrs = dict(self.curve["data"].attrs)
+        da.attrs = {**self.curve.attrs, **self.curve["data"].attrs}
         da.attrs["long_name"] = "intensity − power law − background"
         if "sigma" in self.curve:
             da = da.assign_coords(sigma=("q", self.curve["sigma"].values,
@@ -340,7 +341,9 @@ def _make_dataset(da: xr.DataArray, q: np.ndarray, y: np.ndarray, sigma: np.ndar
     for k, (v, label) in components.items():
         data_vars[k] = ("q", np.broadcast_to(v, q.shape).astype(float),
                         {"units": unit, "long_name": label})
-    return xr.Dataset(data_vars, coords=coords, attrs={"source": da.attrs.get("source", "")})
+    keep = ("source", "sha256", "reader", "technique", "q_unit_original")
+    return xr.Dataset(data_vars, coords=coords,
+                      attrs={k: da.attrs[k] for k in keep if k in da.attrs})
 
 
 def _run(model: lmfit.Model, params: lmfit.Parameters, q: np.ndarray, y: np.ndarray,
@@ -477,7 +480,7 @@ def fit_porod_dab(
     best = res.best_fit
     comps = {
         "power_law": (power_law(q, res.params["porod_scale"].value,
-                                res.params["porod_exponent"].value), "power law A q^-P"),
+                                res.params["porod_exponent"].value), "power law A q⁻ᴾ"),
         "dab": (dab(q, res.params["dab_scale"].value, a.value), "DAB pore term"),
         "background": (np.full_like(q, res.params["background"].value), "background"),
     }
@@ -578,7 +581,7 @@ def fit_power_law_spheres(
                   pd_type=pd_type, conversion="D = 2R")
     comps = {
         "power_law": (power_law(q, res.params["porod_scale"].value,
-                                res.params["porod_exponent"].value), "power law A q^-P"),
+                                res.params["porod_exponent"].value), "power law A q⁻ᴾ"),
         "spheres": (sphere_intensity(q, res.params["sphere_scale"].value, r.value, pdv,
                                      pd_type), "sphere pore term"),
         "background": (np.full_like(q, res.params["background"].value), "background"),
@@ -673,7 +676,7 @@ def _rg_fit(curve: xr.DataArray, kind: str, *, q_range: tuple[float, float] | No
     else:
         pore = guinier_porod(q, pv["g"], pv["rg"], pv["s"], pv["m"])
     comps = {
-        "power_law": (power_law(q, pv["porod_scale"], pv["porod_exponent"]), "power law A q^-P"),
+        "power_law": (power_law(q, pv["porod_scale"], pv["porod_exponent"]), "power law A q⁻ᴾ"),
         "pores": (pore, f"{label} pore term"),
         "background": (np.full_like(q, pv["background"]), "background"),
     }

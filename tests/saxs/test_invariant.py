@@ -30,8 +30,8 @@ EXTRAP = {1: (None, None), 2: ("guinier", None), 3: (None, "power_law"),
           4: ("guinier", "power_law")}
 
 # use case -> (Q* cm⁻¹Å⁻³, delta, φ, delta) as in utest_use_cases.py
-NO_RESOLUTION = {c: (9.458239e-5, 1e-6, 0.01, 1e-4) for c in EXTRAP}
-PINHOLE = {c: (1.088e-4, 1e-6, 0.0115, 1e-4) for c in EXTRAP}
+NO_RESOLUTION = dict.fromkeys(EXTRAP, (9.458239e-05, 1e-06, 0.01, 0.0001))
+PINHOLE = dict.fromkeys(EXTRAP, (0.0001088, 1e-06, 0.0115, 0.0001))
 # SasView's slit-smeared case 4 calls get_qstar(extrapolation='low'): its expected
 # 9.458e-5 is the low-q-only value; with both extrapolations we compare with the same
 # target and delta (the high-q part adds 1.4e-6 here).

@@ -117,7 +117,7 @@ def test_user_q_unit_overrides_and_converts(shared_data):
 def test_q_unit_from_header_text(tmp_path, header, unit):
     rng = np.random.default_rng(0)
     q = np.linspace(0.1, 2, 20)
-    body = "\n".join(f"{a:.5g} {b:.5g} {0.1 * b:.5g}" for a, b in zip(q, 100 * q**-3))
+    body = "\n".join(f"{a:.5g} {b:.5g} {0.1 * b:.5g}" for a, b in zip(q, 100 * q**-3, strict=False))
     p = tmp_path / "c.dat"
     p.write_text(f"{header}\n{body}\n", encoding="utf-8")
     da = saxs.read(p)
@@ -202,7 +202,7 @@ def test_pyfai_reproduces_dioptas_pattern(dioptas):
 
 
 def test_image_to_q_curve(dioptas):
-    d, ref = dioptas
+    d, _ref = dioptas
     da = saxs.integrate_image(d / "CeO2_Pilatus1M.tif", poni=d / "CeO2_Pilatus1M.poni",
                               poni_convention="dioptas")
     assert da.dims == ("q",)
@@ -233,7 +233,7 @@ def test_poni_that_does_not_match_the_image(dioptas, tmp_path):
 
 
 def test_mask_excludes_pixels(dioptas):
-    d, ref = dioptas
+    d, _ref = dioptas
     import fabio
 
     img = fabio.open(str(d / "CeO2_Pilatus1M.tif")).data

@@ -219,6 +219,6 @@ def test_plot_has_data_model_components_and_residuals():
     r = fit_porod_dab(_noisy(_tail() + dab(Q, 8.0, 0.3), 9))
     ax = r.plot()
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert {"data", "model", "DAB pore term", "power law A q^-P"} <= set(labels)
+    assert {"data", "model", "DAB pore term", "power law A q⁻ᴾ"} <= set(labels)
     assert len(ax.figure.axes) == 2  # residual panel
     assert ax.get_xscale() == "log"

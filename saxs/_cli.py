@@ -1,0 +1,120 @@
+"""``charz saxs FILE...`` and ``charz saxs IMAGE --poni P``: thin shell over the saxs API."""
+
+from __future__ import annotations
+
+import argparse
+
+from charz.cli_common import add_common_options
+
+MODELS = ("porod_dab", "spheres", "unified", "guinier_porod")
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """``charz saxs``: pore size, Rg, Porod exponent, porosity; true density → closed pores."""
+    p = subparsers.add_parser(
+        "saxs", help="SAXS + He density: pore size, Rg, Porod exponent, closed-pore volume")
+    add_common_options(p)
+    p.add_argument("--q-unit", choices=["1/A", "1/nm"], default=None,
+                   help="q unit of the file when its header does not say (never guessed)")
+    p.add_argument("--intensity-unit", default=None,
+                   help="intensity unit of a text file whose header does not say (e.g. 1/cm)")
+    p.add_argument("--model", choices=MODELS, default="porod_dab",
+                   help="pore model: porod_dab (A q^-P + DAB + bkg, Kalliat/Dahn; default), "
+                        "spheres (power law + polydisperse spheres), unified (Beaucage), "
+                        "guinier_porod (Hammouda)")
+    p.add_argument("--q-range", type=float, nargs=2, metavar=("LO", "HI"), default=None,
+                   help="fitted q range in 1/nm (stop below the (002) region)")
+    p.add_argument("--porod-exponent", type=float, default=None, metavar="P",
+                   help="fix the low-q power-law exponent (default: fitted)")
+    p.add_argument("--diameter-convention", choices=["sphere_equivalent", "chord"],
+                   default="sphere_equivalent",
+                   help="DAB length → pore diameter: sphere_equivalent D = 2√10 a; chord "
+                        "D = 1.5 a/(1−φ) with φ from the invariant (needs absolute scale)")
+    p.add_argument("--no-guinier", dest="guinier", action="store_false",
+                   help="skip the Guinier fit of the pore term (saxs_rg)")
+    p.add_argument("--true-density", type=float, default=None, metavar="G_CM3",
+                   help="He true density in g/cm3 (closed-pore volume, porosity)")
+    p.add_argument("--pycnometer", metavar="FILE", default=None,
+                   help="He pycnometer report (CSV/text summary) instead of --true-density")
+    p.add_argument("--skeleton-density", type=float, default=2.26, metavar="G_CM3",
+                   help="skeleton (wall) density for 1/ρHe − 1/ρs (default 2.26, graphite)")
+    p.add_argument("--wall-density", type=float, default=None, metavar="G_CM3",
+                   help="carbon wall density for the SAXS contrast (default: contrast-free "
+                        "porosity from the He density)")
+    img = p.add_argument_group("2-D images (pyFAI)")
+    img.add_argument("--poni", metavar="P", default=None,
+                     help="pyFAI PONI file: FILE are detector images, integrated to I(q)")
+    img.add_argument("--mask", metavar="M", default=None,
+                     help="mask image (non-zero = masked, pyFAI/Dioptas convention)")
+    img.add_argument("--dioptas", action="store_true",
+                     help="the PONI was made in Dioptas (image flipped vertically first)")
+    p.set_defaults(run=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    import saxs
+    from charz.cli_common import run_files
+    from charz.errors import CharzError, FitError
+    from saxs import models
+    from saxs.density import closed_pore_volume, read_pycnometer
+    from saxs.guinier import fit_guinier
+    from saxs.invariant import porosity_from_fit
+
+    if args.true_density is not None and args.pycnometer:
+        raise CharzError("give --true-density or --pycnometer, not both")
+    if args.mask and not args.poni:
+        raise CharzError("--mask needs --poni (2-D images)")
+    density = None
+    if args.pycnometer:
+        density = read_pycnometer(args.pycnometer)
+    elif args.true_density is not None:
+        density = args.true_density
+    rho_he = density.density if hasattr(density, "density") else density
+
+    fitters = {"porod_dab": models.fit_porod_dab, "spheres": models.fit_power_law_spheres,
+               "unified": models.fit_unified, "guinier_porod": models.fit_guinier_porod}
+
+    def analyse(path: Path) -> list:
+        if args.poni:
+            curve = saxs.integrate_image(path, poni=args.poni, mask=args.mask,
+                                         poni_convention="dioptas" if args.dioptas else "pyfai")
+        else:
+            opts = {}
+            if args.q_unit:
+                opts["q_unit"] = args.q_unit
+            if args.intensity_unit:
+                opts["intensity_unit"] = args.intensity_unit
+            curve = saxs.read(path, **opts)
+        kw: dict = {"q_range": tuple(args.q_range) if args.q_range else None,
+                    "porod_exponent": args.porod_exponent}
+        results: list = []
+        absolute = curve.attrs.get("units") == "1/cm"
+        if args.model == "porod_dab" and args.diameter_convention == "chord":
+            if not absolute or (rho_he is None and args.wall_density is None):
+                raise CharzError("--diameter-convention chord needs φ: an absolute-scale "
+                                 "curve (1/cm) and --true-density/--pycnometer or "
+                                 "--wall-density")
+            first = models.fit_porod_dab(curve, **kw)
+            phi = porosity_from_fit(first, wall_density=args.wall_density,
+                                    true_density=rho_he).porosity.value
+            fit = models.fit_porod_dab(curve, **kw, diameter_convention="chord", porosity=phi)
+        else:
+            fit = fitters[args.model](curve, **kw)
+        results.append(fit)
+        if args.guinier and fit.rg is None:
+            try:
+                results.append(fit_guinier(fit.pore_term(), report_diameter=False))
+            except FitError as exc:
+                import sys
+
+                print(f"charz saxs: {path.name}: no Guinier range ({exc})", file=sys.stderr)
+        if density is not None:
+            results.append(closed_pore_volume(density, skeleton_density=args.skeleton_density))
+        if absolute and (rho_he is not None or args.wall_density is not None):
+            results.append(porosity_from_fit(fit, wall_density=args.wall_density,
+                                             true_density=rho_he))
+        return results
+
+    return run_files(args, analyse, technique="saxs")

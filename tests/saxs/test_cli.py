@@ -1,0 +1,90 @@
+"""``charz saxs`` in-process: records, JSON, plots, errors; and the demo part."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from numpy.testing import assert_allclose
+
+from charz.cli import main
+from charz.demo import example_data_dir
+
+
+@pytest.fixture
+def demo_files():
+    d = example_data_dir()
+    truth = json.loads((d / "truth.json").read_text(encoding="utf-8"))["saxs"]
+    return d / truth["file"], d / truth["pycnometer_file"], truth
+
+
+def test_cli_json_with_pycnometer(demo_files, capsys, tmp_path):
+    dat, pyc, truth = demo_files
+    code = main(["saxs", str(dat), "--pycnometer", str(pyc), "--json",
+                 "--plot", str(tmp_path / "fit.png")])
+    assert code == 0
+    rec = json.loads(capsys.readouterr().out)[0]
+    d = rec["descriptors"]
+    assert {"saxs_pore_diameter", "saxs_rg", "porod_exponent", "true_density",
+            "closed_pore_volume", "saxs_porosity", "saxs_pore_volume"} <= set(d)
+    assert_allclose(d["closed_pore_volume"]["value"], truth["closed_pore_volume"], rtol=1e-3)
+    assert_allclose(d["saxs_correlation_length"]["value"], truth["dab_length_nm"], rtol=0.02)
+    assert d["true_density"]["technique"] == "pycnometry"
+    assert (tmp_path / "fit.png").exists()
+
+
+def test_cli_true_density_and_skeleton(demo_files, capsys):
+    dat, _, _ = demo_files
+    assert main(["saxs", str(dat), "--true-density", "1.6", "--skeleton-density", "2.0",
+                 "--model", "unified", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)[0]["descriptors"]
+    assert_allclose(d["closed_pore_volume"]["value"], 1 / 1.6 - 1 / 2.0)
+    assert "D = 2·√(5/3)·Rg" in d["saxs_pore_diameter"]["method"]
+
+
+def test_cli_missing_q_unit_fails_with_reason(tmp_path, capsys):
+    p = tmp_path / "curve.dat"
+    p.write_text("# sample X\n" + "\n".join(f"{q} {100 * q ** -3}" for q in
+                                              (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)))
+    assert main(["saxs", str(p)]) == 1
+    assert "q unit is not stated" in capsys.readouterr().err
+
+
+def test_cli_both_densities_is_an_error(demo_files, capsys):
+    dat, pyc, _ = demo_files
+    assert main(["saxs", str(dat), "--pycnometer", str(pyc), "--true-density", "1.5"]) == 1
+    assert "not both" in capsys.readouterr().err
+
+
+def test_cli_image_path(shared_data, capsys):
+    pytest.importorskip("pyFAI")
+    d = shared_data / "saxs" / "dioptas"
+    # a CeO2 powder pattern is not a porous carbon: the model fit may fail, but the image
+    # must be read and integrated (the failure is a fit error naming the file)
+    code = main(["saxs", str(d / "CeO2_Pilatus1M.tif"), "--poni",
+                 str(d / "CeO2_Pilatus1M.poni"), "--dioptas", "--q-range", "2", "10",
+                 "--no-guinier"])
+    err = capsys.readouterr().err
+    assert code == 0 or "CeO2_Pilatus1M.tif" in err
+
+
+def test_demo_part(tmp_path):
+    # only the SAXS part (the whole demo runs every technique)
+    from charz.demo import DemoContext
+    from charz.record import merge_records
+    from saxs import _demo
+
+    d = example_data_dir()
+    truth = json.loads((d / "truth.json").read_text(encoding="utf-8"))
+    ctx = DemoContext(d, tmp_path, truth, quiet=True)
+    _demo.run(ctx)
+    assert (tmp_path / "saxs_fit.png").exists()
+    assert (tmp_path / "saxs_fit.pdf").exists()
+    (rec,) = merge_records(ctx.records)
+    assert rec.sample == "HC-demo"
+    assert not rec.conflicts
+    for key in ("saxs_pore_diameter", "saxs_rg", "porod_exponent", "true_density",
+                "closed_pore_volume", "saxs_porosity"):
+        assert key in rec
+    assert_allclose(rec["closed_pore_volume"].value, truth["saxs"]["closed_pore_volume"],
+                    rtol=1e-3)
