@@ -249,8 +249,8 @@ def bet_area_raw(
     Warns
     -----
     PhysicsWarning
-        A user range gives C ≤ 0, r² below ``min_r2``, or p/p0 at n_m outside the range; a
-        very small total area in the tube.
+        A user range gives C ≤ 0 or r² < 0.99; a very small total area in the tube (the
+        Rouquerol criteria a user range fails are recorded in ``criteria`` and ``flags``).
     """
     x_all = np.asarray(relative_pressure, dtype=float)
     n_all = np.asarray(amount, dtype=float)
@@ -345,12 +345,9 @@ def bet_area_raw(
         if not crit["c_positive"][0]:
             flags.append(f"C = {c_bet[0]:.3g} ≤ 0 (negative intercept): the BET area of this "
                          "range is not meaningful (ISO 9277)")
-        if not bool(crit["n1p_increasing"][0]):
-            flags.append("n(1 − p/p0) does not increase over the range (Rouquerol)")
-        if not bool(crit["pnm_in_range"][0]):
-            flags.append(f"p/p0 at n_m ({p_nm[0]:.3g}) lies outside the range (Rouquerol)")
-        if min_r2 is not None and not bool(crit["linearity"][0]):
-            flags.append(f"r² = {fit['r'][0] ** 2:.4f} < {min_r2}")
+        if fit["r"][0] ** 2 < 0.99:
+            flags.append(f"r² = {fit['r'][0] ** 2:.4f} < 0.99: the BET transform is not linear "
+                         "over this range")
     sel = slice(k, k + 1)
     s_k, b_k = float(s[k]), float(b[k])
     nm_k, c_k, r_k = float(n_m[k]), float(c_bet[k]), float(fit["r"][k])
@@ -371,6 +368,9 @@ def bet_area_raw(
         )
     for msg in flags:
         warnings.warn(f"{prov.source or 'BET'}: {msg}", PhysicsWarning, stacklevel=3)
+    if not auto:  # recorded, not warned: ISO 9277 ranges for type II/IV need not pass them
+        flags += [f"Rouquerol criterion not met: {k}" for k, v in crit.items()
+                  if not bool(np.asarray(v)[0]) and k not in ("c_positive", "linearity")]
     used = np.zeros(x_all.size, dtype=bool)
     used[i[k]:j[k] + 1] = True
     p_lo, p_hi = float(x_all[i[k]]), float(x_all[j[k]])
