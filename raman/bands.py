@@ -773,7 +773,7 @@ def _fit_lmfit(x, ys, model, order, start, lo, hi) -> dict[str, Any]:
         for k in range(nb):
             p[f"bg_c{k}"].set(value=float(np.nanmin(y)) if k == 0 else 0.0)
         try:
-            r = comp.fit(y[ok], p, x=x[ok], method="least_squares")
+            r = comp.fit(y[ok], p, x=x[ok], method="leastsq")
         except (ValueError, np.linalg.LinAlgError):
             cov_out.append(None)
             continue
