@@ -506,7 +506,7 @@ def porosity_from_fit(
         The intensity is not on absolute scale (1/cm), or no contrast/density is given.
     """
     unit = result.curve["data"].attrs.get("units", "1")
-    if unit != "1/cm":
+    if unit != "1/cm" or not result.curve.attrs.get("absolute_scale", 1):
         raise CharzError(f"porosity needs absolute intensities in 1/cm; the curve is in {unit!r}"
                          " (calibrate it, e.g. with the NIST SRM 3600 glassy carbon)")
     if contrast is None and wall_density is not None:

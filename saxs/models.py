@@ -341,7 +341,7 @@ def _make_dataset(da: xr.DataArray, q: np.ndarray, y: np.ndarray, sigma: np.ndar
     for k, (v, label) in components.items():
         data_vars[k] = ("q", np.broadcast_to(v, q.shape).astype(float),
                         {"units": unit, "long_name": label})
-    keep = ("source", "sha256", "reader", "technique", "q_unit_original")
+    keep = ("source", "sha256", "reader", "technique", "q_unit_original", "absolute_scale")
     return xr.Dataset(data_vars, coords=coords,
                       attrs={k: da.attrs[k] for k in keep if k in da.attrs})
 
