@@ -336,9 +336,20 @@ def _sniff_text(path: Path, head: bytes) -> bool:
     text = decode_text(head)
     lines = [ln for ln in text.splitlines() if ln.strip()][:60]
     header = "\n".join(ln for ln in lines if not ln.strip()[:1].isdigit())
-    if _XRD_HINT.search(header):
-        return not re.search(r"raman|wavenumber|cm-1|p/p0|\bq\s*[\[(]", header, re.IGNORECASE)
-    return False
+    if not _XRD_HINT.search(header) or re.search(r"raman|wavenumber|cm-1|p/p0|\bq\s*[\[(]",
+                                                 header, re.IGNORECASE):
+        return False
+    # and a numeric table whose first column looks like 2θ in degrees
+    first = []
+    for ln in text.splitlines()[:400]:
+        f = re.split(r"[\s,;]+", ln.strip())
+        if len(f) >= 2:
+            try:
+                first.append(float(f[0]))
+                float(f[1])
+            except ValueError:
+                continue
+    return len(first) >= 5 and -5.0 <= min(first) and max(first) <= 180.0
 
 
 def _iso_time(text: str) -> str:

@@ -177,7 +177,7 @@ def fit_caglioti(
     material: Literal["LaB6", "CeO2", "Si"] | None = None,
     wavelength: float | None = None,
     half_window: float | None = None,
-    min_two_theta: float = 15.0,
+    min_two_theta: float | None = None,
     max_two_theta: float | None = None,
     ka2: Literal["auto", "model", "ignore"] = "auto",
 ) -> CagliotiResult:
@@ -194,8 +194,8 @@ def fit_caglioti(
     half_window : float, optional
         Half width (deg) of the window fitted around each line; default from the
         observed width of the strongest line (8 FWHM, at least 0.25°).
-    min_two_theta, max_two_theta : float
-        Range of lines used (deg).
+    min_two_theta, max_two_theta : float, optional
+        Range of lines used (deg); default the pattern's range.
     ka2 : {'auto', 'model', 'ignore'}
         Model each line as a Kα1/Kα2 doublet (``auto``: when ``attrs["ka2_ratio"]`` > 0).
 
@@ -224,7 +224,7 @@ def fit_caglioti(
     x = standard["two_theta"].values.astype(float)
     y = standard.values.astype(float)
     hi = max_two_theta if max_two_theta is not None else float(x.max())
-    lines = _reflections(material, lam, max(min_two_theta, float(x.min())), hi)
+    lo = float(x.min()) if min_two_theta is None else max(min_two_theta, float(x.min()))
     ratio = float(standard.attrs.get("ka2_ratio") or 0.0)
     lam2 = standard.attrs.get("wavelength_ka2")
     use_ka2 = ka2 == "model" or (ka2 == "auto" and ratio > 0 and lam2 is not None)
@@ -239,6 +239,13 @@ def fit_caglioti(
         right = np.flatnonzero(y[i:] < half + np.median(y) / 2)
         w0 = ((i - left[-1]) if left.size else 5) + (right[0] if right.size else 5)
         half_window = max(0.25, 8 * w0 * step)
+    lines = _reflections(material, lam, lo + half_window, hi - half_window)
+    # lines closer than the fit window to a neighbour would bias the widths: left out
+    gap = np.diff(lines)
+    isolated = np.ones(lines.size, bool)
+    isolated[1:] &= gap > half_window
+    isolated[:-1] &= gap > half_window
+    lines = lines[isolated]
     tts, ws, es = [], [], []
     for c in lines:
         m = (x > c - half_window) & (x < c + half_window)

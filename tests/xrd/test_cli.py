@@ -30,7 +30,8 @@ def test_cli_json_default_and_jis(tmp_path: Path, capsys) -> None:
     # the file carries no Kα2 statement, so the doublet is not modelled: d002 still within
     # 0.002 nm (Kα2 shifts a 6° wide band by < 0.03°)
     assert d["d002"]["value"] == pytest.approx(0.38, abs=0.002)
-    assert d["lc"]["unit"] == "nm" and "default convention" in d["lc"]["method"]
+    assert d["lc"]["unit"] == "nm"
+    assert "default convention" in d["lc"]["method"]
     assert main(["xrd", str(p), "--wavelength", "0.1540593", "--json",
                  "--convention", "jis"]) == 0
     jis = json.loads(capsys.readouterr().out)[0]["descriptors"]

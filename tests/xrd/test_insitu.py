@@ -54,7 +54,8 @@ def test_d002_tracked_against_truth(operando, tmp_path: Path) -> None:
 
 def test_multiscan_xrdml_series(shared_data: Path) -> None:
     s = read_series(shared_data / "xrd/xrayutilities-examples/rsm_1.xrdml.bz2")
-    assert s.dims == ("time", "two_theta") and s.sizes["time"] == 401
+    assert s.dims == ("time", "two_theta")
+    assert s.sizes["time"] == 401
 
 
 def test_numbered_folder_natural_order(shared_data: Path) -> None:
