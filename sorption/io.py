@@ -623,7 +623,10 @@ def _read_plain_csv(path, text, adsorbate_name, temperature_K, sample_mass_g, am
     else:
         raise CorruptFileError(f"{path.name}: no pressure column in {colnames}")
     br = [r[i_b] for r in data] if i_b is not None else None
-    attrs = {"sample": header.get("sample", path.stem), "format": "CSV"}
+    attrs: dict[str, Any] = {"sample": header.get("sample", path.stem), "format": "CSV"}
+    for key, factor in (("p0_mpa", 1e6), ("p0_kpa", 1e3), ("p0_pa", 1.0)):
+        if key in header and p0 is None and _num(header[key]) is not None:
+            attrs["p0_Pa"] = float(_num(header[key])) * factor  # type: ignore[arg-type]
     if assumed:
         attrs["assumed"] = assumed
     return make_isotherm(

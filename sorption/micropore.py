@@ -380,6 +380,8 @@ def dr_micropore_volume(
     if p0 is None:
         if "p0" in isotherm:
             p0 = float(np.nanmedian(isotherm["p0"].values))
+        elif "p0_Pa" in isotherm.attrs:
+            p0 = float(isotherm.attrs["p0_Pa"])
         else:
             try:
                 p0 = ads_info.saturation_pressure(temp)[0]

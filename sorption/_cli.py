@@ -1,0 +1,52 @@
+"""``charz sorption FILE...``: thin shell over :func:`sorption.summary.summarize`."""
+
+from __future__ import annotations
+
+import argparse
+
+from charz.cli_common import add_common_options
+
+THICKNESS = ("harkins_jura", "halsey", "kjs", "broekhoff_de_boer", "carbon_black")
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """``charz sorption``: BET, total pore volume, 4V/A, BJH, t-plot (N2/Ar), DR (CO2)."""
+    p = subparsers.add_parser(
+        "sorption", help="gas sorption: BET (Rouquerol), pore volume, 4V/A, BJH, t-plot, DR")
+    add_common_options(p)
+    p.add_argument("--bet-range", type=float, nargs=2, metavar=("A", "B"), default=None,
+                   help="BET range in p/p0 (default: automatic Rouquerol range, exhaustive)")
+    p.add_argument("--thickness", choices=THICKNESS, default="harkins_jura",
+                   help="thickness curve for BJH and the t-plot (carbon_black = STSA, the one "
+                        "for carbons; default harkins_jura)")
+    p.add_argument("--branch", choices=["des", "ads"], default="des",
+                   help="BJH branch (default des: desorption, hemispherical meniscus)")
+    p.add_argument("--t-range", type=float, nargs=2, metavar=("T1", "T2"),
+                   default=(0.35, 0.50), help="t-plot window in nm (default 0.35 0.50)")
+    p.add_argument("--p-total", type=float, default=0.99, metavar="P",
+                   help="p/p0 of the total pore volume (nearest point; default 0.99)")
+    p.add_argument("--dr-range", type=float, nargs=2, metavar=("A", "B"), default=(1e-5, 0.03),
+                   help="DR fit window in p/p0 for CO2 (default 1e-5 0.03)")
+    p.add_argument("--adsorbed-density", type=float, default=1.023, metavar="G_CM3",
+                   help="CO2 adsorbed-phase density for DR (default 1.023 g/cm3)")
+    p.set_defaults(run=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    import charz
+    from charz.cli_common import run_files
+    from sorption.summary import summarize
+
+    def analyse(path: Path) -> list:
+        iso = charz.read(path, technique="sorption")
+        return [summarize(
+            iso, bet_range=tuple(args.bet_range) if args.bet_range else None,
+            thickness_curve=args.thickness,
+            bjh_branch="desorption" if args.branch == "des" else "adsorption",
+            t_range=tuple(args.t_range), p_total=args.p_total, dr_range=tuple(args.dr_range),
+            adsorbed_density_co2=args.adsorbed_density,
+        )]
+
+    return run_files(args, analyse, technique="sorption")
