@@ -267,14 +267,17 @@ def _numeric_rows(text: str, limit: int = 400) -> np.ndarray | None:
             break
     if len(rows) < 5:
         return None
-    n = min(len(r) for r in rows)
+    lengths = [len(r) for r in rows]
+    n = max(set(lengths), key=lengths.count)  # a truncated last line does not count
     if n < 2:
         return None
-    return np.array([r[:n] for r in rows])
+    return np.array([r for r in rows if len(r) == n])
 
 
 def _sniff_text(path: Path, head: bytes) -> bool:
     text = decode_text(head)
+    if len(head) >= 8192 and "\n" in text:
+        text = text.rsplit("\n", 1)[0]  # the head may end inside a line
     lines = text.splitlines()
     header = "\n".join(ln for ln in lines[:60] if not re.match(r"^\s*[-+.\d]", ln))
     if _SAXS_WORDS.search(header) or _Q_LABEL_RE.search(header):

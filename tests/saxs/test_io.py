@@ -258,3 +258,24 @@ def test_mask_excludes_pixels(dioptas):
     i_half = half.values[q == peak][0]
     assert_allclose(i_half, i_full[window].max(), rtol=0.15)
     assert not np.allclose(half.values, i_full, rtol=1e-3)
+
+
+def test_charz_read_dispatches_the_demo_text_file():
+    # a text file longer than the 8 KiB sniffing head (the head ends inside a line)
+    from charz.demo import example_data_dir
+
+    da = charz.read(example_data_dir() / "saxs" / "HC-demo.dat")
+    assert da.attrs["reader"] == "saxs.io.read_text"
+    assert da.attrs["q_unit_original"] == "1/nm"
+    assert da.attrs["units"] == "1/cm"
+
+
+def test_sniffer_leaves_other_techniques_files_alone(shared_data):
+    from charz.io import _head
+    from saxs.io import _sniff_text
+
+    claimed = [p.name for p in shared_data.rglob("*")
+               if p.is_file() and "saxs" not in p.parts
+               and p.suffix.lower() in (".dat", ".txt", ".csv")
+               and _sniff_text(p, _head(p))]
+    assert claimed == []
