@@ -234,9 +234,13 @@ def remove_spikes(
         size[axis] = window
         med = ndimage.median_filter(y, size=size, mode="nearest")
         resid = y - med
-        mad = np.nanmedian(np.abs(resid - np.nanmedian(resid, axis=-1, keepdims=True)),
+        # noise of each spectrum from its second differences along the shift axis
+        # (robust, and unaffected by the median's ties at the series ends): σ = 1.4826
+        # MAD(Δ²y) / √6
+        d2 = np.diff(y, n=2, axis=-1)
+        mad = np.nanmedian(np.abs(d2 - np.nanmedian(d2, axis=-1, keepdims=True)),
                            axis=-1, keepdims=True)
-        sigma = 1.4826 * np.where(mad > 0, mad, np.nan)
+        sigma = 1.4826 * np.where(mad > 0, mad, np.nan) / np.sqrt(6.0)
         mask = resid > threshold * np.nan_to_num(sigma, nan=np.inf)
         mask = ndimage.binary_dilation(
             mask, structure=np.ones([1] * (y.ndim - 1) + [3])
