@@ -41,6 +41,23 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--wall-density", type=float, default=None, metavar="G_CM3",
                    help="carbon wall density for the SAXS contrast (default: contrast-free "
                         "porosity from the He density)")
+    cal = p.add_argument_group("background and absolute scale")
+    cal.add_argument("--background", metavar="FILE", default=None,
+                     help="empty cell / empty beam curve, subtracted after transmission scaling")
+    cal.add_argument("--transmission", type=float, default=1.0,
+                     help="sample transmission (default 1)")
+    cal.add_argument("--background-transmission", type=float, default=1.0,
+                     help="transmission of the --background measurement (default 1)")
+    cal.add_argument("--thickness", type=float, default=None, metavar="CM",
+                     help="sample thickness in cm (intensity per cm)")
+    cal.add_argument("--calibration-factor", type=float, default=None, metavar="C",
+                     help="absolute calibration factor (→ 1/cm)")
+    cal.add_argument("--standard", metavar="GC_FILE", default=None,
+                     help="NIST SRM 3600 glassy-carbon measurement: calibration factor from it")
+    cal.add_argument("--standard-transmission", type=float, default=1.0,
+                     help="transmission of the glassy-carbon measurement")
+    cal.add_argument("--standard-thickness", type=float, default=0.1055, metavar="CM",
+                     help="glassy-carbon thickness (default 0.1055 cm, certificate)")
     img = p.add_argument_group("2-D images (pyFAI)")
     img.add_argument("--poni", metavar="P", default=None,
                      help="pyFAI PONI file: FILE are detector images, integrated to I(q)")
@@ -53,11 +70,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from pathlib import Path
+    from typing import Any
 
     import saxs
     from charz.cli_common import run_files
     from charz.errors import CharzError, FitError
     from saxs import models
+    from saxs.calibration import apply_calibration, glassy_carbon_factor, subtract_background
     from saxs.density import closed_pore_volume, read_pycnometer
     from saxs.guinier import fit_guinier
     from saxs.invariant import porosity_from_fit
@@ -76,21 +95,44 @@ def _run(args: argparse.Namespace) -> int:
     fitters = {"porod_dab": models.fit_porod_dab, "spheres": models.fit_power_law_spheres,
                "unified": models.fit_unified, "guinier_porod": models.fit_guinier_porod}
 
-    def analyse(path: Path) -> list:
+    def load(path: Path | str) -> Any:
         if args.poni:
-            curve = saxs.integrate_image(path, poni=args.poni, mask=args.mask,
-                                         poni_convention="dioptas" if args.dioptas else "pyfai")
-        else:
-            opts = {}
-            if args.q_unit:
-                opts["q_unit"] = args.q_unit
-            if args.intensity_unit:
-                opts["intensity_unit"] = args.intensity_unit
-            curve = saxs.read(path, **opts)
+            return saxs.integrate_image(path, poni=args.poni, mask=args.mask,
+                                        poni_convention="dioptas" if args.dioptas else "pyfai")
+        opts = {}
+        if args.q_unit:
+            opts["q_unit"] = args.q_unit
+        if args.intensity_unit:
+            opts["intensity_unit"] = args.intensity_unit
+        return saxs.read(path, **opts)
+
+    background = load(args.background) if args.background else None
+    factor = args.calibration_factor
+    if args.standard:
+        if factor is not None:
+            raise CharzError("give --standard or --calibration-factor, not both")
+        factor = glassy_carbon_factor(load(args.standard), thickness_cm=args.standard_thickness,
+                                      transmission=args.standard_transmission,
+                                      background=background)
+    reduce = (background is not None or args.thickness is not None or factor is not None
+              or args.transmission != 1.0)
+
+    def analyse(path: Path) -> list:
+        curve = load(path)
+        if reduce:
+            curve = subtract_background(curve, background,
+                                        sample_transmission=args.transmission,
+                                        background_transmission=args.background_transmission,
+                                        thickness_cm=args.thickness)
+            if factor is not None:
+                if args.thickness is None:
+                    raise CharzError("absolute calibration needs --thickness of the sample")
+                curve = apply_calibration(curve, factor)
         kw: dict = {"q_range": tuple(args.q_range) if args.q_range else None,
                     "porod_exponent": args.porod_exponent}
         results: list = []
-        absolute = curve.attrs.get("units") == "1/cm"
+        absolute = curve.attrs.get("units") == "1/cm" and bool(
+            curve.attrs.get("absolute_scale", 1))
         if args.model == "porod_dab" and args.diameter_convention == "chord":
             if not absolute or (rho_he is None and args.wall_density is None):
                 raise CharzError("--diameter-convention chord needs φ: an absolute-scale "

@@ -88,3 +88,39 @@ def test_demo_part(tmp_path):
         assert key in rec
     assert_allclose(rec["closed_pore_volume"].value, truth["saxs"]["closed_pore_volume"],
                     rtol=1e-3)
+
+
+def test_cli_background_thickness_and_glassy_carbon(tmp_path, capsys):
+    # raw counts of a sample and of the NIST SRM 3600 standard on one set-up (C known):
+    # the CLI reduces both and the pore term comes out on the absolute scale
+    import numpy as np
+
+    from saxs.calibration import srm3600_certified
+
+    factor, t_s, T_s, T_gc = 2.0e-3, 0.1, 0.5, 0.3
+    q = np.geomspace(0.1, 2.4, 150)
+    cert = srm3600_certified()
+    gc = np.exp(np.interp(np.log(q), np.log(cert["q"].values), np.log(cert.values)))
+    sample = 2e-3 * q**-4 + 8.0 / (1 + (0.45 * q) ** 2) ** 2 + 0.05
+    empty = np.full_like(q, 50.0)
+
+    def write(name, y):
+        p = tmp_path / name
+        p.write_text("# q [1/nm]  I  sigma\n" + "\n".join(
+            f"{a:.8e} {b:.8e} {1e-3 * b:.8e}" for a, b in zip(q, y, strict=True)),
+            encoding="utf-8")
+        return str(p)
+
+    s = write("sample.dat", sample * T_s * t_s / factor + empty * T_s)
+    g = write("gc.dat", gc * T_gc * 0.1055 / factor + empty * T_gc)
+    b = write("empty.dat", empty)
+    assert main(["saxs", s, "--background", b, "--transmission", str(T_s), "--thickness",
+                 str(t_s), "--standard", g, "--standard-transmission", str(T_gc),
+                 "--true-density", "1.5", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)[0]["descriptors"]
+    assert_allclose(d["saxs_correlation_length"]["value"], 0.45, rtol=0.01)
+    # absolute scale reached: the porosity of the known DAB term (I(0) = 8 1/cm, a = 0.45 nm)
+    from saxs.invariant import porosity_from_invariant
+
+    expected = porosity_from_invariant(np.pi * 8.0 / (4 * 0.45**3), true_density=1.5)
+    assert_allclose(d["saxs_porosity"]["value"], expected, rtol=0.02)
