@@ -141,7 +141,7 @@ def dqdv(
     bin_width: float = 0.002,
     window: float = 0.02,
     polyorder: int = 2,
-    prominence: float = 0.05,
+    prominence: float = 0.1,
     mass_mg: float | None = None,
 ) -> DQDVResult:
     """Incremental capacity dQ/dV of one half cycle, with its peaks.
@@ -158,7 +158,8 @@ def dqdv(
     window : float
         Savitzky–Golay window in V (20 mV), order ``polyorder`` (2).
     prominence : float
-        Peaks must stand out by this fraction of the largest |dQ/dV| (0.05).
+        Peaks must stand out by this fraction of the largest |dQ/dV| (0.1) and be at least
+        one smoothing window apart.
     mass_mg : float, optional
         Active mass in mg.
 
@@ -175,7 +176,9 @@ def dqdv(
                                     window=window, polyorder=polyorder)
     mag = np.abs(smooth)
     top = float(mag.max()) if mag.size else 0.0
-    idx, props = find_peaks(mag, prominence=prominence * top if top > 0 else None)
+    w = int(round(window / bin_width)) | 1
+    idx, props = find_peaks(mag, prominence=prominence * top if top > 0 else None,
+                            distance=max(w, 1))
     # sub-bin peak position: vertex of the parabola through the three bins at the maximum
     inner = (idx > 0) & (idx < mag.size - 1)
     pos = centres[idx].astype(float)
@@ -193,7 +196,6 @@ def dqdv(
                            {"units": UNIT, "long_name": "prominence"}),
         }
     )
-    w = int(round(window / bin_width)) | 1
     smoothing = (f"voltage bins of {bin_width * 1e3:g} mV, Savitzky–Golay {w} bins "
                  f"({w * bin_width * 1e3:g} mV), order {polyorder}; peak positions refined "
                  "by a 3-point parabola")

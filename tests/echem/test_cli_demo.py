@@ -1,0 +1,151 @@
+"""`charz echem` in-process, the echem demo part on the embedded examples, correlations.
+
+Truths: truth.json of the embedded examples (tools/examples_hcdemo.py and
+tools/examples_echem.py), and scipy.stats.pearsonr / numpy.corrcoef as peers for r.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from charz.cli import main
+from charz.demo import DemoContext, example_data_dir
+from charz.errors import CharzError
+from charz.record import Measurement, StructuralRecord, records_from_json
+from echem.correlate import correlate, correlation_table
+
+DATA = example_data_dir()
+TRUTH = json.loads((DATA / "truth.json").read_text(encoding="utf-8"))["echem"]
+
+
+def test_cli_json_on_demo_cycler(capsys):
+    rc = main(["echem", str(DATA / "echem" / "HC-demo_cycler.csv"), "--json", "--quiet"])
+    assert rc == 0
+    rec = json.loads(capsys.readouterr().out)[0]
+    d = rec["descriptors"]
+    assert rec["sample"] == "HC-demo_cycler"
+    assert_allclose(d["reversible_capacity"]["value"], TRUTH["reversible_capacity"], rtol=1e-3)
+    assert_allclose(d["initial_coulombic_efficiency"]["value"],
+                    TRUTH["initial_coulombic_efficiency"], rtol=1e-3)
+    # the demo curve is flat where it crosses 0.1 V, with 0.8 mV noise: 1 percent
+    assert_allclose(d["slope_capacity"]["value"], TRUTH["slope_capacity"], rtol=0.01)
+    assert_allclose(d["plateau_capacity"]["value"], TRUTH["plateau_capacity"], rtol=0.01)
+    assert d["reversible_capacity"]["unit"] == "mA*h/g"
+    assert "plating_onset_capacity" not in d  # never below 0 V
+
+
+def test_cli_oversodiation_and_plots(capsys, tmp_path):
+    plot = tmp_path / "ov.png"
+    rc = main(["echem", str(DATA / "echem" / "HC-demo_oversodiation.csv"), "--json", "--quiet",
+               "--dqdv", "--plot", str(plot)])
+    assert rc == 0
+    d = json.loads(capsys.readouterr().out)[0]["descriptors"]
+    ov = TRUTH["oversodiation"]
+    assert_allclose(d["plating_onset_capacity"]["value"], ov["plating_onset_capacity"],
+                    rtol=0.01)
+    assert plot.exists() and len(list(tmp_path.glob("ov*.png"))) == 4  # caps, split, onset, dQ/dV
+
+
+def test_cli_mass_and_split_voltage(capsys):
+    path = DATA / "echem" / "HC-demo_cycler.csv"
+    assert main(["echem", str(path), "--json", "--quiet", "--mass", "5.0",
+                 "--split-voltage", "0.05"]) == 0
+    d = json.loads(capsys.readouterr().out)[0]["descriptors"]
+    # twice the mass halves the specific capacity
+    assert_allclose(d["reversible_capacity"]["value"], TRUTH["reversible_capacity"] / 2,
+                    rtol=1e-3)
+    assert "0.05 V" in d["slope_capacity"]["method"]
+
+
+def test_cli_bad_mass_and_bad_file(capsys, tmp_path):
+    bad = tmp_path / "x.csv"
+    bad.write_text("time_s,voltage_V\n0,1\n1,1\n", encoding="utf-8")
+    rc = main(["echem", str(DATA / "echem" / "HC-demo_cycler.csv"), str(bad), "--quiet",
+               "--mass", "0.0025"])  # 2.5 mg typed in grams
+    assert rc == 1
+    err = capsys.readouterr().err
+    assert "mass" in err and "x.csv" in err
+
+
+def test_cli_gitt(capsys, tmp_path):
+    from echem.synthetic import gitt_pulse_train, write_cycler_csv
+
+    ds, truth = gitt_pulse_train(n_pulses=6, dt=20.0)
+    path = tmp_path / "gitt.csv"
+    write_cycler_csv(ds, path, header={"active_mass_mg": 3.0})
+    plot = tmp_path / "d.png"
+    assert main(["echem", str(path), "--gitt-length", "1e-3", "--plot", str(plot),
+                 "--quiet"]) == 0
+    assert plot.exists()
+
+
+class _Ctx(DemoContext):
+    pass
+
+
+def test_demo_part(tmp_path):
+    from echem._demo import run
+
+    ctx = _Ctx(DATA, tmp_path, json.loads((DATA / "truth.json").read_text(encoding="utf-8")))
+    run(ctx)
+    samples = {r.sample for r in ctx.records}
+    assert {"HC-demo", "HC-A", "HC-B", "HC-C"} <= samples
+    demo = [r for r in ctx.records if r.sample == "HC-demo"]
+    keys = set().union(*(r.descriptors for r in demo))
+    assert {"reversible_capacity", "slope_capacity", "plating_onset_capacity"} <= keys
+    assert (tmp_path / "echem_structure_performance.png").exists()
+    assert (tmp_path / "echem_oversodiation.pdf").exists()
+    table = (tmp_path / "echem_correlations.csv").read_text(encoding="utf-8")
+    assert "closed_pore_volume,plateau_capacity" in table
+
+
+def _three_records() -> list[StructuralRecord]:
+    sp = TRUTH["structure_performance"]
+    structure = records_from_json((DATA / sp["records"]).read_text(encoding="utf-8"))
+    out = []
+    for rec in structure:
+        s = sp["samples"][rec.sample]
+        m = {k: Measurement(s[k], None, "mA*h/g", "echem", "truth")
+             for k in ("slope_capacity", "plateau_capacity")}
+        out.append(rec.with_measurements(m))
+    return out
+
+
+def test_correlation_against_numpy():
+    recs = _three_records()
+    sp = TRUTH["structure_performance"]
+    c = correlate(recs, "closed_pore_volume", "plateau_capacity")
+    assert c.n == 3
+    assert_allclose(c.pearson_r, sp["pearson_r_closed_pore_volume_plateau_capacity"],
+                    rtol=1e-12)
+    s = correlate(recs, "mean_pore_diameter", "slope_share")
+    assert_allclose(s.pearson_r, sp["pearson_r_mean_pore_diameter_slope_share"], rtol=1e-12)
+    c.plot()
+
+
+def test_correlation_table_pvalue_matches_scipy():
+    from scipy import stats
+
+    recs = _three_records()
+    table = correlation_table(recs)
+    row = table[(table.x == "closed_pore_volume") & (table.y == "plateau_capacity")].iloc[0]
+    x = [r["closed_pore_volume"].value for r in recs]
+    y = [r["plateau_capacity"].value for r in recs]
+    ref = stats.pearsonr(x, y)
+    assert_allclose([row.pearson_r, row.p_value], [ref.statistic, ref.pvalue])
+    assert row.n == 3 and row.x_unit == "cm^3/g" and row.y_unit == "mA*h/g"
+    assert np.all(np.diff(np.abs(table.pearson_r.to_numpy())) <= 1e-15)  # sorted by |r|
+
+
+def test_correlate_needs_three_samples():
+    recs = _three_records()[:2]
+    with pytest.raises(CharzError, match="at least 3 samples"):
+        correlate(recs, "closed_pore_volume", "plateau_capacity")
+    with pytest.raises(CharzError, match="no sample has descriptor"):
+        correlate(recs, "la", "plateau_capacity")
+    assert correlation_table(recs).empty
