@@ -1,0 +1,59 @@
+"""``charz sorption`` in-process (main([...]) with capsys), on the embedded example files."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from charz.cli import main
+from charz.errors import PhysicsWarning
+
+
+@pytest.fixture
+def files():
+    from charz.demo import example_data_dir
+
+    d = example_data_dir() / "sorption"
+    n2, co2 = d / "HC-demo_N2_77K.csv", d / "HC-demo_CO2_273K.csv"
+    if not n2.exists():
+        pytest.skip("embedded example data not generated")
+    truth = json.loads((d.parent / "truth.json").read_text(encoding="utf-8"))["sorption"]
+    return n2, co2, truth
+
+
+def test_cli_json_and_plot(files, capsys, tmp_path):
+    n2, co2, truth = files
+    out = tmp_path / "fig.png"
+    # the hard carbon has no t-plot micropores: said on stderr as a warning, key left out
+    with pytest.warns(PhysicsWarning, match="negative t-plot intercept"):
+        code = main(["sorption", str(n2), str(co2), "--json", "--thickness", "carbon_black",
+                     "--plot", str(out), "--quiet"])
+    assert code == 0
+    recs = json.loads(capsys.readouterr().out)
+    by = {r["sample"]: r["descriptors"] for r in recs}
+    n2d = by["HC-demo_N2_77K"]
+    assert n2d["bet_area"]["value"] == pytest.approx(truth["bet_area"], rel=0.01)
+    assert n2d["bet_area"]["unit"] == "m^2/g"
+    assert "Rouquerol" in n2d["bet_area"]["method"]
+    assert by["HC-demo_CO2_273K"]["dr_micropore_volume"]["value"] == pytest.approx(
+        truth["dr_micropore_volume"], rel=0.01)
+    assert (tmp_path / "fig_HC-demo_N2_77K.png").stat().st_size > 1000
+
+
+def test_cli_bet_range_and_branch(files, capsys):
+    n2, _, truth = files
+    with pytest.warns(PhysicsWarning, match="negative t-plot intercept"):
+        assert main(["sorption", str(n2), "--json", "--bet-range", "0.05", "0.3", "--branch",
+                     "ads", "--quiet"]) == 0
+    d = json.loads(capsys.readouterr().out)[0]["descriptors"]
+    assert "user range p/p0 0.05–0.3" in d["bet_area"]["method"]
+    assert d["bet_area"]["value"] == pytest.approx(truth["bet_area"], rel=0.01)
+    assert "adsorption branch" in d["bjh_pore_diameter"]["method"]
+
+
+def test_cli_bad_file_exit_code(tmp_path, capsys):
+    bad = tmp_path / "empty.csv"
+    bad.write_text("# adsorbate: N2\nrelative_pressure,amount\n0.1,1\n", encoding="utf-8")
+    assert main(["sorption", str(bad), "--quiet"]) == 1
+    assert "empty.csv" in capsys.readouterr().err
