@@ -160,3 +160,76 @@ def _run(args: argparse.Namespace) -> int:
         return results
 
     return run_files(args, analyse, technique="saxs")
+
+
+def add_insitu_parser(subparsers: argparse._SubParsersAction) -> None:
+    """``charz insitu saxs FILES_OR_DIR [--echem CYCLER] --out DIR``."""
+    p = subparsers.add_parser("saxs", help="operando SAXS: pore-term fit per frame, heatmap")
+    p.add_argument("files", nargs="+", metavar="FILES_OR_DIR",
+                   help="a folder of numbered 1-D curves, or several files")
+    p.add_argument("--echem", metavar="CYCLER", default=None,
+                   help="cycler file: voltage/capacity attached by time")
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    p.add_argument("--q-unit", choices=["1/A", "1/nm"], default=None,
+                   help="q unit of files whose header does not say")
+    p.add_argument("--model", choices=MODELS, default="porod_dab", help="pore model")
+    p.add_argument("--q-range", type=float, nargs=2, metavar=("LO", "HI"), default=None,
+                   help="fitted q range in 1/nm")
+    p.add_argument("--porod-exponent", type=float, default=None, metavar="P",
+                   help="fix the low-q power-law exponent")
+    p.add_argument("--tz", default=None, help="time zone of zone-less timestamps")
+    p.add_argument("--offset-s", type=float, default=0.0, help="cycler clock offset (s)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(run=_run_insitu)
+
+
+def _run_insitu(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    import numpy as np
+
+    import charz
+    from charz.output import atomic_path, set_quiet
+    from charz.plotting import save_figure, use_style
+    from charz.series import attach_echem, plot_heatmap, read_frames, stack_frames
+    from saxs.series import fit_series
+
+    set_quiet(args.quiet)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    src = args.files[0] if len(args.files) == 1 else args.files
+    opts = {"q_unit": args.q_unit} if args.q_unit else {}
+    series = stack_frames(read_frames(src, technique="saxs", **opts), tz=args.tz)
+    dim = series.dims[0]
+    cycler = None
+    if args.echem:
+        cycler = charz.read(args.echem, technique="echem")
+        series = attach_echem(series, cycler, offset_s=args.offset_s)
+    table = fit_series(series, model=args.model, quiet=args.quiet,
+                       q_range=tuple(args.q_range) if args.q_range else None,
+                       porod_exponent=args.porod_exponent)
+    files = []
+    csv = out / "insitu_saxs_frames.csv"
+    with atomic_path(csv) as tmp:
+        table.to_dataframe().to_csv(tmp)
+    files.append(csv)
+    with use_style():
+        if dim == "time":
+            logs = np.log10(series.where(series > 0))
+            logs.attrs = {"units": "", "long_name": "log10 I"}
+            logs["q"].attrs = dict(series["q"].attrs)
+            files += save_figure(plot_heatmap(logs, cycler=cycler, title="operando SAXS"),
+                                 out / "insitu_saxs_heatmap")
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots()
+        amp = {"porod_dab": "dab_scale", "spheres": "sphere_scale"}.get(args.model, "g")
+        x = table["voltage"] if "voltage" in table.coords else table[dim]
+        ax.errorbar(x, table[amp], yerr=table.get(f"{amp}_stderr"), fmt="o", ms=3)
+        ax.set_xlabel("voltage (V)" if "voltage" in table.coords else f"{dim}")
+        ax.set_ylabel(f"pore-term amplitude {amp}")
+        files += save_figure(fig, out / "insitu_saxs_pore_term")
+    ok = int(table["success"].sum())
+    print(f"charz insitu saxs: {ok}/{table['success'].size} frames fitted; wrote {len(files)} "
+          f"files to {out}")
+    return 0 if ok == table["success"].size else 1

@@ -295,6 +295,24 @@ def _sniff_text(path: Path, head: bytes) -> bool:
     return pos.size > 5 and pos[: pos.size // 4 + 1].mean() > 20 * pos[-(pos.size // 4 + 1):].mean()
 
 
+#: header keys copied into attrs (numbers parsed): acquisition time for in-situ series,
+#: wavelength, sample geometry
+_HEADER_KEYS = {"start_time": str, "exposure_s": float, "wavelength_nm": float,
+                "sample": str, "thickness_cm": float, "transmission": float}
+
+
+def _header_metadata(header: Mapping[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in header.items():
+        k = key.strip().lower().replace(" ", "_")
+        if k in _HEADER_KEYS:
+            try:
+                out[k] = _HEADER_KEYS[k](value.strip())
+            except ValueError:
+                continue
+    return out
+
+
 @register_reader(".dat", ".txt", ".csv", technique="saxs", sniff=_sniff_text)
 def read_text(
     path: Path,
@@ -319,6 +337,12 @@ def read_text(
         Column indices (q, I) or (q, I, σ); default 0, 1, 2.
     drop_invalid : bool
         Drop rows with q ≤ 0 or NaN instead of raising.
+
+    Notes
+    -----
+    Header lines ``# start_time: <ISO-8601>``, ``# exposure_s:``, ``# wavelength_nm:``,
+    ``# sample:``, ``# thickness_cm:``, ``# transmission:`` go into attrs (start time and
+    exposure place in-situ frames in time, :func:`charz.series.stack_frames`).
 
     Raises
     ------
@@ -345,7 +369,9 @@ def read_text(
             intensity_unit = "1/cm"
     sigma = data[:, cs] if cs is not None else None
     dq = data[:, 3] if (columns is None and ncol == 4) else None
-    attrs = {"header_json": json.dumps(table.header)[:20000]} if table.header else {}
+    attrs: dict[str, Any] = ({"header_json": json.dumps(table.header)[:20000]}
+                             if table.header else {})
+    attrs.update(_header_metadata(table.header))
     return make_curve(data[:, cq], data[:, ci], sigma, q_unit=unit, q_unit_from=how,
                       intensity_unit=intensity_unit, dq=dq, name=path.name, attrs=attrs,
                       drop_invalid=drop_invalid)
