@@ -57,6 +57,7 @@ __all__ = [
     "fit_002",
     "fit_caglioti",
     "fit_pattern",
+    "fit_pattern_series",
     "scherrer_size",
 ]
 
@@ -718,11 +719,31 @@ def fit_pattern(
                  ratio if ka2_mode == "model" else 0.0)
     model = _make_model(spec)
     params = _initial_params(model, spec, x, y, lam)
-
     weights = None if sigma is None else 1.0 / np.clip(sigma, 1e-12, None)
+    method = "least_squares"
+    if n_002 == 2:
+        # seed the two components from a one-component fit of the same data (fast, stable)
+        one = _Spec(tuple((p, r) if not r.startswith("002 ") else ("p002_", "002")
+                          for p, r in spec.peaks if r != "002 dilated"), *astuple_rest(spec))
+        m1 = _make_model(one)
+        p1 = _initial_params(m1, one, x, y, lam)
+        try:
+            r1 = m1.fit(y, p1, x=x, weights=weights, method="least_squares", max_nfev=4000)
+        except (ValueError, TypeError, np.linalg.LinAlgError) as exc:
+            raise FitError(f"{src}: the XRD fit failed ({exc})") from None
+        for name, par in r1.params.items():
+            if name in params and not name.startswith("p002_"):
+                params[name].set(value=par.value)
+        c, w, h = (r1.params[f"p002_{k}"].value for k in ("center", "fwhm", "height"))
+        po, pd_ = params["p002o_center"], params["p002d_center"]
+        po.set(value=float(np.clip(c + 0.15 * w, po.min + 1e-3, po.max - 1e-3)))
+        pd_.set(value=float(np.clip(c - 0.15 * w, pd_.min + 1e-3, pd_.max - 1e-3)))
+        for pf in ("p002o_", "p002d_"):
+            params[f"{pf}height"].set(value=0.6 * h)
+            params[f"{pf}fwhm"].set(value=0.8 * w)
+        method = "leastsq"
     try:
-        res = model.fit(y, params, x=x, weights=weights, method="least_squares",
-                        max_nfev=4000)
+        res = model.fit(y, params, x=x, weights=weights, method=method, max_nfev=4000)
     except (ValueError, TypeError, np.linalg.LinAlgError) as exc:
         raise FitError(f"{src}: the XRD fit failed ({exc})") from None
     if not res.success:
@@ -733,6 +754,12 @@ def fit_pattern(
                          convention=convention, ka2_mode=ka2_mode, instrument=instrument,
                          broadening_rule=broadening_rule, win=win, warn=warn,
                          jis_args=(monochromator_two_theta, thickness_mm, density_g_cm3))
+
+
+def astuple_rest(spec: _Spec) -> tuple:
+    """Every field of a :class:`_Spec` after ``peaks``."""
+    return (spec.shape, spec.bg_degree, spec.q_ref, spec.x_mid, spec.x_half, spec.lam1,
+            spec.lam2, spec.ratio)
 
 
 def _refine_covariance(res, model, y, x, weights):
@@ -1002,3 +1029,64 @@ def fit_002(
     """
     return fit_pattern(pattern, wavelength=wavelength, convention=convention, window=window,
                        fit_10=False, **kwargs)
+
+
+def fit_pattern_series(
+    series: xr.DataArray,
+    **kwargs: Any,
+) -> xr.Dataset:
+    """:func:`fit_pattern` on every pattern of a series (maps, in-situ frames, scans).
+
+    Parameters
+    ----------
+    series : xarray.DataArray
+        Patterns over ``two_theta`` with one or more other dimensions.
+    **kwargs
+        Options of :func:`fit_pattern` (``warn`` is forced off per pattern).
+
+    Returns
+    -------
+    xarray.Dataset
+        Over the other dimensions: one variable per descriptor key (in its unit) and
+        ``<key>_stderr``, plus ``success`` (False where the fit raised a
+        :class:`~charz.errors.CharzError`) and ``message``.
+    """
+    if "two_theta" not in series.dims or series.ndim < 2:
+        raise CharzError(f"fit_pattern_series needs extra dims besides two_theta: {series.dims}")
+    kwargs["warn"] = False
+    others = [d for d in series.dims if d != "two_theta"]
+    stacked = series.stack(_slice=others).transpose("_slice", "two_theta")
+    n = stacked.sizes["_slice"]
+    values: dict[str, np.ndarray] = {}
+    errors: dict[str, np.ndarray] = {}
+    units: dict[str, str] = {}
+    success = np.zeros(n, bool)
+    message = np.full(n, "", dtype=object)
+    for i in range(n):  # one fit per pattern
+        one = stacked.isel(_slice=i, drop=True)
+        one.attrs = dict(series.attrs)
+        try:
+            res = fit_pattern(one, **kwargs)
+        except CharzError as exc:
+            message[i] = str(exc)
+            continue
+        success[i] = True
+        for k, m in res.descriptors().items():
+            if k not in values:
+                values[k] = np.full(n, np.nan)
+                errors[k] = np.full(n, np.nan)
+                units[k] = m.unit
+            values[k][i] = m.value
+            errors[k][i] = np.nan if m.stderr is None else m.stderr
+    ds = xr.Dataset(coords={"_slice": stacked["_slice"]})
+    for k in values:
+        ds[k] = ("_slice", values[k], {"units": units[k]})
+        ds[f"{k}_stderr"] = ("_slice", errors[k], {"units": units[k]})
+    ds["success"] = ("_slice", success)
+    ds["message"] = ("_slice", message.astype(str))
+    ds = ds.unstack("_slice")
+    for name, coord in series.coords.items():
+        if name not in ds.coords and name != "two_theta" and set(coord.dims) <= set(others):
+            ds = ds.assign_coords({name: coord})
+    ds.attrs["method"] = f"xrd.fit_pattern per pattern ({kwargs})"
+    return ds

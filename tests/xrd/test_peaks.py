@@ -19,6 +19,7 @@ from xrd.peaks import (
     fit_002,
     fit_caglioti,
     fit_pattern,
+    fit_pattern_series,
     scherrer_size,
 )
 from xrd.synthetic import bragg_two_theta, simulate_pattern
@@ -204,3 +205,34 @@ def test_no_stray_warnings_on_good_pattern() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         fit_pattern(simulate_pattern(seed=16))
+
+
+def test_fit_pattern_series_broadcasts() -> None:
+    import xarray as xr
+
+    ds_true = [0.370, 0.380, 0.390]
+    frames = [simulate_pattern(d002=d, seed=30 + i) for i, d in enumerate(ds_true)]
+    series = xr.concat(frames, dim="time").assign_coords(time=("time", [0.0, 60.0, 120.0]))
+    series.attrs = dict(frames[0].attrs)
+    out = fit_pattern_series(series)
+    assert out["d002"].dims == ("time",) and out["success"].all()
+    assert_allclose(out["d002"].values, ds_true, atol=0.002)
+    assert out["lc"].attrs["units"] == "nm"
+
+
+def test_two_component_recovery() -> None:
+    # ordered (d 0.365 nm, Lc 1.6 nm, height 1200) + dilated (0.395 nm, Lc 1.0 nm, 900)
+    a = simulate_pattern(d002=0.365, lc=1.6, la=3.5, noise=False, height_002=1200.0)
+    b = simulate_pattern(d002=0.395, lc=1.0, la=3.5, noise=False, height_002=900.0,
+                         height_10=0.0, tail_amplitude=0.0, background=(0.0, 0.0))
+    y = np.random.default_rng(0).poisson(a.values + b.values).astype(float)
+    r = fit_pattern(a.copy(data=y), n_002=2, warn=False)
+    d = r.descriptors()
+    assert d["d002_ordered"].value == pytest.approx(0.365, abs=0.003)
+    assert d["d002_dilated"].value == pytest.approx(0.395, abs=0.005)
+    # area fraction of the ordered part: (1200/1.6·cosθ₂/cosθ₁-free approx) ≈ 0.45
+    w1 = scherrer_size(1.0, float(bragg_two_theta(0.365, 0.1540593)), 0.1540593, 0.89) / 1.6
+    w2 = scherrer_size(1.0, float(bragg_two_theta(0.395, 0.1540593)), 0.1540593, 0.89) / 1.0
+    frac = 1200 * w1 / (1200 * w1 + 900 * w2)
+    assert d["fraction_002_ordered"].value == pytest.approx(frac, abs=0.08)
+    assert d["lc"].value == pytest.approx(1.0, rel=0.1)  # the dominant (dilated) component
