@@ -55,7 +55,8 @@ def run(ctx: Any) -> None:
     fig.tight_layout()
     ctx.save_figure(fig, "echem_oversodiation")
     m = onset.plating_onset_capacity
-    lines.append(f"plating_onset_capacity,{m.value:.6g},{ov_truth.get('plating_onset_capacity', '')}")
+    lines.append(f"plating_onset_capacity,{m.value:.6g},"
+                 f"{ov_truth.get('plating_onset_capacity', '')}")
     lines.append(f"stripping_peak_voltage,{strip.peak_voltage:.6g},"
                  f"{ov_truth.get('stripping_peak_voltage', '')}")
     lines.append(f"stripping_capacity,{strip.stripping_capacity:.6g},"

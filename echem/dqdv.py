@@ -117,14 +117,14 @@ def dqdv_raw(
     dq = np.diff(q)
     vm = 0.5 * (v[1:] + v[:-1])
     lo, hi = v_range if v_range is not None else (float(v.min()), float(v.max()))
-    nb = max(int(math.ceil((hi - lo) / bin_width)), 1)
+    nb = max(math.ceil((hi - lo) / bin_width), 1)
     k = np.floor((vm - lo) / bin_width).astype(int)
     ok = (k >= 0) & (k < nb)
     s = np.bincount(k[ok], weights=dq[ok], minlength=nb)
     sign = 1.0 if v[-1] >= v[0] else -1.0
     raw = sign * s / bin_width
     centres = lo + (np.arange(nb) + 0.5) * bin_width
-    w = int(round(window / bin_width)) | 1
+    w = round(window / bin_width) | 1
     if w <= polyorder:
         w = (polyorder + 1) | 1
         if w <= polyorder:
@@ -176,7 +176,7 @@ def dqdv(
                                     window=window, polyorder=polyorder)
     mag = np.abs(smooth)
     top = float(mag.max()) if mag.size else 0.0
-    w = int(round(window / bin_width)) | 1
+    w = round(window / bin_width) | 1
     idx, props = find_peaks(mag, prominence=prominence * top if top > 0 else None,
                             distance=max(w, 1))
     # sub-bin peak position: vertex of the parabola through the three bins at the maximum

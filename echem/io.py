@@ -43,7 +43,7 @@ import struct
 import warnings
 import zipfile
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -51,14 +51,13 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from charz.errors import CharzError, CorruptFileError, PhysicsWarning, ReadError
+from charz.errors import CharzError, CorruptFileError, PhysicsWarning
 from charz.io import decode_text, register_reader, require
 
 __all__ = [
     "MAX_SPECIFIC_CAPACITY",
     "CyclerDataError",
     "cycler_dataset",
-    "read_arbin_csv",
     "read_arbin_res",
     "read_arbin_xlsx",
     "read_biologic_mpr",
@@ -383,7 +382,7 @@ def _start_info(local: datetime | None, tz: str | None) -> tuple[str | None, np.
     if local is None:
         return None, None, {}
     if local.tzinfo is not None:
-        utc = local.astimezone(timezone.utc).replace(tzinfo=None)
+        utc = local.astimezone(UTC).replace(tzinfo=None)
         return local.isoformat(), np.datetime64(utc, "ns"), {}
     if tz is None:
         return local.isoformat(), None, {
@@ -1266,8 +1265,7 @@ def read_neware_nda(path: Path, *, mass_mg: float | None = None, tz: str | None 
     iso = None
     if ts.notna().all():
         if ts.dt.tz is None:
-            utc0 = None
-            iso, utc0, extra = _start_info(ts.iloc[0].to_pydatetime(), tz)
+            iso, _, _ = _start_info(ts.iloc[0].to_pydatetime(), tz)
         else:
             utc_series = ts.dt.tz_convert("UTC").dt.tz_localize(None)
             rel = (utc_series - utc_series.iloc[0]).dt.total_seconds().to_numpy(float)

@@ -102,7 +102,7 @@ def bin_curve(capacity: Any, voltage: Any, *, bin_width: float) -> tuple[np.ndar
     q = np.asarray(capacity, float)
     v = np.asarray(voltage, float)
     lo = float(np.min(q))
-    nb = max(int(math.ceil((float(np.max(q)) - lo) / bin_width)), 1)
+    nb = max(math.ceil((float(np.max(q)) - lo) / bin_width), 1)
     k = np.clip(((q - lo) / bin_width).astype(int), 0, nb - 1)
     n = np.bincount(k, minlength=nb)
     s = np.bincount(k, weights=v, minlength=nb)
@@ -197,7 +197,7 @@ def plating_onset_raw(
         )
     bw = bin_width if bin_width is not None else window / 20.0
     centres, binned = bin_curve(q, v, bin_width=bw)
-    w = int(round(window / bw)) | 1
+    w = round(window / bw) | 1
     w = max(w, polyorder + 2 + (polyorder + 2) % 2 - 1)
     smooth = savgol_filter(binned, w, polyorder, mode="interp")
     resid = v - np.interp(q, centres, smooth)

@@ -274,8 +274,8 @@ def gitt_pulse_train(
         voltage per pulse (V), plus ``length_cm``, ``tau``.
     """
     rng = np.random.default_rng(seed)
-    n_p = int(round(tau / dt))
-    n_r = int(round(rest / dt))
+    n_p = round(tau / dt)
+    n_r = round(rest / dt)
     tau, rest = n_p * dt, n_r * dt  # whole sampling intervals
     qs, qp = 120.0, 150.0
     dq = current_ma * tau / 3600.0 / (mass_mg / 1000.0)  # mA*h/g per pulse
@@ -293,7 +293,6 @@ def gitt_pulse_train(
     eta_end = (e_eq[:-1] + det) - e_eq[1:]
     k_relax = np.pi ** 2 * d_true / length_cm ** 2
     e_rest = e_eq[1:, None] + eta_end[:, None] * np.exp(-tr[None, :] * k_relax[:, None])
-    block = n_p + n_r
     first_rest = dt * np.arange(1, n_r + 1)
     t = np.concatenate([first_rest - dt,
                         (rest + np.arange(n_pulses)[:, None] * (tau + rest)

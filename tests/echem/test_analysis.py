@@ -85,7 +85,7 @@ def test_slope_plateau_split_matches_integral(noise):
 
 
 def test_slope_plateau_other_split_voltage():
-    ds, truth = two_cycle_cell(noise=0.0, seed=0)
+    ds, _ = two_cycle_cell(noise=0.0, seed=0)
     res = slope_plateau(ds, split_voltage=0.055)  # halfway down the linear plateau
     # plateau: 0.1 -> 0.01 V linearly over 150 mA*h/g; 0.055 V at 75 mA*h/g into it
     assert_allclose(res.slope_capacity.value, 120 + 75, atol=0.2)

@@ -7,7 +7,6 @@ tools/examples_echem.py), and scipy.stats.pearsonr / numpy.corrcoef as peers for
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -48,7 +47,8 @@ def test_cli_oversodiation_and_plots(capsys, tmp_path):
     ov = TRUTH["oversodiation"]
     assert_allclose(d["plating_onset_capacity"]["value"], ov["plating_onset_capacity"],
                     rtol=0.01)
-    assert plot.exists() and len(list(tmp_path.glob("ov*.png"))) == 4  # caps, split, onset, dQ/dV
+    assert plot.exists()
+    assert len(list(tmp_path.glob("ov*.png"))) == 4  # caps, split, onset, dQ/dV
 
 
 def test_cli_mass_and_split_voltage(capsys):
@@ -69,13 +69,14 @@ def test_cli_bad_mass_and_bad_file(capsys, tmp_path):
                "--mass", "0.0025"])  # 2.5 mg typed in grams
     assert rc == 1
     err = capsys.readouterr().err
-    assert "mass" in err and "x.csv" in err
+    assert "mass" in err
+    assert "x.csv" in err
 
 
 def test_cli_gitt(capsys, tmp_path):
     from echem.synthetic import gitt_pulse_train, write_cycler_csv
 
-    ds, truth = gitt_pulse_train(n_pulses=6, dt=20.0)
+    ds, _ = gitt_pulse_train(n_pulses=6, dt=20.0)
     path = tmp_path / "gitt.csv"
     write_cycler_csv(ds, path, header={"active_mass_mg": 3.0})
     plot = tmp_path / "d.png"
@@ -138,7 +139,8 @@ def test_correlation_table_pvalue_matches_scipy():
     y = [r["plateau_capacity"].value for r in recs]
     ref = stats.pearsonr(x, y)
     assert_allclose([row.pearson_r, row.p_value], [ref.statistic, ref.pvalue])
-    assert row.n == 3 and row.x_unit == "cm^3/g" and row.y_unit == "mA*h/g"
+    assert row.n == 3
+    assert (row.x_unit, row.y_unit) == ("cm^3/g", "mA*h/g")
     assert np.all(np.diff(np.abs(table.pearson_r.to_numpy())) <= 1e-15)  # sorted by |r|
 
 
