@@ -150,7 +150,7 @@ _ALIASES = {
 
 
 def canonical_name(name: str) -> str:
-    """Canonical adsorptive name (``"Nitrogen"`` → ``"N2"``); unknown names are returned stripped."""
+    """Canonical adsorptive name (``"Nitrogen"`` → ``"N2"``); unknown names come back stripped."""
     key = " ".join(str(name).strip().strip("'\"").split()).lower()
     return _ALIASES.get(key, str(name).strip().strip("'\""))
 

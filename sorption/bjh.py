@@ -51,7 +51,8 @@ import xarray as xr
 
 from charz.errors import FitError, PhysicsWarning
 from charz.record import Measurement, Provenance
-from sorption._adsorbates import R_GAS, adsorbate as _adsorbate, canonical_name
+from sorption._adsorbates import R_GAS, canonical_name
+from sorption._adsorbates import adsorbate as _adsorbate
 from sorption.io import branch as _branch
 
 __all__ = ["THICKNESS_CURVES", "BJHResult", "bjh_psd", "kelvin_radius", "liquid_properties",
@@ -416,7 +417,8 @@ def bjh_psd(
             "3.4–4.0 nm; cross-check with branch='adsorption'"
         )
     if n_neg:
-        flags.append(f"{n_neg} negative increment(s) {'set to zero' if negative == 'zero' else 'kept'}")
+        what = "set to zero" if negative == "zero" else "kept"
+        flags.append(f"{n_neg} negative increment(s) {what}")
     for msg in flags:
         if "tensile" in msg:
             warnings.warn(f"{name}: {msg}", PhysicsWarning, stacklevel=2)

@@ -275,7 +275,9 @@ def make_isotherm(
                     f"{temperature_K} K ({exc.args[0]}); give p0=... (Pa)"
                 ) from None
             p0_arr = np.full(n.shape, p0_val)
-            extra_attrs["p0_source"] = f"{p0_src} of {ads_name} at {temperature_K:g} K: {p0_val:.6g} Pa"
+            extra_attrs["p0_source"] = (
+                f"{p0_src} of {ads_name} at {temperature_K:g} K: {p0_val:.6g} Pa"
+            )
         prel = p_abs / p0_arr
     if prel.shape != n.shape:
         raise CorruptFileError(f"{name}: {prel.size} pressures but {n.size} amounts")
@@ -743,8 +745,8 @@ def _from_pygaps_dict(path, d, adsorbate_name, temperature_K, *, fmt):
         extra = lfac * rho / ads.molar_mass * 1000.0
     else:
         raise MissingMetadataError(
-            f"{path.name}: loading basis {lbasis!r} (a {'percent' if lbasis == 'percent' else lbasis}"
-            " of the material) cannot be converted to mmol/g without more data"
+            f"{path.name}: loading basis {lbasis!r} (a {lbasis} of the material mass) cannot "
+            "be converted to mmol/g without more data"
         )
     pts = d["isotherm_data"]
     if isinstance(pts, dict):  # column form
@@ -962,7 +964,6 @@ def read_bel(path: Path) -> xr.Dataset:
         parts = [p.strip().strip('"') for p in s.split("\t")]
         if len(parts) >= 2 and parts[0].endswith(":"):
             meta[parts[0].rstrip(":").strip()] = parts[1]
-            current = current if not parts[0].startswith("No") else current
         elif len(parts) >= 2 and not current:
             meta[parts[0]] = parts[1]
     ads = sections.get("adsorption", [])
@@ -979,21 +980,24 @@ def read_bel(path: Path) -> xr.Dataset:
         amount=arr[:, 4], amount_unit="cm3(STP)/g", adsorbate_name=meta.get("Adsorptive", ""),
         temperature_K=t, pressure=arr[:, 1] * 1e3, p0=arr[:, 2] * 1e3, branch=br,
         sample_mass_g=mass,
-        attrs={"sample": meta.get("Comment1"), "instrument": f"BEL {meta.get('Instrument S/N', '')}".strip(),
+        attrs={"sample": meta.get("Comment1"),
+               "instrument": f"BEL {meta.get('Instrument S/N', '')}".strip(),
                "format": "BELSORP DAT"},
         source=path.name,
     )
 
 
 _BEL_DAT_JIS = {
-    "吸着質名称：": "Adsorptive:", "吸着温度／Ｋ：": "Meas. Temp./K:", "試料重量／g：": "Sample weight/g:",
+    "吸着質名称：": "Adsorptive:", "吸着温度／Ｋ：": "Meas. Temp./K:",
+    "試料重量／g：": "Sample weight/g:",
     "コメント１：": "Comment1:", "装置Ｓ／Ｎ：": "Instrument S/N:", "吸着データ": "Adsorption data",
     "脱着データ": "Desorption data",
 }
 
 _BEL_JIS_KEYS = {
-    "サンプル質量": "Sample weight", "吸着質名称": "Adsorptive", "吸着温度": "Adsorption temperature",
-    "飽和蒸気圧": "Saturated vapor pressure", "コメント１": "COMMENT1", "シリアルナンバー": "Serial number",
+    "サンプル質量": "Sample weight", "吸着質名称": "Adsorptive",
+    "吸着温度": "Adsorption temperature", "飽和蒸気圧": "Saturated vapor pressure",
+    "コメント１": "COMMENT1", "シリアルナンバー": "Serial number",
 }
 
 
@@ -1130,7 +1134,7 @@ def read_quantachrome(path: Path) -> xr.Dataset:
     if canonical_name(gas) == "N2" and not 60 < t < 100:
         attrs["metadata_warning"] = f"bath temperature {t} K is not a liquid-N2 temperature"
     hdr_low = hdr.lower()
-    per_gram = "cc/g" in unit_line.replace(" ", "") or is_report and "cc/g" in text
+    per_gram = "cc/g" in unit_line.replace(" ", "") or (is_report and "cc/g" in text)
     unit = "cm3(STP)/g" if per_gram else "cm3(STP)"
     if "p/po" in hdr_low:
         # NovaWin raw: P/Po, Po, Volume
@@ -1437,8 +1441,8 @@ def _mic_table(cells: _Cells, blk, first_header: str, dec: str) -> dict[str, lis
         for c, h in heads.items():
             v = cells.cell(si, r, c)
             out[h].append(v if isinstance(v, str) and not _num(v, dec) is not None else (
-                _num(v, dec) if not isinstance(v, str) or _num(v, dec) is not None and " - "
-                not in v else v))
+                _num(v, dec) if not isinstance(v, str) or (_num(v, dec) is not None and " - "
+                not in v) else v))
     return out
 
 
@@ -1519,7 +1523,7 @@ def _mic_vendor(cells: _Cells, dec: str) -> dict[str, Any]:
             "property_factor_A": _num(cells.value(r"^Adsorbate Property Factor:", within=blk),
                                       dec),
             "dcf": _num(cells.value(r"^Density Conversion Factor:", within=blk), dec),
-            "table": {k: v for k, v in tab.items()},
+            "table": dict(tab),
         }
     # summary: total pore volume and 4V/A
     for si, r, c, txt in cells.find(r"total pore volume of pores"):
@@ -1661,7 +1665,7 @@ def _read_pygaps_excel(path: Path, grids) -> xr.Dataset:
     """pyGAPS Excel isotherm: key/value rows, then a ``pressure, loading[, branch]`` table."""
     d: dict[str, Any] = {}
     pts: list[dict[str, Any]] = []
-    for name, g in grids:
+    for _, g in grids:
         cols: list[str] | None = None
         for row in g:
             vals = [v for v in row if v not in ("", None)]

@@ -26,7 +26,8 @@ import xarray as xr
 
 from charz.errors import FitError, PhysicsWarning
 from charz.record import Measurement, Provenance
-from sorption._adsorbates import R_GAS, adsorbate as _adsorbate, canonical_name
+from sorption._adsorbates import R_GAS, canonical_name
+from sorption._adsorbates import adsorbate as _adsorbate
 from sorption.bjh import ThicknessSpec, _curve_name, liquid_properties, thickness
 from sorption.io import branch as _branch
 
@@ -403,7 +404,7 @@ def dr_micropore_volume(
     used = pos & (p >= lo) & (p <= hi)
     if used.sum() < 3:
         raise FitError(f"{name}: {int(used.sum())} point(s) in p/p0 {lo:g}–{hi:g}; DR needs ≥ 3")
-    slope, icpt, se_s, se_i, r = _linfit(x[used], y[used])
+    slope, icpt, _, se_i, r = _linfit(x[used], y[used])
     d_const = -slope
     if d_const <= 0:
         raise FitError(f"{name}: DR slope {slope:.3g} ≥ 0; no micropore filling in the window")

@@ -42,7 +42,8 @@ def test_every_shared_isotherm_loads_or_fails_clearly(shared_data):
         try:
             ds = _load(path)
         except CharzError as exc:
-            assert path.name in str(exc) or "amount in" in str(exc), str(exc)
+            # collecting every file's outcome, not testing one raise
+            assert path.name in str(exc), str(exc)  # noqa: PT017
             failed[path] = str(exc)
             continue
         # contract: named dim, units everywhere, mmol/g, K, plausible p/p0
@@ -149,7 +150,8 @@ def test_negative_pressures_are_cleaned_with_a_note(shared_data):
         ds = charz.read(path)
     assert any("p/p0 <= 0" in note for note in ds.attrs["cleaning"])
     assert (ds["relative_pressure"].values > 0).all()
-    assert ds.attrs["adsorbate"] == "N2" and ds.attrs["temperature_K"] == 77.0
+    assert ds.attrs["adsorbate"] == "N2"
+    assert ds.attrs["temperature_K"] == 77.0
 
 
 def test_stopped_run_raises(shared_data):
@@ -165,7 +167,9 @@ def test_make_isotherm_cleaning_and_units():
                                     adsorbate_name="nitrogen", temperature_K=77.3)
     assert ds.attrs["adsorbate"] == "N2"
     notes = " ".join(ds.attrs["cleaning"])
-    assert "p/p0 <= 0" in notes and "duplicated" in notes and "monotonic" in notes
+    assert "p/p0 <= 0" in notes
+    assert "duplicated" in notes
+    assert "monotonic" in notes
     ads = sorption.branch(ds, "adsorption")
     np.testing.assert_allclose(ads["relative_pressure"].values, [0.05, 0.1, 0.2, 0.9])
     assert ads.values[0] == pytest.approx(1.0)  # 22.414 cm3(STP)/g = 1 mmol/g
@@ -179,6 +183,7 @@ def test_plain_csv_roundtrip(tmp_path):
                  "branch,relative_pressure,amount\nads,0.001,2.2414\nads,0.01,22.414\n"
                  "des,0.005,11.207\n", encoding="utf-8")
     ds = charz.read(f)
-    assert ds.attrs["adsorbate"] == "CO2" and ds.attrs["sample_mass_g"] == 0.1
+    assert ds.attrs["adsorbate"] == "CO2"
+    assert ds.attrs["sample_mass_g"] == 0.1
     np.testing.assert_allclose(ds["amount"].values, [0.1, 1.0, 0.5])
     assert list(ds["branch"].values) == ["adsorption", "adsorption", "desorption"]

@@ -95,8 +95,9 @@ def test_tplot_matches_vendor(shared_data, name):
     iso = _read(shared_data / S / MIC / name)
     v = sorption.vendor_report(iso)["tplot"]
     t_fit = np.array(v["fitted_thickness_A"]) / 10
-    kw = dict(thickness_curve="harkins_jura", t_range=(t_fit.min() - 1e-9, t_fit.max() + 1e-9),
-              liquid_density=_rho_from_dcf(v["dcf"]))
+    kw = {"thickness_curve": "harkins_jura",
+          "t_range": (t_fit.min() - 1e-9, t_fit.max() + 1e-9),
+          "liquid_density": _rho_from_dcf(v["dcf"])}
     if v["micropore_volume"] < 0:
         with pytest.warns(PhysicsWarning, match="negative t-plot intercept"):
             r = t_plot(iso, **kw)
@@ -223,7 +224,7 @@ def test_demo_isotherms_recover_truth(demo):
 
 
 def test_summary_descriptors_and_plot(demo):
-    folder, truth = demo
+    folder, _ = demo
     from sorption.summary import summarize
 
     with pytest.warns(PhysicsWarning, match="negative t-plot intercept"):
