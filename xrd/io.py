@@ -759,6 +759,82 @@ def _raw_v3(path: Path, b: bytes) -> tuple[list, dict[str, Any]]:
     return scans, attrs
 
 
+def _raw_v1(path: Path, b: bytes) -> tuple[list, dict[str, Any]]:
+    """DIFFRAC-AT v1 (``RAW ``): per range a 152-byte header then float32 counts.
+
+    Header (after the 4-byte magic, which later ranges may repeat): u32 steps, f32 time per
+    step, f32 step, u32 scan mode, 4 unused, f32 start 2θ, f32 θ, χ, φ starts, 32-byte
+    sample name, f32 Kα1, f32 Kα2 (Å), 72 unused, u32 "another range follows".
+    """
+    attrs: dict[str, Any] = {"format_version": "RAW (v1)"}
+    pos = 4
+    scans = []
+    follow = 1
+    while follow:
+        if pos + 4 <= len(b) and b[pos : pos + 4] == b"RAW " and scans:
+            pos += 4
+        if pos + 112 > len(b):
+            raise CorruptFileError(f"{path.name}: range header past the end (truncated)")
+        steps, step_time, step, _mode = struct.unpack_from("<IffI", b, pos)
+        (start,) = struct.unpack_from("<f", b, pos + 20)
+        ka1, ka2 = struct.unpack_from("<ff", b, pos + 68)
+        (follow,) = struct.unpack_from("<I", b, pos + 148)
+        if not scans:
+            attrs["sample"] = _cstr(b[pos + 36 : pos + 68]) or None
+            if 0.1 < ka1 < 10:
+                attrs["wavelength"] = ka1 / 10.0
+            if 0.1 < ka2 < 10:
+                attrs["wavelength_ka2"] = ka2 / 10.0
+        data_at = pos + 152
+        end = data_at + 4 * steps
+        if steps == 0 or end > len(b):
+            raise CorruptFileError(f"{path.name}: range of {steps} steps needs {end} bytes, "
+                                   f"file has {len(b)} (truncated)")
+        y = np.frombuffer(b, dtype="<f4", count=steps, offset=data_at).astype(float)
+        scans.append((start + step * np.arange(steps), y, {"counting_time_s": step_time}))
+        pos = end
+        if len(scans) > 10000:
+            raise CorruptFileError(f"{path.name}: implausible number of ranges")
+    return scans, attrs
+
+
+def _raw_v2(path: Path, b: bytes) -> tuple[list, dict[str, Any]]:
+    """DIFFRAC-AT v2 (``RAW2``): 256-byte file header, per range u16 header length, u16
+    steps, f32 time per step, f32 step, f32 start 2θ (at +8, +12, +16), float32 counts
+    after the header. File header: u16 range count at 4, date-time (20 bytes) at 168,
+    anode (2) at 188, f32 Kα1, Kα2 (Å) and Kα2/Kα1 ratio at 190, 194, 198.
+    """
+    if len(b) < 256:
+        raise CorruptFileError(f"{path.name}: shorter than the 256-byte RAW2 header")
+    (nranges,) = struct.unpack_from("<H", b, 4)
+    ka1, ka2, ratio = struct.unpack_from("<fff", b, 190)
+    attrs: dict[str, Any] = {"format_version": "RAW2 (v2)", "anode": _cstr(b[188:190]) or None}
+    if 0.1 < ka1 < 10:
+        attrs["wavelength"] = ka1 / 10.0
+    if 0.1 < ka2 < 10:
+        attrs["wavelength_ka2"] = ka2 / 10.0
+    if 0 <= ratio <= 1:
+        attrs["ka2_ratio"] = float(ratio)
+    pos = 256
+    scans = []
+    for _ in range(nranges):
+        if pos + 48 > len(b):
+            raise CorruptFileError(f"{path.name}: range header past the end (truncated)")
+        hlen, steps = struct.unpack_from("<HH", b, pos)
+        step_time, step, start = struct.unpack_from("<fff", b, pos + 8)
+        if hlen < 48:
+            raise CorruptFileError(f"{path.name}: range header length {hlen} < 48")
+        data_at = pos + hlen
+        end = data_at + 4 * steps
+        if end > len(b):
+            raise CorruptFileError(f"{path.name}: range of {steps} steps needs {end} bytes, "
+                                   f"file has {len(b)} (truncated)")
+        y = np.frombuffer(b, dtype="<f4", count=steps, offset=data_at).astype(float)
+        scans.append((start + step * np.arange(steps), y, {"counting_time_s": step_time}))
+        pos = end
+    return scans, attrs
+
+
 def _raw_v4(path: Path, b: bytes) -> tuple[list, dict[str, Any]]:
     """DIFFRAC.SUITE RAW4.00: 61-byte preamble, then (u32 type, u32 length) records.
 
@@ -826,7 +902,8 @@ def _raw_v4(path: Path, b: bytes) -> tuple[list, dict[str, Any]]:
 
 @register_reader(*_with_compressed(".raw"), technique="xrd")
 def read_raw(path: Path, *, wavelength: float | None = None) -> xr.DataArray:
-    """Read a Bruker/Siemens binary ``.raw`` file, version 3 (``RAW1.01``) or 4 (``RAW4.00``).
+    """Read a Bruker/Siemens binary ``.raw`` file: v1 (``RAW ``), v2 (``RAW2``), v3
+    (``RAW1.01``) or v4 (``RAW4.00``).
 
     Parameters
     ----------
@@ -844,23 +921,24 @@ def read_raw(path: Path, *, wavelength: float | None = None) -> xr.DataArray:
     Raises
     ------
     CorruptFileError
-        Truncated file, inconsistent headers, or an unsupported version (v1 ``RAW ``, v2
-        ``RAW2``: convert them to UXD with DIFFRAC).
+        Truncated file or inconsistent headers.
 
     Notes
     -----
-    The layouts are those of the DIFFRAC^plus XCH manual (Appendix A) for v3 and of the
-    record structure of DIFFRAC.SUITE files for v4; dates are local time without a zone.
+    The layouts are those of the DIFFRAC-AT manual (Appendix B) for v1/v2, the
+    DIFFRAC^plus XCH manual (Appendix A) for v3 and the record structure of DIFFRAC.SUITE
+    files for v4; dates are local time without a zone. No real v1/v2 file was available:
+    those two paths are checked only against files written from the published layout.
     """
     b = _read_bytes(path)
     if b[:7] == b"RAW1.01":
         scans, attrs = _raw_v3(path, b)
     elif b[:7] == b"RAW4.00":
         scans, attrs = _raw_v4(path, b)
-    elif b[:4] in (b"RAW ", b"RAW2"):
-        raise CorruptFileError(
-            f"{path.name}: Bruker RAW version {'1' if b[3:4] == b' ' else '2'} is not "
-            "supported; export it as UXD or xy from DIFFRAC")
+    elif b[:4] == b"RAW2":
+        scans, attrs = _raw_v2(path, b)
+    elif b[:4] == b"RAW ":
+        scans, attrs = _raw_v1(path, b)
     else:
         raise CorruptFileError(f"{path.name}: not a Bruker RAW file (magic {b[:7]!r})")
     return _finish(path, scans, attrs, wavelength=wavelength)

@@ -270,3 +270,81 @@ def test_bz2_xrdml_roundtrip(test_data: Path, tmp_path: Path) -> None:
     a = charz.read(src)
     b = charz.read(p)
     assert_allclose(a.values, b.values)
+
+
+# ----------------------------------------------------------------- layouts without real files
+# No real RAW v1/v2, GSAS ESD/FXYE or UXD _COUNTS file was available: these files are written
+# here from the published layouts (FIELD-NOTES §5.1) and must read back exactly.
+
+
+def _v1(ranges) -> bytes:
+    import struct
+
+    out = b""
+    for i, (start, step, y) in enumerate(ranges):
+        hdr = struct.pack("<IffI4xffff", len(y), 1.5, step, 0, start, start / 2, 0.0, 0.0)
+        hdr += b"SAMPLE1".ljust(32, b"\0") + struct.pack("<ff", 1.5406, 1.54439)
+        hdr += b"\0" * 72 + struct.pack("<I", 1 if i < len(ranges) - 1 else 0)
+        out += b"RAW " + hdr + np.asarray(y, "<f4").tobytes()
+    return out
+
+
+def _v2(ranges) -> bytes:
+    import struct
+
+    head = b"RAW2" + struct.pack("<H", len(ranges)) + b"\0" * 162
+    head += b"01/02/03 04:05:06".ljust(20, b"\0") + b"Cu" + struct.pack("<fff", 1.5406,
+                                                                          1.54439, 0.5)
+    head = head.ljust(256, b"\0")
+    for start, step, y in ranges:
+        blk = struct.pack("<HH4xfff", 48, len(y), 2.0, step, start).ljust(48, b"\0")
+        head += blk + np.asarray(y, "<f4").tobytes()
+    return head
+
+
+@pytest.mark.parametrize("writer", [_v1, _v2])
+def test_raw_v1_v2_from_layout(tmp_path: Path, writer) -> None:
+    y1, y2 = np.arange(50.0), np.arange(60.0) * 2
+    p = tmp_path / "x.raw"
+    p.write_bytes(writer([(10.0, 0.02, y1), (30.0, 0.05, y2)]))
+    da = charz.read(p)
+    assert da.sizes["scan"] == 2
+    assert_allclose(da["two_theta"].values[0, :50], 10.0 + 0.02 * np.arange(50), atol=1e-5)
+    assert_allclose(da.values[1, :60], y2)
+    assert_allclose(da.attrs["wavelength"], 0.15406, rtol=1e-6)
+    p.write_bytes(writer([(10.0, 0.02, y1)])[:-20])
+    with pytest.raises(CorruptFileError, match="truncated"):
+        charz.read(p)
+
+
+def test_gsas_esd_and_fxye(tmp_path: Path) -> None:
+    y = np.array([100.0, 120.0, 90.0, 80.0, 110.0, 105.0, 99.0])
+    s = np.sqrt(y)
+    esd = "".join(f"{a:8.1f}{b:8.2f}" for a, b in zip(y, s, strict=True))
+    lines = [esd[i : i + 80] for i in range(0, len(esd), 80)]
+    p = tmp_path / "a.gsa"
+    p.write_text("title\nBANK 1 7 2 CONST 1000.0 2.0 0 0 ESD\n" + "\n".join(lines) + "\n")
+    da = charz.read(p, wavelength=0.15406)
+    assert_allclose(da.values, y)
+    assert_allclose(da["sigma"].values, s, atol=0.005)
+    assert_allclose(da["two_theta"].values, 10.0 + 0.02 * np.arange(7))
+    p2 = tmp_path / "b.fxye"
+    body = "\n".join(f"{1000 + 2 * i:.2f} {v:.1f} {e:.3f}" for i, (v, e) in
+                     enumerate(zip(y, s, strict=True)))
+    p2.write_text(f"title\nBANK 1 7 7 CONS 1000.0 2.0 0 0 FXYE\n{body}\n")
+    db = charz.read(p2, wavelength=0.15406)
+    assert_allclose(db.values, y)
+    assert_allclose(db["two_theta"].values, 10.0 + 0.02 * np.arange(7))
+
+
+def test_uxd_counts_blocks(tmp_path: Path) -> None:
+    p = tmp_path / "c.uxd"
+    p.write_text(
+        "_WL1=1.540600\n_WLRATIO=0.000000\n; range 1\n_START=10.0\n_STEPSIZE=0.5\n"
+        "_COUNTS\n 1 2 3 4\n 5 6\n; range 2\n_START=20.0\n_STEPSIZE=0.5\n_COUNTS\n7 8 9\n"
+    )
+    da = charz.read(p)
+    assert da.sizes["scan"] == 2
+    assert_allclose(da.values[0, :6], [1, 2, 3, 4, 5, 6])
+    assert_allclose(da["two_theta"].values[1, :3], [20.0, 20.5, 21.0])
+    assert da.attrs["ka2_ratio"] == 0.0

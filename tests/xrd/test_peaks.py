@@ -215,7 +215,8 @@ def test_fit_pattern_series_broadcasts() -> None:
     series = xr.concat(frames, dim="time").assign_coords(time=("time", [0.0, 60.0, 120.0]))
     series.attrs = dict(frames[0].attrs)
     out = fit_pattern_series(series)
-    assert out["d002"].dims == ("time",) and out["success"].all()
+    assert out["d002"].dims == ("time",)
+    assert out["success"].all()
     assert_allclose(out["d002"].values, ds_true, atol=0.002)
     assert out["lc"].attrs["units"] == "nm"
 
