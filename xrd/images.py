@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import xarray as xr
@@ -39,6 +39,7 @@ def integrate_image(
     poni_convention: Literal["pyfai", "dioptas"] = "pyfai",
     polarization_factor: float | None = None,
     invalid_below: float = 0.0,
+    radial_range: tuple[float, float] | None = None,
 ) -> xr.DataArray:
     """Azimuthally integrate one detector image to I(2θ).
 
@@ -59,6 +60,8 @@ def integrate_image(
         pyFAI polarization factor (−1…1); None: no polarization correction.
     invalid_below : float
         Pixels with values below this (module gaps −1, bad pixels −2) are masked.
+    radial_range : (float, float), optional
+        2θ range of the bins (deg); fix it to get identical grids for a stack.
 
     Returns
     -------
@@ -82,7 +85,8 @@ def integrate_image(
         raise MissingMetadataError(f"{Path(poni).name}: the PONI has no wavelength")
     npt = npt or int(np.hypot(*data.shape) / 1.4)
     res = ai.integrate1d(data, npt, unit="2th_deg", mask=m.astype(np.int8),
-                         polarization_factor=polarization_factor, correctSolidAngle=True)
+                         polarization_factor=polarization_factor, correctSolidAngle=True,
+                         radial_range=radial_range)
     attrs = {
         "wavelength": float(ai.wavelength) * 1e9,
         "wavelength_source": "file",
@@ -101,14 +105,58 @@ def integrate_images(
     poni: str | Path,
     *,
     times: Sequence[float] | None = None,
-    **kwargs: object,
+    lazy: bool = False,
+    **kwargs: Any,
 ) -> xr.DataArray:
     """Integrate a stack of images into a ``(time|frame, two_theta)`` series.
 
-    ``times`` (s) are used when given, else frames are numbered; keyword arguments go to
-    :func:`integrate_image`.
+    Parameters
+    ----------
+    images : sequence of paths
+        Image files (natural order of their names).
+    poni : path
+        pyFAI PONI file.
+    times : sequence of float, optional
+        Frame times (s); else frames are numbered.
+    lazy : bool
+        Return a dask-backed series: the first image is integrated now (to fix the 2θ
+        grid); the others are read and integrated chunk by chunk when the data are
+        computed, so a stack larger than memory (or on a dask.distributed cluster) works.
+    **kwargs
+        Options of :func:`integrate_image`.
     """
     from charz.series import natural_sorted, stack_frames
 
-    frames = [integrate_image(p, poni, **kwargs) for p in natural_sorted(images)]
-    return stack_frames(frames, times=times, dim="time" if times is not None else "frame")
+    paths = natural_sorted(images)
+    if not paths:
+        raise CorruptFileError("integrate_images: no images given")
+    probe = integrate_image(paths[0], poni, **kwargs)["two_theta"].values
+    half = (probe[-1] - probe[0]) / (probe.size - 1) / 2
+    kwargs.setdefault("npt", probe.size)
+    kwargs.setdefault("radial_range", (float(probe[0] - half), float(probe[-1] + half)))
+    first = integrate_image(paths[0], poni, **kwargs)  # every frame on this one grid
+    x = first["two_theta"].values
+    dim = "time" if times is not None else "frame"
+    if not lazy:
+        frames = [first] + [integrate_image(p, poni, **kwargs) for p in paths[1:]]
+        return stack_frames(frames, times=times, dim=dim)
+    dask = require("dask", "dask", purpose="build a lazy image series")
+    import dask.array as dsa
+
+    def one(p: Path) -> np.ndarray:
+        return np.asarray(integrate_image(p, poni, **kwargs).values, float)
+
+    rows = [dsa.from_array(first.values[None, :], chunks=(1, x.size))] + [
+        dsa.from_delayed(dask.delayed(one)(p), shape=(x.size,), dtype=float)[None, :]
+        for p in paths[1:]
+    ]
+    arr = dsa.concatenate(rows, axis=0)
+    t = np.asarray(times, float) if times is not None else np.arange(len(paths))
+    coords = {
+        "two_theta": ("two_theta", x, dict(first["two_theta"].attrs)),
+        dim: (dim, t, {"units": "s" if times is not None else "1", "long_name": dim}),
+        "source": (dim, np.array([p.name for p in paths], dtype=object)),
+    }
+    attrs = {k: v for k, v in first.attrs.items() if k != "source"}
+    return xr.DataArray(arr, dims=(dim, "two_theta"), coords=coords, name="intensity",
+                        attrs=attrs)

@@ -83,3 +83,35 @@ def test_ceo2_caglioti_synchrotron(fcbenten) -> None:
     resid = c.fwhm(c.lines.two_theta.values) - c.lines.fwhm.values
     assert np.sqrt(np.mean(resid**2)) < 0.003  # deg; lines are 0.015–0.03° wide
     assert 0.01 < float(c.fwhm(10.0)) < 0.03
+
+
+def test_image_stack_lazy_equals_eager(tmp_path: Path) -> None:
+    pytest.importorskip("pyFAI")
+    pytest.importorskip("dask")
+    import fabio
+    from pyFAI.integrator.azimuthal import AzimuthalIntegrator
+
+    from xrd.images import integrate_images
+
+    ai = AzimuthalIntegrator(dist=0.1, poni1=0.02, poni2=0.02, detector="Pilatus100k",
+                             wavelength=1.5406e-10)
+    poni = tmp_path / "g.poni"
+    ai.write(str(poni))
+    tt = np.linspace(1, 60, 2000)
+    centres = [23.5, 23.6, 23.7]  # truth: the ring moves by 0.1° per frame
+    for i, c in enumerate(centres):
+        prof = 100 + 1000 * np.exp(-0.5 * ((tt - c) / 2.0) ** 2)
+        img = ai.calcfrom1d(tt, prof, dim1_unit="2th_deg", correctSolidAngle=True)
+        fabio.edfimage.EdfImage(data=img.astype(np.float32)).write(str(tmp_path / f"f_{i}.edf"))
+    files = sorted(tmp_path.glob("f_*.edf"))
+    eager = integrate_images(files, poni)
+    lazy = integrate_images(files, poni, lazy=True)
+    assert type(lazy.data).__module__.startswith("dask")
+    np.testing.assert_allclose(lazy.values, eager.values, equal_nan=True)
+    assert eager.attrs["wavelength"] == pytest.approx(0.15406)
+    x = eager["two_theta"].values
+    y = np.nan_to_num(eager.values)
+    w = (x > 18) & (x < 29)
+    cent = (y[:, w] - y[:, w].min(axis=1, keepdims=True)) @ x[w] / (
+        y[:, w] - y[:, w].min(axis=1, keepdims=True)).sum(axis=1)
+    np.testing.assert_allclose(cent, centres, atol=0.03)
