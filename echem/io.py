@@ -837,7 +837,7 @@ def _parse_datetimes(values: pd.Series, tz: str | None) -> tuple[np.ndarray | No
     if pd.api.types.is_numeric_dtype(values):
         v = np.asarray(values, float)
         if np.nanmin(v) > 1e9:  # Unix epoch seconds (Arbin CSV, BEEP)
-            utc = (v * 1e9).astype("int64").astype("datetime64[ns]")
+            utc = (np.round(v * 1e6).astype("int64") * 1000).astype("datetime64[ns]")  # to 1 µs
             iso = pd.Timestamp(utc[0]).tz_localize("UTC").isoformat()
             return utc, iso, {}
         if 20000 < np.nanmin(v) < 80000:  # OLE days (Arbin .res)

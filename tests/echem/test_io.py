@@ -298,3 +298,40 @@ def test_derived_cycles_and_integrated_capacity():
     assert ds.cycle.values[t == 6060][0] == 2
     first_discharge = ds.capacity_abs.values[(ds.step.values == 2)]
     assert_allclose(first_discharge.max(), 1.0 - 1.0 / 60, rtol=1e-9)  # 59 intervals of 1 min
+
+
+# ---- small permissive copies in tests/data/echem (run without ../shared) ---------------
+
+
+def test_small_mpr_v11(test_data):
+    ds = charz.read(test_data / "echem" / "00_test_02_MB_C01.mpr")
+    _contract(ds)
+    assert ds.sizes["record"] == 11  # SOURCES.md
+    assert ds.attrs["start_time"] == "2023-12-08T09:49:52.346000"  # VMP LOG OLE date
+    assert np.all(np.diff(ds.time.values) > 0)
+    assert ds.attrs["instrument"].endswith("v11)")
+
+
+def test_small_maccor(test_data):
+    ds = charz.read(test_data / "echem" / "maccor_example.txt")
+    _contract(ds)
+    assert ds.sizes["record"] == 37
+    assert_allclose(ds.time.values[1], 60.0)  # 'Test (Min)'
+    st = ds.step_type.values
+    assert (ds.current.values[st == "cc_charge"] > 0).all()
+    assert (ds.current.values[st == "cc_discharge"] < 0).all()
+    assert_allclose(ds.current.values[st == "cc_charge"][0], 0.61)  # 0.00061 A
+
+
+def test_small_ndax(test_data):
+    pytest.importorskip("NewareNDA")
+    ds = charz.read(test_data / "echem" / "TESTCELL0001-Test_Data_Collection_Ndc17.ndax")
+    _contract(ds)
+    assert ds.sizes["record"] == 80
+    assert_allclose([ds.voltage.min(), ds.voltage.max()], [3.57, 3.61], atol=0.005)
+
+
+def test_small_arbin_csv(test_data):
+    ds = charz.read(test_data / "echem" / "2017-05-09_test-TC-contact_CH33.csv")
+    assert ds.attrs["instrument"] == "Arbin (CSV export)"
+    assert ds["timestamp"].values[0] == np.datetime64("2017-05-10T00:47:33.170")
