@@ -3,8 +3,10 @@
 Readers (registered with :func:`charz.read`): plain q/I/σ text, NIST ``.abs``, Anton Paar
 ``.pdh``, canSAS 1D XML, NXcanSAS HDF5; 2-D images via :func:`saxs.io.integrate_image`
 (pyFAI). Analyses: :mod:`saxs.models` (Porod + DAB, power law + polydisperse spheres,
-Guinier–Porod, unified Beaucage), :mod:`saxs.guinier`, :mod:`saxs.invariant` and
-:mod:`saxs.density` (He true density, closed-pore volume).
+Guinier–Porod, unified Beaucage), :mod:`saxs.guinier`, :mod:`saxs.invariant`,
+:mod:`saxs.density` (He true density, closed-pore volume), :mod:`saxs.calibration`
+(background subtraction, NIST SRM 3600 absolute scale) and :mod:`saxs.series` (one fit
+per in-situ frame). Command line: ``charz saxs`` and ``charz insitu saxs``.
 
 Descriptor keys added by this package (besides the contract's ``saxs_rg``,
 ``saxs_pore_diameter``, ``porod_exponent``, ``true_density``, ``closed_pore_volume``):

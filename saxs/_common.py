@@ -52,12 +52,18 @@ def weights(y: np.ndarray, sigma: np.ndarray | None) -> tuple[np.ndarray, str]:
     return 1.0 / np.maximum(np.abs(y), floor), "no σ in the data: relative weights 1/|I|"
 
 
-def check_fit(result: Any, what: str, name: str) -> None:
-    """Raise FitError when lmfit did not succeed or a varied parameter sits on a bound."""
-    if not result.success:
+def check_fit(result: Any, what: str, name: str, *, may_touch: tuple[str, ...] = ()) -> None:
+    """Raise FitError when lmfit did not succeed or a varied parameter sits on a bound.
+
+    MINPACK's "tolerance too small" endings (ier 6–8: no further improvement possible at
+    machine precision) count as converged. ``may_touch`` names parameters allowed at a
+    bound (an optional amplitude that the data set to zero).
+    """
+    ier = getattr(result, "ier", None)
+    if not result.success and ier not in (6, 7, 8):
         raise FitError(f"{name}: {what} fit did not converge ({result.message})")
     for p in result.params.values():
-        if not p.vary or p.expr is not None:
+        if not p.vary or p.expr is not None or p.name in may_touch:
             continue
         for bound in (p.min, p.max):
             if np.isfinite(bound) and abs(p.value - bound) <= 1e-6 * max(1.0, abs(bound)):

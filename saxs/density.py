@@ -41,10 +41,22 @@ __all__ = [
     "PycnometerReport",
     "closed_pore_volume",
     "read_pycnometer",
+    "skeleton_density_from_d002",
 ]
 
 #: graphite, g/cm³ (FIELD-NOTES §3.1)
 DEFAULT_SKELETON_DENSITY = 2.26
+
+
+def skeleton_density_from_d002(d002: float) -> float:
+    """Skeleton density ρ_s = 2.26 g/cm³ · 0.3354 nm / d002 (g/cm³).
+
+    Assumes graphite's in-plane atom density with the layers expanded to the measured
+    interlayer spacing d002 (nm, from XRD); an alternative to the fixed 2.26 default.
+    """
+    if not 0.3 < d002 < 0.5:
+        raise CharzError(f"d002 must be in nm (0.3–0.5 for carbons), got {d002}")
+    return DEFAULT_SKELETON_DENSITY * 0.3354 / d002
 
 
 @dataclass(frozen=True, slots=True, eq=False)

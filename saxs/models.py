@@ -380,13 +380,14 @@ def _make_dataset(da: xr.DataArray, q: np.ndarray, y: np.ndarray, sigma: np.ndar
 
 
 def _run(model: lmfit.Model, params: lmfit.Parameters, q: np.ndarray, y: np.ndarray,
-         w: np.ndarray, what: str, name: str) -> lmfit.model.ModelResult:
+         w: np.ndarray, what: str, name: str, may_touch: tuple[str, ...] = ()
+         ) -> lmfit.model.ModelResult:
     try:
         res = model.fit(y, params, q=q, weights=w, nan_policy="raise",
                         max_nfev=20000)
     except (ValueError, TypeError) as exc:
         raise FitError(f"{name}: {what} fit failed ({exc})") from None
-    check_fit(res, what, name)
+    check_fit(res, what, name, may_touch=may_touch)
     return res
 
 
@@ -689,7 +690,8 @@ def _rg_fit(curve: xr.DataArray, kind: str, *, q_range: tuple[float, float] | No
         bkg0 = coef[2] if background is None else background
     pars["background"].set(value=bkg0, vary=background is None)
     label = "unified (Beaucage)" if kind == "unified" else "Guinier–Porod (Hammouda)"
-    res = _run(model, pars, q, y, w, f"power law + {label}", name)
+    res = _run(model, pars, q, y, w, f"power law + {label}", name,
+               may_touch=("b",) if kind == "unified" else ())
     rg = res.params["rg"]
     rg_err = stderr(rg)
     prov = _provenance(da, model=kind, q_range=[float(q[0]), float(q[-1])],

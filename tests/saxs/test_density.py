@@ -11,7 +11,7 @@ from numpy.testing import assert_allclose
 from charz.demo import example_data_dir
 from charz.errors import CharzError, CorruptFileError, PhysicsWarning
 from charz.record import DESCRIPTORS, StructuralRecord
-from saxs.density import closed_pore_volume, read_pycnometer
+from saxs.density import closed_pore_volume, read_pycnometer, skeleton_density_from_d002
 
 
 @pytest.fixture
@@ -79,3 +79,11 @@ def test_no_density_is_an_error(tmp_path):
     with pytest.raises(CharzError, match="must be > 0"):
         closed_pore_volume(-1.0)
     assert np.isfinite(closed_pore_volume(1.6).closed_porosity)
+
+
+def test_skeleton_density_from_d002():
+    # graphite d002 0.3354 nm gives 2.26; a hard carbon at 0.38 nm: 2.26·0.3354/0.38 = 1.995
+    assert_allclose(skeleton_density_from_d002(0.3354), 2.26)
+    assert_allclose(skeleton_density_from_d002(0.38), 1.99475, rtol=1e-4)
+    with pytest.raises(CharzError, match="must be in nm"):
+        skeleton_density_from_d002(3.8)
