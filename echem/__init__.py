@@ -1,16 +1,50 @@
 """echem: battery-cycler files and the sodium-storage analyses of hard carbons.
 
 Readers (registered with :func:`charz.read`) return the cycler Dataset described in
-:mod:`echem.io`. Analyses: :mod:`echem.capacity` (per-cycle capacities, coulombic
-efficiency, slope/plateau split, over-sodiation plating onset, rate response),
-:mod:`echem.dqdv` (incremental capacity, sodium-stripping peak), :mod:`echem.gitt`
-(GITT diffusion coefficients, Weppner & Huggins 1977) and :mod:`echem.correlate`
-(structure–performance correlations). Only the readers are imported here (no matplotlib).
+:mod:`echem.io`. Analyses:
+
+* :mod:`echem.capacity`: :func:`cycle_capacities` (per-cycle capacities, coulombic
+  efficiency, ``reversible_capacity``, ``initial_coulombic_efficiency``),
+  :func:`slope_plateau` (``slope_capacity``/``plateau_capacity`` at a stated split voltage),
+  :func:`rate_response` (``rate_response`` with Pearson r), :func:`with_state_of_charge`;
+* :mod:`echem.plating`: :func:`plating_onset` (``plating_onset_capacity`` from an
+  over-sodiation curve);
+* :mod:`echem.dqdv`: :func:`dqdv` (incremental capacity), :func:`stripping_peak`;
+* :mod:`echem.gitt`: :func:`gitt` (D(V), Weppner & Huggins 1977);
+* :mod:`echem.correlate`: :func:`correlation_table`, :func:`correlate`
+  (structure–performance: Pearson r, p-value, n);
+* :mod:`echem.synthetic`: generated cells with known answers.
+
+No record keys are added beyond the contract's echem keys. Only the readers are imported
+here (no matplotlib, no scipy); the analysis functions load on first attribute access.
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 from echem import io  # noqa: F401  (registers the readers)
 from echem.io import CyclerDataError, cycler_dataset, with_mass
 
-__all__ = ["CyclerDataError", "cycler_dataset", "with_mass"]
+_LAZY = {
+    "cycle_capacities": "echem.capacity",
+    "slope_plateau": "echem.capacity",
+    "rate_response": "echem.capacity",
+    "rate_response_from_cycler": "echem.capacity",
+    "with_state_of_charge": "echem.capacity",
+    "plating_onset": "echem.plating",
+    "dqdv": "echem.dqdv",
+    "stripping_peak": "echem.dqdv",
+    "gitt": "echem.gitt",
+    "correlate": "echem.correlate",
+    "correlation_table": "echem.correlate",
+}
+
+__all__ = ["CyclerDataError", "cycler_dataset", "with_mass", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'echem' has no attribute {name!r}")

@@ -44,6 +44,7 @@ __all__ = [
     "slope_plateau",
     "slope_plateau_raw",
     "smooth_curve",
+    "with_state_of_charge",
 ]
 
 UNIT = "mA*h/g"
@@ -592,3 +593,49 @@ def rate_response_from_cycler(
     return rate_response(rates, caps, source=prov,
                          basis=f"1 C = {one_c_ma_g:g} mA/g, {half} capacity, "
                                "mean over the cycles at each rate")
+
+
+# ---------------------------------------------------------------------------------------
+# State of charge (for in-situ alignment)
+# ---------------------------------------------------------------------------------------
+
+
+def with_state_of_charge(ds: xr.Dataset) -> xr.Dataset:
+    """Add ``state_of_charge`` (1): degree of sodiation within each half cycle.
+
+    On sodiation it rises from 0 to 1 (capacity passed / capacity of that half), on
+    desodiation it falls from 1 to 0, and rests keep the last value. Works without an
+    active mass (uses ``capacity_abs``). Give the result to
+    ``charz.series.attach_echem(..., variables=("voltage", "capacity", "state_of_charge"))``
+    to get it on in-situ frames.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        Cycler Dataset.
+
+    Returns
+    -------
+    xarray.Dataset
+        A copy with ``state_of_charge``.
+    """
+    import pandas as pd
+
+    cap = np.asarray(ds["capacity_abs"].values, float)
+    step = np.asarray(ds["step"].values)
+    starts = np.ones(cap.size, bool)
+    starts[1:] = step[1:] != step[:-1]
+    prev = np.concatenate([[0.0], cap[:-1]])
+    prev[starts] = 0.0
+    inc = np.clip(cap - prev, 0.0, None)
+    i = np.asarray(ds["current"].values, float)
+    active = np.asarray(ds["step_type"].values).astype(str) != "rest"
+    direction = np.where(active, np.sign(i), 0).astype(int)
+    cyc = np.asarray(ds["cycle"].values)
+    frame = pd.DataFrame({"cycle": cyc, "dir": direction, "inc": np.where(active, inc, 0.0)})
+    groups = frame.groupby(["cycle", "dir"], sort=False)["inc"]
+    frac = groups.cumsum() / groups.transform("sum").replace(0.0, np.nan)
+    soc = np.where(direction < 0, frac, np.where(direction > 0, 1.0 - frac, np.nan))
+    soc = pd.Series(soc).ffill().fillna(0.0).to_numpy(float)
+    return ds.assign(state_of_charge=("record", soc, {
+        "units": "1", "long_name": "state of charge (degree of sodiation of the half cycle)"}))

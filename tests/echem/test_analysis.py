@@ -253,3 +253,26 @@ def test_real_landt_file_analyses(shared_data):
     assert_allclose(sp.slope_capacity.value + sp.plateau_capacity.value, 255.9, atol=1.0)
     with pytest.raises(FitError):
         plating_onset(ds)  # cut-off at 5 mV: no over-sodiation
+
+
+def test_state_of_charge_and_insitu_alignment():
+    import xarray as xr
+
+    from charz.series import attach_echem
+    from echem.capacity import with_state_of_charge
+
+    ds, truth = two_cycle_cell(noise=0.0)
+    ds = with_state_of_charge(ds)
+    soc = ds["state_of_charge"].values
+    assert soc.min() == 0.0
+    assert_allclose(soc.max(), 1.0)
+    sod = (ds.cycle.values == 1) & (ds.current.values < 0)
+    q = ds.capacity.values[sod]
+    assert_allclose(soc[sod], q / truth["sodiation_capacity"], atol=1e-9)
+    # frames every 2 h: the cycler's voltage and state of charge land on them
+    t = np.arange(0, ds.time.values[-1], 7200.0)
+    frames = xr.DataArray(np.zeros((t.size, 3)), dims=("time", "x"),
+                          coords={"time": ("time", t, {"units": "s"})})
+    out = attach_echem(frames, ds, variables=("voltage", "capacity", "state_of_charge"))
+    assert_allclose(out["voltage"].values, np.interp(t, ds.time.values, ds.voltage.values))
+    assert (out["state_of_charge"].values >= 0).all()
