@@ -1,6 +1,8 @@
 """The demo end to end, and the CLI contract (exit codes, one-line errors, --json)."""
 
+import contextlib
 import importlib
+import io
 import json
 import math
 
@@ -36,10 +38,19 @@ TRUTH_CHECKS = {
 
 
 @pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory):
+def demo_run(tmp_path_factory):
+    """One demo run for the whole module (it fits every technique: about a minute)."""
     out = tmp_path_factory.mktemp("demo")
-    assert main(["demo", "--out", str(out), "--quiet"]) == 0
-    return out
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        code = main(["demo", "--out", str(out), "--json", "--quiet"])
+    assert code == 0
+    return out, buf.getvalue()
+
+
+@pytest.fixture
+def demo_dir(demo_run):
+    return demo_run[0]
 
 
 def test_demo_writes_every_file(demo_dir):
@@ -89,13 +100,12 @@ def test_each_technique_with_a_demo_part_fills_the_record(demo_dir):
         assert techniques & expected, f"{name} has a demo part but added no descriptor"
 
 
-def test_demo_json_prints_the_records(tmp_path, capsys):
-    assert main(["demo", "--out", str(tmp_path), "--json", "--quiet"]) == 0
-    out = capsys.readouterr().out
+def test_demo_json_prints_the_records(demo_run):
+    out_dir, out = demo_run
     data = json.loads(out)
     assert isinstance(data, list)
     assert records_from_json(out) == records_from_json(
-        (tmp_path / "records.json").read_text(encoding="utf-8"))
+        (out_dir / "records.json").read_text(encoding="utf-8"))
 
 
 def test_table_command_rebuilds_tables(demo_dir, tmp_path, capsys):
