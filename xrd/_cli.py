@@ -86,6 +86,11 @@ def add_insitu_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="model the cell window's amorphous hump (fitted on frame 0, then fixed)")
     p.add_argument("--mask", type=float, nargs=2, action="append", metavar=("LO", "HI"),
                    default=[], help="2θ range left out (sharp cell lines); repeatable")
+    p.add_argument("--poni", metavar="FILE", default=None,
+                   help="PONI geometry: the inputs are 2-D detector images (integrated with "
+                        "pyFAI to 2θ)")
+    p.add_argument("--group", type=int, default=1, metavar="N",
+                   help="average N consecutive frames before fitting")
     p.add_argument("--tz", default=None,
                    help="time zone of zone-less timestamps (e.g. Europe/Berlin)")
     p.add_argument("--offset-s", type=float, default=0.0, help="cycler clock offset (s)")
@@ -106,7 +111,14 @@ def _run_insitu(args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     src = args.files[0] if len(args.files) == 1 else args.files
-    series = read_series(src, wavelength=args.wavelength, tz=args.tz)
+    if args.poni:
+        from xrd.images import integrate_images
+
+        paths = [p for f in args.files for p in (sorted(Path(f).iterdir()) if Path(f).is_dir()
+                                                 else [Path(f)]) if p.is_file()]
+        series = integrate_images(paths, args.poni)
+    else:
+        series = read_series(src, wavelength=args.wavelength, tz=args.tz)
     cycler = charz.read(args.echem, technique="echem") if args.echem else None
     bg = charz.read(args.background, technique="xrd",
                     **({} if args.wavelength is None else {"wavelength": args.wavelength})) \
@@ -115,7 +127,7 @@ def _run_insitu(args: argparse.Namespace) -> int:
                          mask=[tuple(m) for m in args.mask], convention=args.convention,
                          shape=args.shape, ka2="ignore" if args.ka2 == "strip" else args.ka2,
                          window=tuple(args.window) if args.window else None, cycler=cycler,
-                         offset_s=args.offset_s)
+                         offset_s=args.offset_s, group=args.group)
     files = [res.to_csv(out / "insitu_xrd_frames.csv"), res.to_netcdf(out / "insitu_xrd.nc")]
     with use_style():
         if "time" in series.dims:

@@ -202,6 +202,7 @@ def fit_002_series(
     seed: Literal["previous", "fixed"] = "previous",
     cycler: xr.Dataset | None = None,
     offset_s: float = 0.0,
+    group: int = 1,
 ) -> InsituXRDResult:
     """Fit the (002) band in every frame of an XRD series.
 
@@ -237,6 +238,9 @@ def fit_002_series(
         (:func:`charz.series.attach_echem`).
     offset_s : float
         Clock offset passed to :func:`charz.series.attach_echem`.
+    group : int
+        Average groups of this many consecutive frames before fitting (weak frames);
+        times, voltage and capacity are averaged alike.
 
     Returns
     -------
@@ -263,6 +267,15 @@ def fit_002_series(
 
         data = attach_echem(data, cycler, dim=dim, offset_s=offset_s)
         notes.append(str(data.attrs.get("echem_alignment", "cycler attached")))
+    if group > 1:
+        attrs = dict(data.attrs)
+        keep_coords = [c for c in data.coords if c != "two_theta" and data[c].dtype.kind in "fiu"
+                       and data[c].dims == (dim,)]
+        data = data.drop_vars([c for c in data.coords if c not in keep_coords
+                               and c != "two_theta" and c != dim])
+        data = data.coarsen({dim: group}, boundary="trim", coord_func="mean").mean()
+        data.attrs = attrs
+        notes.append(f"frames averaged in groups of {group}")
     if background is not None:
         data = subtract_background(data, background, scale=background_scale,
                                    window=background_window)

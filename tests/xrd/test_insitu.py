@@ -79,3 +79,13 @@ def test_demo_part(tmp_path: Path) -> None:
     assert rec["la"].value == pytest.approx(t["la"], rel=0.10)
     assert (tmp_path / "xrd_fit.png").exists()
     assert (tmp_path / "insitu_xrd_frames.csv").exists()
+
+
+def test_grouped_frames(operando) -> None:
+    series, cycler, truth = operando
+    res = fit_002_series(series, cell_peaks=[(17.5, 6.0)], cycler=cycler, group=3)
+    d_true = np.array([f["d002"] for f in truth])[: 3 * (len(truth) // 3)]
+    assert res.table.sizes["time"] == len(truth) // 3
+    # the fit of an averaged group tracks the group mean of the truth within 0.002 nm
+    np.testing.assert_allclose(res.table["d002"].values, d_true.reshape(-1, 3).mean(1),
+                               atol=0.002)
