@@ -66,6 +66,7 @@ __all__ = [
     "read_landt_xlsx",
     "read_maccor_txt",
     "read_neware_nda",
+    "read_neware_nested_csv",
     "with_mass",
 ]
 
@@ -998,6 +999,56 @@ def read_cycler_csv(path: Path, *, mass_mg: float | None = None, tz: str | None 
         instrument="Neware BTSDA (CSV export)" if neware else "cycler CSV",
         current_unit=current_unit,
     )
+
+
+def _sniff_neware_nested(path: Path, head: bytes) -> bool:
+    lines = decode_text(head).splitlines()
+    return (len(lines) >= 3 and lines[0].startswith("Cycle Index,")
+            and lines[1].startswith(",Step") and lines[2].startswith(",,"))
+
+
+@register_reader(".csv", technique="echem", sniff=_sniff_neware_nested)
+def read_neware_nested_csv(path: Path, *, mass_mg: float | None = None, tz: str | None = None
+                           ) -> xr.Dataset:
+    """Read a Neware BTSDA "regular" (nested) CSV export.
+
+    Three interleaved levels, each with its own header in the first three lines: cycle
+    rows (no leading empty cell), step rows (one leading empty cell; the first step of a
+    cycle may continue the cycle row) and record rows (two leading empty cells). Record
+    rows get the cycle index, step index and step type of the rows above them. Times are
+    ``hh:mm:ss`` strings; current in A and capacity in A*h (reset at every step).
+    """
+    from io import StringIO
+
+    text = decode_text(path.read_bytes(), name=path.name)
+    lines = text.splitlines()
+    if len(lines) < 4:
+        raise CyclerDataError(f"{path.name}: nested Neware export without data rows")
+    n_cycle_cols = len(lines[0].split(","))
+    rec_header = [h.strip() for h in lines[2].split(",")[2:]]
+    body = pd.Series(lines[3:], dtype=str)
+    body = body[body.str.strip() != ""].reset_index(drop=True)
+    is_rec = body.str.startswith(",,")
+    is_step = body.str.startswith(",") & ~is_rec
+    is_cycle = ~body.str.startswith(",")
+    parts = body.str.split(",")
+    cycle = pd.to_numeric(parts.str[0].where(is_cycle), errors="coerce")
+    # step fields: after one empty cell (step rows) or after the cycle fields (cycle rows)
+    step_idx = pd.to_numeric(parts.str[1].where(is_step), errors="coerce")
+    step_type = parts.str[3].where(is_step)
+    step_idx = step_idx.fillna(pd.to_numeric(parts.str[n_cycle_cols].where(is_cycle),
+                                             errors="coerce"))
+    step_type = step_type.fillna(parts.str[n_cycle_cols + 2].where(is_cycle))
+    cycle, step_idx, step_type = cycle.ffill(), step_idx.ffill(), step_type.ffill()
+    rec = pd.read_csv(StringIO("\n".join(body[is_rec].str[2:])), header=None,
+                      names=rec_header, index_col=False)
+    rec["Cycle Index"] = cycle[is_rec].to_numpy()
+    rec["Step Index"] = step_idx[is_rec].to_numpy()
+    rec["Step Type"] = step_type[is_rec].to_numpy()
+    if "Total Time" in rec.columns:
+        rec = rec.drop(columns=["Time"]).rename(columns={"Total Time": "Time"})
+    return _frame_to_dataset(rec, path.name, mass_mg=mass_mg, file_mass=None, tz=tz,
+                             instrument="Neware BTSDA (nested CSV export)")
 
 
 # ---------------------------------------------------------------------------------------

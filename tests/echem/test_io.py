@@ -335,3 +335,20 @@ def test_small_arbin_csv(test_data):
     ds = charz.read(test_data / "echem" / "2017-05-09_test-TC-contact_CH33.csv")
     assert ds.attrs["instrument"] == "Arbin (CSV export)"
     assert ds["timestamp"].values[0] == np.datetime64("2017-05-10T00:47:33.170")
+
+
+def test_neware_nested_csv_matches_its_cycle_rows(shared_data):
+    from echem.capacity import cycle_capacities
+
+    path = shared_data / ECHEM / "cellpy" / "nw_regular_export_ife_example.csv"
+    ds = charz.read(path)
+    _contract(ds)
+    assert ds.attrs["instrument"] == "Neware BTSDA (nested CSV export)"
+    lines = path.read_text(encoding="utf-8").splitlines()[3:]
+    cyc_rows = np.array([[float(f) for f in ln.split(",")[1:3]]
+                         for ln in lines if ln and not ln.startswith(",")])
+    # the file's own per-cycle charge / discharge capacities (A*h); mass 1 g -> mA*h/g = mA*h
+    table = cycle_capacities(ds, mass_mg=1000.0).table
+    assert table.sizes["cycle"] == len(cyc_rows) == 20
+    assert_allclose(table["desodiation"].values, cyc_rows[:, 0] * 1000, atol=6e-3)
+    assert_allclose(table["sodiation"].values, cyc_rows[:, 1] * 1000, atol=6e-3)
