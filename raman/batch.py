@@ -140,8 +140,13 @@ def _chol_solve(A, b, out):
     return True
 
 
-def _linear(Phi, y, alpha, A, r):
-    """α = argmin ‖y − Φᵀα‖ (normal equations, tiny ridge); fills A = ΦΦᵀ and r; cost ½‖r‖²."""
+def _linear(Phi, y, alpha, A, r, nb):
+    """α = argmin ‖y − Φᵀα‖ with band heights α[:nb] ≥ 0; fills A = ΦΦᵀ and r; ½‖r‖².
+
+    Normal equations with a tiny ridge; a negative height is clamped to 0 (its row and
+    column removed) and the rest re-solved, until all heights are ≥ 0 (an active-set
+    step; exact NNLS for the usual case of one weak band).
+    """
     n = Phi.shape[0]
     m = y.shape[0]
     b = np.empty(n)
@@ -154,6 +159,29 @@ def _linear(Phi, y, alpha, A, r):
         A[j, j] *= 1.0 + 1e-12
     if not _chol_solve(A, b, alpha):
         return np.inf
+    clamped = np.zeros(nb, np.bool_)
+    for _pass in range(nb):
+        new = False
+        for j in range(nb):
+            if not clamped[j] and alpha[j] < 0.0:
+                clamped[j] = True
+                new = True
+        if not new:
+            break
+        Ac = A.copy()
+        bc = b.copy()
+        for j in range(nb):
+            if clamped[j]:
+                for k in range(n):
+                    Ac[j, k] = 0.0
+                    Ac[k, j] = 0.0
+                Ac[j, j] = 1.0
+                bc[j] = 0.0
+        if not _chol_solve(Ac, bc, alpha):
+            return np.inf
+    for j in range(nb):
+        if alpha[j] < 0.0:
+            alpha[j] = 0.0
     for i in range(m):
         r[i] = y[i]
     for j in range(n):
@@ -201,7 +229,7 @@ def _fit_one(x_all, y_all, kinds, first, owner, theta0, lo, hi, npoly, P_all, ma
     alpha_t = np.zeros(nl)
     theta_t = np.empty(nt)
     _shapes_1(x, kinds, first, theta, Phi, dPhi)
-    cost = _linear(Phi, y, alpha, A, r)
+    cost = _linear(Phi, y, alpha, A, r, nb)
     if not cost < np.inf:
         info_out[0] = 0.0
         return
@@ -242,12 +270,15 @@ def _fit_one(x_all, y_all, kinds, first, owner, theta0, lo, hi, npoly, P_all, ma
                 JtJ[a, b] -= s
         if not ok:
             break
+        tr = 0.0
+        for a in range(nt):
+            tr += JtJ[a, a] / nt
         accepted = False
         while lam < 1e12:
             for a in range(nt):
                 for b in range(nt):
                     M[a, b] = JtJ[a, b]
-                M[a, a] += lam * (JtJ[a, a] + 1e-12)
+                M[a, a] += lam * JtJ[a, a] + 1e-12 * (1.0 + tr)
             if not _chol_solve(M, g, delta):
                 lam *= 10.0
                 continue
@@ -259,7 +290,7 @@ def _fit_one(x_all, y_all, kinds, first, owner, theta0, lo, hi, npoly, P_all, ma
                     v = hi[a]
                 theta_t[a] = v
             _shapes_1(x, kinds, first, theta_t, Phi_t, dPhi_t)
-            cost_t = _linear(Phi_t, y, alpha_t, A_t, r_t)
+            cost_t = _linear(Phi_t, y, alpha_t, A_t, r_t, nb)
             if cost_t < cost:
                 rel = (cost - cost_t) / max(cost, 1e-300)
                 step = 0.0
@@ -384,15 +415,30 @@ def _np_shapes(x, kinds, first, theta):
     return Phi, dPhi
 
 
-def _np_linear(Phi_full, Y, W):
+def _np_solve(A, b):
+    try:
+        return np.linalg.solve(A, b[..., None])[..., 0]
+    except np.linalg.LinAlgError:
+        return np.stack([np.linalg.lstsq(a, bb, rcond=None)[0] for a, bb in zip(A, b)])
+
+
+def _np_linear(Phi_full, Y, W, nb):
     A = np.einsum("njm,nkm->njk", Phi_full * W[:, None, :], Phi_full)
     A += 1e-12 * np.eye(A.shape[1]) * (np.trace(A, axis1=1, axis2=2)[:, None, None] + 1e-300)
     b = np.einsum("njm,nm->nj", Phi_full * W[:, None, :], Y)
-    try:
-        alpha = np.linalg.solve(A, b[..., None])[..., 0]
-    except np.linalg.LinAlgError:
-        alpha = np.linalg.lstsq(A[0], b[0], rcond=None)[0][None] if len(A) == 1 else \
-            np.stack([np.linalg.lstsq(a, bb, rcond=None)[0] for a, bb in zip(A, b)])
+    alpha = _np_solve(A, b)
+    clamped = np.zeros(alpha.shape, bool)
+    for _ in range(nb):  # clamp negative heights to 0 and re-solve (as the numba kernel)
+        new = (alpha[:, :nb] < 0) & ~clamped[:, :nb]
+        if not new.any():
+            break
+        clamped[:, :nb] |= new
+        off = clamped[:, :, None] | clamped[:, None, :]
+        A2 = np.where(off, 0.0, A)
+        A2[:, np.arange(A.shape[1]), np.arange(A.shape[1])] = np.where(
+            clamped, 1.0, np.diagonal(A, axis1=1, axis2=2))
+        alpha = _np_solve(A2, np.where(clamped, 0.0, b))
+    alpha[:, :nb] = np.maximum(alpha[:, :nb], 0.0)
     r = (Y - np.einsum("njm,nj->nm", Phi_full, alpha)) * W
     return alpha, 0.5 * np.einsum("nm,nm->n", r, r), A
 
@@ -410,7 +456,7 @@ def _np_fit(x, Y, kinds, first, owner, theta0, lo, hi, npoly, P, max_iter, ftol,
 
     theta = theta0.copy()
     Phi, dPhi = full(theta)
-    alpha, cost, A = _np_linear(Phi, Y, W)
+    alpha, cost, A = _np_linear(Phi, Y, W, nb)
     lam = np.full(n, 1e-3)
     active = np.ones(n, bool)
     iters = np.zeros(n)
@@ -432,7 +478,8 @@ def _np_fit(x, Y, kinds, first, owner, theta0, lo, hi, npoly, P, max_iter, ftol,
             if not todo.any():
                 break
             t = np.flatnonzero(todo)
-            M = JtJ[t] + (lam[idx][t, None] * (diag[t] + 1e-12))[..., None] * np.eye(nt)
+            damp = lam[idx][t, None] * diag[t] + 1e-12 * (1 + diag[t].mean(axis=1, keepdims=True))
+            M = JtJ[t] + damp[..., None] * np.eye(nt)
             try:
                 delta = np.linalg.solve(M, g[t][..., None])[..., 0]
             except np.linalg.LinAlgError:
@@ -440,7 +487,7 @@ def _np_fit(x, Y, kinds, first, owner, theta0, lo, hi, npoly, P, max_iter, ftol,
                 continue
             th = np.clip(theta[idx[t]] + delta, lo, hi)
             Ph, dP = full(th)
-            al, co, Aa = _np_linear(Ph, Y[idx[t]], W[idx[t]])
+            al, co, Aa = _np_linear(Ph, Y[idx[t]], W[idx[t]], nb)
             better = co < cost[idx[t]]
             bt = idx[t][better]
             rel = (cost[bt] - co[better]) / np.maximum(cost[bt], 1e-300)

@@ -907,8 +907,10 @@ def read_wdf(path: Path, *, laser: float | None = None) -> xr.DataArray:
         The x axis is neither Raman shift nor nm (e.g. "Arbitrary").
     """
     wdfmod = require("wdf", "wdf", purpose=f"read {path.name}")
-    w = wdfmod.Wdf(str(path))
+    fd = open(path, "rb")  # noqa: SIM115 - closed in the finally below (also on errors)
+    w = wdfmod.Wdf()
     try:
+        w.open_fd(fd, owned=False)
         hdr = w.hdr
         n = int(hdr.ncollected)
         npts = int(hdr.npoints)
@@ -1017,7 +1019,7 @@ def read_wdf(path: Path, *, laser: float | None = None) -> xr.DataArray:
                          extra, attrs)
         return _lead(data, shift, "spectrum", np.arange(n), {"units": "1"}, extra, attrs)
     finally:
-        w.close()
+        fd.close()
 
 
 def _lead(data, shift, dim, values, cattrs, extra, attrs) -> xr.DataArray:

@@ -1,0 +1,122 @@
+"""``charz raman FILE...`` and ``charz insitu raman FILES_OR_DIR``: shells over the raman API.
+
+A file with several spectra (map, line scan, time series) gives **one record per file**:
+each record key is the mean over the successfully fitted spectra (standard error of the
+mean as its uncertainty; ``extra`` holds n, std and median). With ``--out DIR`` the
+per-spectrum values are written beside the records as ``DIR/<stem>_raman_spectra.csv``.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from charz.cli_common import add_common_options
+
+_MODELS = ["two_band", "three_band", "four_band", "sadezky"]
+_RELATIONS = ["cancado", "tuinstra_koenig", "ferrari"]
+
+
+def _add_fit_options(p: argparse.ArgumentParser, *, window=(800.0, 2000.0)) -> None:
+    p.add_argument("--laser", type=float, metavar="NM", default=None,
+                   help="laser wavelength in nm (default: from the file; needed for La and for "
+                        "axes in nm or absolute cm-1)")
+    p.add_argument("--model", choices=_MODELS, default="two_band",
+                   help="band model (default two_band: Lorentzian D + BWF G)")
+    p.add_argument("--baseline", default="quadratic", metavar="METHOD|none",
+                   help="quadratic (default), linear, constant or cubic: polynomial fitted with "
+                        "the bands; a pybaselines method (arpls, asls, snip, ...) or 'anchored': "
+                        "subtracted first; none: the data as given")
+    p.add_argument("--la-relation", choices=_RELATIONS, default="cancado",
+                   help="La relation (cancado uses the area ratio, the others the height ratio)")
+    p.add_argument("--window", type=float, nargs=2, metavar=("LO", "HI"), default=list(window),
+                   help=f"fit window in cm-1 (default {window[0]:g} {window[1]:g})")
+    p.add_argument("--no-despike", dest="despike", action="store_false",
+                   help="keep cosmic spikes (default: remove them)")
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """``charz raman``: D/G band fits → I_D/I_G, A_D/A_G, La, G position."""
+    p = subparsers.add_parser(
+        "raman", help="Raman: I_D/I_G, A_D/A_G, La, D/G positions and widths",
+        description=__doc__)
+    add_common_options(p)
+    _add_fit_options(p)
+    p.set_defaults(run=_run)
+
+
+def _baseline(value: str) -> str | None:
+    return None if value.lower() == "none" else value
+
+
+def _run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    import charz
+    from charz.cli_common import run_files
+    from raman.bands import fit_bands
+
+    def analyse(path: Path) -> list:
+        opts = {} if args.laser is None else {"laser": args.laser}
+        da = charz.read(path, technique="raman", **opts)
+        res = fit_bands(da, model=args.model, baseline=_baseline(args.baseline),
+                        window=tuple(args.window), despike=args.despike,
+                        la_relation=args.la_relation)
+        if args.out and res.is_series:
+            from charz.output import atomic_write_text
+
+            out = Path(args.out)
+            out.mkdir(parents=True, exist_ok=True)
+            keys = [k for k in ("id_ig", "id_ig_stderr", "ad_ag", "la_raman", "d_position",
+                                "g_position", "g_position_stderr", "d_fwhm", "g_fwhm",
+                                "success") if k in res.maps]
+            atomic_write_text(out / f"{path.name.split('.')[0]}_raman_spectra.csv",
+                              res.maps[keys].to_dataframe().to_csv(float_format="%.6g"))
+        return [res]
+
+    return run_files(args, analyse, technique="raman")
+
+
+def add_insitu_parser(subparsers: argparse._SubParsersAction) -> None:
+    """``charz insitu raman FILES_OR_DIR [--echem CYCLER] --out DIR``."""
+    p = subparsers.add_parser("raman", help="operando Raman: G band per spectrum, heatmap, CSV")
+    p.add_argument("files", nargs="+", metavar="FILES_OR_DIR",
+                   help="a time-series file (LabSpec matrix, series .wdf) or a folder/list of "
+                        "spectra")
+    p.add_argument("--echem", metavar="CYCLER", default=None,
+                   help="cycler file: voltage/capacity attached by time")
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    p.add_argument("--tz", default=None,
+                   help="time zone of the Raman clock (LabSpec writes local time), e.g. +01:00")
+    p.add_argument("--offset-s", type=float, default=0.0, help="cycler clock offset (s)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    _add_fit_options(p, window=(1000.0, 1800.0))
+    p.set_defaults(run=_run_insitu)
+
+
+def _run_insitu(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    import charz
+    from charz.output import set_quiet
+    from charz.plotting import save_figure, use_style
+    from raman.insitu import read_series, track_bands
+
+    set_quiet(args.quiet)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    src = args.files[0] if len(args.files) == 1 else args.files
+    series = read_series(src, tz=args.tz, laser=args.laser)
+    cycler = charz.read(args.echem, technique="echem") if args.echem else None
+    res = track_bands(series, model=args.model, cycler=cycler, offset_s=args.offset_s,
+                      window=tuple(args.window), baseline=_baseline(args.baseline),
+                      despike=args.despike, la_relation=args.la_relation)
+    files = [res.to_csv(out / "insitu_raman_bands.csv")]
+    with use_style():
+        files += save_figure(res.heatmap(title="operando Raman"), out / "insitu_raman_heatmap")
+        files += save_figure(res.plot().figure, out / "insitu_raman_g_time")
+        if "voltage" in res.table.coords:
+            files += save_figure(res.plot_vs_voltage().figure, out / "insitu_raman_g_voltage")
+    ok = int(res.table["success"].sum())
+    n = int(res.table["success"].size)
+    print(f"charz insitu raman: {ok}/{n} spectra fitted; wrote {len(files)} files to {out}")
+    return 0 if ok == n else 1

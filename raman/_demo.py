@@ -1,0 +1,62 @@
+"""``charz demo`` part of raman: the example spectrum and the operando G-band tracking."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+
+def run(ctx: Any) -> None:
+    """Fit ``raman/HC-demo.txt`` (two_band, La by the three relations) and track the G band
+    of ``insitu_raman/HC-demo_operando.txt`` against time and voltage."""
+    import charz
+    from raman.bands import fit_bands, la_from_ratio
+    from raman.insitu import read_series, track_bands
+
+    truth = ctx.truth.get("raman", {})
+    spectrum = charz.read(ctx.example("raman/HC-demo.txt"), technique="raman")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = fit_bands(spectrum)
+    for w in caught:
+        ctx.notes.append(f"raman: {w.message}")
+    ctx.add(result)
+    ctx.save_figure(result.plot().figure, "raman_fit")
+
+    m = result.maps
+    lines = ["quantity,fitted,stderr,truth"]
+    for key in ("id_ig", "ad_ag", "g_position", "d_position", "d_fwhm", "g_fwhm"):
+        tv = truth.get(key, "")
+        lines.append(f"{key},{float(m[key]):.5g},{float(m[key + '_stderr']):.2g},{tv}")
+    laser = float(spectrum.attrs.get("laser_wavelength", 532.0))
+    for rel, ratio in (("cancado", "ad_ag"), ("tuinstra_koenig", "id_ig"),
+                       ("ferrari", "id_ig")):
+        la = la_from_ratio(float(m[ratio]), laser=laser, relation=rel, warn=False)
+        lines.append(f"la_raman_{rel} (from {ratio}),{la:.4g},,")
+    ctx.write_text("raman_fit_vs_truth.csv", "\n".join(lines) + "\n")
+
+    # operando: G position (BWF apex) and I_D/I_G per spectrum, voltage attached
+    insitu = ctx.truth.get("insitu", {})
+    tz = insitu.get("raman_time_zone")
+    series = read_series(ctx.example(insitu.get("raman_file",
+                                                "insitu_raman/HC-demo_operando.txt")), tz=tz)
+    cycler = None
+    try:
+        cycler = charz.read(ctx.example("echem/HC-demo_cycler.csv"), technique="echem")
+    except charz.CharzError as exc:
+        try:
+            from charz.examples import load_cycler
+
+            cycler = load_cycler()
+        except Exception:  # noqa: BLE001 - the demo goes on without voltage
+            ctx.notes.append(f"raman in-situ without voltage ({exc})")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = track_bands(series, cycler=cycler, la_relation="tuinstra_koenig")
+    for w in caught:
+        ctx.notes.append(f"raman in-situ: {w.message}")
+    path = res.to_csv(ctx.out / "insitu_raman_bands.csv")
+    ctx.files.append(path)
+    ctx.save_figure(res.plot().figure, "insitu_raman_g_time")
+    if "voltage" in res.table.coords:
+        ctx.save_figure(res.plot_vs_voltage().figure, "insitu_raman_g_voltage")

@@ -1,0 +1,80 @@
+"""CLI, in-situ G tracking and the demo part (against the example data's truth)."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pytest
+
+from charz.cli import main
+from charz.demo import example_data_dir
+from charz.errors import DataCleaningWarning, PhysicsWarning
+from raman.insitu import read_series, track_bands
+
+DATA = example_data_dir()
+TRUTH = json.loads((DATA / "truth.json").read_text())
+
+
+def test_cli_raman_json(capsys, tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataCleaningWarning)  # the demo spectrum's spike
+        code = main(["raman", str(DATA / "raman/HC-demo.txt"), "--json", "--quiet",
+                     "--la-relation", "tuinstra_koenig", "--plot", str(tmp_path / "fit.png")])
+    assert code == 0
+    rec = json.loads(capsys.readouterr().out)[0]
+    d = rec["descriptors"]
+    assert d["id_ig"]["value"] == pytest.approx(TRUTH["raman"]["id_ig"], rel=0.03)
+    assert d["g_position"]["value"] == pytest.approx(TRUTH["raman"]["g_position"], abs=1.0)
+    assert d["la_raman"]["unit"] == "nm" and "tuinstra_koenig" in d["la_raman"]["method"]
+    assert (tmp_path / "fit.png").exists()
+
+
+def test_cli_bad_file_reports_and_fails(capsys, tmp_path):
+    bad = tmp_path / "bad.wdf"
+    bad.write_bytes(b"WDF1" + b"\0" * 100)
+    assert main(["raman", str(bad), "--quiet"]) == 1
+    assert "bad.wdf" in capsys.readouterr().err
+
+
+def test_insitu_track_g_against_truth():
+    truth = TRUTH["insitu"]
+    series = read_series(DATA / truth["raman_file"], tz=truth["raman_time_zone"])
+    assert "timestamp" in series.coords
+    with pytest.warns(PhysicsWarning):
+        res = track_bands(series)
+    expected = np.array([s["g_position"] for s in truth["raman_spectra"]])
+    got = res.table["g_position"].values
+    assert got.shape == expected.shape
+    # noisy operando spectra: each G apex within 2.5 cm⁻¹, the red shift (11 cm⁻¹) resolved
+    assert np.max(np.abs(got - expected)) < 2.5
+    assert np.mean(np.abs(got - expected)) < 1.0
+    idig = np.array([s["id_ig"] for s in truth["raman_spectra"]])
+    np.testing.assert_allclose(res.table["id_ig"].values, idig, rtol=0.06)
+
+
+def test_cli_insitu_with_cycler(tmp_path, capsys):
+    truth = TRUTH["insitu"]
+    pytest.importorskip("echem")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PhysicsWarning)
+        code = main(["insitu", "raman", str(DATA / truth["raman_file"]), "--echem",
+                     str(DATA / truth["cycler_file"]), "--tz", truth["raman_time_zone"],
+                     "--out", str(tmp_path), "--quiet"])
+    assert code == 0
+    text = (tmp_path / "insitu_raman_bands.csv").read_text()
+    assert text.splitlines()[0].startswith("time,timestamp,voltage,capacity,g_position")
+    assert (tmp_path / "insitu_raman_heatmap.png").exists()
+
+
+def test_demo_part(tmp_path):
+    from charz.demo import DemoContext
+    from raman import _demo
+
+    ctx = DemoContext(DATA, tmp_path, TRUTH)
+    _demo.run(ctx)
+    rec = ctx.records[0]
+    assert rec.descriptors["id_ig"].value == pytest.approx(TRUTH["raman"]["id_ig"], rel=0.03)
+    assert (tmp_path / "raman_fit.png").exists()
+    assert (tmp_path / "insitu_raman_bands.csv").exists()
