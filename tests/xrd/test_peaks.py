@@ -237,3 +237,10 @@ def test_two_component_recovery() -> None:
     frac = 1200 * w1 / (1200 * w1 + 900 * w2)
     assert d["fraction_002_ordered"].value == pytest.approx(frac, abs=0.08)
     assert d["lc"].value == pytest.approx(1.0, rel=0.1)  # the dominant (dilated) component
+
+
+def test_two_component_keys_go_into_record() -> None:
+    r = fit_pattern(simulate_pattern(seed=40), n_002=2, warn=False)
+    rec = StructuralRecord("two").with_results(r)
+    for key in ("fraction_002_ordered", "d002_ordered", "d002_dilated", "dahn_r"):
+        assert rec[key].unit == DESCRIPTORS[key].unit
