@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _sorption_paths import sorption_file
 
 import charz
 import sorption
@@ -89,8 +90,8 @@ REFERENCE_PAIRS = [
 
 
 @pytest.mark.parametrize("rel", REFERENCE_PAIRS)
-def test_amounts_match_adsorption_file_parser_reference(shared_data, rel):
-    path = shared_data / SORPTION / rel
+def test_amounts_match_adsorption_file_parser_reference(rel):
+    path = sorption_file(rel)
     ref = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
     ds = _load(path)
     ref_n = np.asarray(ref["data"]["loading"], dtype=float) * _ref_factor(ref)
@@ -105,11 +106,16 @@ def test_amounts_match_adsorption_file_parser_reference(shared_data, rel):
             float(str(ref["meta"]["material_mass"]).split("(")[0].replace(",", ".")))
 
 
-def test_micromeritics_celsius_decimal_comma_and_header(shared_data):
-    mic = shared_data / SORPTION / "adsorption-file-parser/mic"
-    d = _load(mic / "Sample_D.xls")  # '-195.780 °C', mmol/g, kPa
+def test_micromeritics_celsius_and_mmol():
+    d = _load(sorption_file("adsorption-file-parser/mic/Sample_D.xls"))  # -195.780 °C, mmol/g
     assert d.attrs["temperature_K"] == pytest.approx(77.37)
     assert d.attrs["amount_unit_original"] == "mmol/g"
+    assert d.attrs["sample_mass_g"] == pytest.approx(0.0625)
+    assert sorption.vendor_report(d)["bet"]["area"] == pytest.approx(935.5162)
+
+
+def test_micromeritics_decimal_comma_and_header(shared_data):
+    mic = shared_data / SORPTION / "adsorption-file-parser/mic"
     n = _load(mic / "Sample_N.xls")  # '86,886 K', '0,0908 g', Ar
     assert n.attrs["adsorbate"] == "Ar"
     assert n.attrs["temperature_K"] == pytest.approx(86.886)
@@ -134,18 +140,18 @@ def test_same_run_in_three_formats(shared_data):
     np.testing.assert_allclose(js["amount"].values, xls["amount"].values, rtol=2e-3)
 
 
-def test_quantachrome_raw_per_sample_equals_report_per_gram(shared_data):
-    db = shared_data / SORPTION / "aif/test/database/DUT-75"
-    raw = _load(db / "US_540_DUT75_N2 (Raw Analysis Data).txt")
-    rep = _load(db / "US_540_DUT75_N2 (Isotherm).txt")
+def test_quantachrome_raw_per_sample_equals_report_per_gram():
+    db = "aif/test/database/DUT-75/"
+    raw = _load(sorption_file(db + "US_540_DUT75_N2 (Raw Analysis Data).txt"))
+    rep = _load(sorption_file(db + "US_540_DUT75_N2 (Isotherm).txt"))
     assert raw.attrs["sample_mass_g"] == pytest.approx(0.0539)
     assert raw.attrs["amount_unit_original"] == "cm3(STP)"
     # ASiQwin reduces cc per sample to cc/g (and applies non-ideality): 1 % agreement
     np.testing.assert_allclose(raw["amount"].values, rep["amount"].values, rtol=0.01)
 
 
-def test_negative_pressures_are_cleaned_with_a_note(shared_data):
-    path = shared_data / SORPTION / "adsorption-file-parser/bel/DUT-67-N2_77K.DAT"
+def test_negative_pressures_are_cleaned_with_a_note():
+    path = sorption_file("adsorption-file-parser/bel/DUT-67-N2_77K.DAT")
     with pytest.warns(DataCleaningWarning, match=r"p/p0 <= 0"):
         ds = charz.read(path)
     assert any("p/p0 <= 0" in note for note in ds.attrs["cleaning"])

@@ -8,6 +8,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _sorption_paths import sorption_file
 
 import charz
 import sorption
@@ -59,7 +60,7 @@ def test_thickness_formulas():
 
 
 @pytest.mark.filterwarnings("ignore:Passing a list to DataFrame.from_dict")  # pyGAPS/pandas 3
-def test_thickness_and_tplot_against_pygaps(shared_data):
+def test_thickness_and_tplot_against_pygaps():
     """pyGAPS 4.6.1: same Harkins–Jura/Halsey values; same t-plot with the same window and
     liquid density (its CoolProp value at 77.355 K)."""
     pytest.importorskip("pygaps")
@@ -72,7 +73,7 @@ def test_thickness_and_tplot_against_pygaps(shared_data):
                                get_thickness_model("Harkins/Jura")(p), rtol=1e-12)
     np.testing.assert_allclose(thickness(p, "halsey"), get_thickness_model("Halsey")(p),
                                rtol=1e-12)
-    path = shared_data / S / "pygaps/characterisation/MCM-41 N2 77K.json"
+    path = sorption_file("pygaps/characterisation/MCM-41 N2 77K.json")
     logging.disable(logging.WARNING)
     try:
         iso = isotherm_from_json(path.read_text(encoding="utf-8"))
@@ -146,7 +147,7 @@ def test_bjh_matches_micromeritics_sample_a(shared_data):
 
 
 @pytest.mark.filterwarnings("ignore:Passing a list to DataFrame.from_dict")  # pyGAPS/pandas 3
-def test_bjh_against_pygaps_mcm41(shared_data):
+def test_bjh_against_pygaps_mcm41():
     """pyGAPS BJH on MCM-41: modes within 5 %. By design they differ: pyGAPS averages the
     interval diameters arithmetically and keeps negative increments; we use Micromeritics'
     weighted interval average and zero negative increments (ISO 15901-2 leaves both open)."""
@@ -154,7 +155,7 @@ def test_bjh_against_pygaps_mcm41(shared_data):
     from pygaps.characterisation.psd_meso import psd_mesoporous
     from pygaps.parsing import isotherm_from_json
 
-    path = shared_data / S / "pygaps/characterisation/MCM-41 N2 77K.json"
+    path = sorption_file("pygaps/characterisation/MCM-41 N2 77K.json")
     logging.disable(logging.WARNING)
     try:
         iso = isotherm_from_json(path.read_text(encoding="utf-8"))
