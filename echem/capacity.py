@@ -336,8 +336,9 @@ def _split_uncertainty(capacity: np.ndarray, voltage: np.ndarray, split: float) 
     """Half-width (mA*h/g) of the capacity range where the curve is within noise of the split.
 
     Noise σ: robust standard deviation of the voltage about a 5 mA*h/g Savitzky–Golay
-    smooth. Where |V_smooth − split| < σ, points fall on either side by chance: a flat
-    crossing makes the split uncertain by about half that range (plus one increment).
+    smooth, at least half the voltage resolution of the file. Where |V_smooth − split| < σ,
+    points fall on either side by chance: a flat crossing makes the split uncertain by
+    about half that range (plus one mean increment).
     """
     q = np.asarray(capacity, float)
     v = np.asarray(voltage, float)
@@ -346,10 +347,12 @@ def _split_uncertainty(capacity: np.ndarray, voltage: np.ndarray, split: float) 
     vs = smooth_curve(q, v, window=5.0)
     r = v - vs
     sigma = 1.4826 * float(np.median(np.abs(r - np.median(r))))
-    near = np.abs(vs - split) < max(sigma, 1e-6)
-    step = float(np.median(np.diff(q))) if q.size > 1 else 0.0
+    dv = np.abs(np.diff(v))
+    resolution = float(dv[dv > 0].min()) / 2 if np.any(dv > 0) else 0.0
+    near = np.abs(vs - split) < max(sigma, resolution, 1e-6)
+    step = float(q[-1] - q[0]) / (q.size - 1)
     if not near.any():
-        return step
+        return step if step > 0 else None
     return 0.5 * float(q[near].max() - q[near].min()) + step
 
 
@@ -415,9 +418,11 @@ def slope_plateau(
         "split_voltage_V": float(split_voltage), "cycle": use, "half": half,
         "smoothing_mAh_g": float(smoothing),
     })
+    how = (f"voltage Savitzky–Golay-smoothed over {smoothing:g} mA*h/g" if smoothing > 0
+           else "raw voltage")
     method = (f"{half} capacity of cycle {use} {{}} {split_voltage:g} V vs Na+/Na "
-              f"(voltage Savitzky–Golay-smoothed over {smoothing:g} mA*h/g; increments split "
-              "by linear interpolation)")
+              f"({how}; increments split by linear interpolation; stderr = half-width of "
+              "the capacity range within noise of the split)")
     slope = Measurement(above, stderr, UNIT, "echem", method.format("above"), prov)
     plateau = Measurement(below, stderr, UNIT, "echem", method.format("below"), prov)
     curve = xr.Dataset(
