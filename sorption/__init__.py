@@ -23,6 +23,7 @@ __all__ = [
     "BJHResult",
     "DRResult",
     "PoreVolumeResult",
+    "SorptionSummary",
     "TPlotResult",
     "bet_area",
     "bet_area_raw",
@@ -30,6 +31,7 @@ __all__ = [
     "branch",
     "dr_micropore_volume",
     "make_isotherm",
+    "summarize",
     "t_plot",
     "thickness",
     "total_pore_volume",
@@ -42,6 +44,7 @@ _LAZY = {
     "TPlotResult": "sorption.micropore", "t_plot": "sorption.micropore",
     "PoreVolumeResult": "sorption.micropore", "total_pore_volume": "sorption.micropore",
     "DRResult": "sorption.micropore", "dr_micropore_volume": "sorption.micropore",
+    "SorptionSummary": "sorption.summary", "summarize": "sorption.summary",
 }
 
 
