@@ -1065,6 +1065,15 @@ def _sniff_maccor(path: Path, head: bytes) -> bool:
     )
 
 
+def _maccor_dates(values: pd.Series) -> pd.Series:
+    """Parse Maccor date-time strings (known layouts first: 10x faster than 'mixed')."""
+    for fmt in ("%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M:%S.%f"):
+        parsed = pd.to_datetime(values, errors="coerce", format=fmt)
+        if parsed.notna().all():
+            return parsed
+    return pd.to_datetime(values, errors="coerce", format="mixed")
+
+
 @register_reader(".txt", technique="echem", sniff=_sniff_maccor)
 def read_maccor_txt(path: Path, *, mass_mg: float | None = None, tz: str | None = None
                     ) -> xr.Dataset:
@@ -1105,7 +1114,7 @@ def read_maccor_txt(path: Path, *, mass_mg: float | None = None, tz: str | None 
     utc, iso, extra = (None, None, {})
     if dcol is not None:
         raw_dates = df[dcol].astype(str).str.strip()
-        dates = pd.to_datetime(raw_dates, errors="coerce", format="mixed")
+        dates = _maccor_dates(raw_dates)
         if raw_dates.str.contains(r"\d[/.-]\d", regex=True).all() and dates.notna().all():
             if tcol == "TestTime" and not df[tcol].str.contains(":").any():
                 span_clock = (dates.iloc[-1] - dates.iloc[0]).total_seconds()
