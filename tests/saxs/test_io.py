@@ -8,6 +8,7 @@ q unit of each format, point counts, first q, intensity unit, sample metadata.
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,7 +19,21 @@ import charz
 import saxs
 from charz.errors import CharzError, CorruptFileError, DataCleaningWarning, MissingMetadataError
 
-SAS = "saxs/sasdata"
+SAS = "sasdata"
+LOCAL = Path(__file__).resolve().parents[1] / "data" / "saxs"
+
+
+@pytest.fixture
+def find(request):
+    """Path of a SasView file: the BSD copy in tests/data/saxs, else ../shared/data/saxs."""
+
+    def _find(rel: str) -> Path:
+        local = LOCAL / Path(rel).name
+        if local.exists():
+            return local
+        return request.getfixturevalue("shared_data") / "saxs" / rel
+
+    return _find
 
 # file, read options, points, first q as written in the file, its unit, I unit, extra attrs
 FILES = [
@@ -49,8 +64,8 @@ FILES = [
 
 @pytest.mark.parametrize(("rel", "opts", "n", "q0", "qunit", "iunit", "attrs"), FILES,
                          ids=[f[0].split("/")[-1] for f in FILES])
-def test_every_1d_file_loads_with_units(shared_data, rel, opts, n, q0, qunit, iunit, attrs):
-    path = shared_data / SAS / rel
+def test_every_1d_file_loads_with_units(find, rel, opts, n, q0, qunit, iunit, attrs):
+    path = find(f"{SAS}/{rel}")
     da = saxs.read(path, **opts)
     assert da.dims == ("q",)
     assert da.name == "intensity"
@@ -72,21 +87,22 @@ def test_every_1d_file_loads_with_units(shared_data, rel, opts, n, q0, qunit, iu
     assert da.attrs["source"] == path.name
 
 
-def test_registered_readers_dispatch_through_charz_read(shared_data):
-    d = shared_data / SAS / "1d_data"
-    assert charz.read(d / "Anton-Paar.pdh").attrs["reader"] == "saxs.io.read_pdh"
-    assert charz.read(d / "1umSlitSmearSphere.ABS").attrs["reader"] == "saxs.io.read_abs"
-    xml = charz.read(d / "33837rear_1D_1.75_16.5_CanSAS1D.xml")
+def test_registered_readers_dispatch_through_charz_read(find):
+    def d(name):
+        return find(f"{SAS}/1d_data/{name}")
+
+    assert charz.read(d("Anton-Paar.pdh")).attrs["reader"] == "saxs.io.read_pdh"
+    assert charz.read(d("1umSlitSmearSphere.ABS")).attrs["reader"] == "saxs.io.read_abs"
+    xml = charz.read(d("33837rear_1D_1.75_16.5_CanSAS1D.xml"))
     assert xml.attrs["reader"] == "saxs.io.read_cansas_xml"
-    h5 = charz.read(d / "33837rear_1D_1.75_16.5_NXcanSAS.h5")
+    h5 = charz.read(d("33837rear_1D_1.75_16.5_NXcanSAS.h5"))
     assert h5.attrs["reader"] == "saxs.io.read_nxcansas"
 
 
-def test_cansas_xml_and_nxcansas_hold_the_same_data(shared_data):
+def test_cansas_xml_and_nxcansas_hold_the_same_data(find):
     # SOURCES.md: one ISIS SANS2D dataset written in two formats
-    d = shared_data / SAS / "1d_data"
-    xml = saxs.read(d / "33837rear_1D_1.75_16.5_CanSAS1D.xml")
-    h5 = saxs.read(d / "33837rear_1D_1.75_16.5_NXcanSAS.h5")
+    xml = saxs.read(find(f"{SAS}/1d_data/33837rear_1D_1.75_16.5_CanSAS1D.xml"))
+    h5 = saxs.read(find(f"{SAS}/1d_data/33837rear_1D_1.75_16.5_NXcanSAS.h5"))
     assert_allclose(xml["q"].values, h5["q"].values, rtol=1e-5)  # XML has 6 digits
     assert_allclose(xml.values, h5.values, rtol=1e-5)
     assert_allclose(xml["sigma"].values, h5["sigma"].values, rtol=1e-5)
@@ -94,13 +110,13 @@ def test_cansas_xml_and_nxcansas_hold_the_same_data(shared_data):
 
 @pytest.mark.parametrize("rel", ["1d_data/APS_DND-CAT.TXT", "1d_data/Alumina_usaxs.csv",
                                  "1d_data/100nmSpheresNodQ.txt"])
-def test_missing_q_unit_is_an_error_not_a_guess(shared_data, rel):
+def test_missing_q_unit_is_an_error_not_a_guess(find, rel):
     with pytest.raises(MissingMetadataError, match="q unit is not stated"):
-        saxs.read(shared_data / SAS / rel)
+        saxs.read(find(f"{SAS}/{rel}"))
 
 
-def test_user_q_unit_overrides_and_converts(shared_data):
-    path = shared_data / SAS / "1d_data/Anton-Paar.pdh"
+def test_user_q_unit_overrides_and_converts(find):
+    path = find(f"{SAS}/1d_data/Anton-Paar.pdh")
     nm = saxs.read(path)
     a = saxs.read(path, q_unit="1/A")
     assert a.attrs["q_unit_from"] == "user"
