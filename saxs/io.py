@@ -716,7 +716,7 @@ def read(path: str | Path, **options: Any) -> xr.DataArray:
 # ---------------------------------------------------------------------------------------
 
 
-def _load_image(path: str | Path, what: str) -> np.ndarray:
+def _load_image(path: str | Path, what: str, frame: int | None = None) -> np.ndarray:
     path = Path(path)
     if not path.exists():
         raise CharzError(f"{path}: {what} file not found")
@@ -724,9 +724,21 @@ def _load_image(path: str | Path, what: str) -> np.ndarray:
         return np.load(path)
     fabio = require("fabio", None, purpose=f"read the {what} image")
     try:
+        import hdf5plugin  # noqa: F401  (Eiger bitshuffle-LZ4 frames; fabio does not load it)
+    except ImportError:
+        pass
+    try:
         img = fabio.open(str(path))
     except Exception as exc:  # fabio raises many types for unreadable files
         raise CorruptFileError(f"{path.name}: fabio cannot read this {what} ({exc})") from None
+    nframes = int(getattr(img, "nframes", 1) or 1)
+    if nframes > 1:
+        if frame is None:
+            raise CharzError(f"{path.name}: holds {nframes} frames; pass frame=<index> "
+                             "(integrate each frame for an in-situ series)")
+        if not 0 <= frame < nframes:
+            raise CharzError(f"{path.name}: frame {frame} requested, file has {nframes}")
+        return np.asarray(img.getframe(frame).data)
     return np.asarray(img.data)
 
 
@@ -742,6 +754,7 @@ def integrate_image(
     radial_range: tuple[float, float] | None = None,
     method: tuple[str, str, str] = ("bbox", "csr", "cython"),
     unit: Literal["q_nm^-1", "2th_deg"] = "q_nm^-1",
+    frame: int | None = None,
 ) -> xr.DataArray:
     """Integrate a 2-D detector image to I(q) with pyFAI (solid-angle correction on).
 
@@ -774,6 +787,8 @@ def integrate_image(
     unit : {'q_nm^-1', '2th_deg'}
         Radial unit. The charz curve uses q in 1/nm; '2th_deg' is for comparing with
         XRD-style integrations.
+    frame : int, optional
+        Frame of a multi-frame file (EDF, Eiger/NeXus); required when there are several.
 
     Returns
     -------
@@ -793,7 +808,8 @@ def integrate_image(
     from charz.record import file_sha256
 
     name = Path(image).name if not isinstance(image, np.ndarray) else "image array"
-    data = _load_image(image, "image") if not isinstance(image, np.ndarray) else np.asarray(image)
+    data = (_load_image(image, "image", frame) if not isinstance(image, np.ndarray)
+            else np.asarray(image))
     if data.ndim != 2:
         raise CharzError(f"{name}: a 2-D detector image is needed, got shape {data.shape}")
     poni = Path(poni)

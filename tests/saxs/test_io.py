@@ -295,3 +295,18 @@ def test_sniffer_leaves_other_techniques_files_alone(shared_data):
                and p.suffix.lower() in (".dat", ".txt", ".csv")
                and _sniff_text(p, _head(p))]
     assert claimed == []
+
+
+def test_multiframe_image_needs_a_frame(dioptas, tmp_path):
+    from fabio.edfimage import EdfImage
+
+    d, _ = dioptas
+    p = tmp_path / "two.edf"
+    img = EdfImage(data=np.ones((1043, 981), np.float32))
+    img.append_frame(data=np.full((1043, 981), 2.0, np.float32))
+    img.write(str(p))
+    with pytest.raises(CharzError, match="holds 2 frames"):
+        saxs.integrate_image(p, poni=d / "CeO2_Pilatus1M.poni")
+    one = saxs.integrate_image(p, poni=d / "CeO2_Pilatus1M.poni", frame=0, npt=100)
+    two = saxs.integrate_image(p, poni=d / "CeO2_Pilatus1M.poni", frame=1, npt=100)
+    assert_allclose(two.values, 2 * one.values, rtol=1e-6)  # integration is linear
