@@ -816,7 +816,15 @@ def _make_poly(nb: int, basis: np.ndarray):
 
 def _derived_with_errors(model, heights, nonlin, cov, window, laser, la_relation):
     """Descriptor values and stderrs (delta method with a numerical gradient)."""
+    with np.errstate(all="ignore"):  # a band of zero height gives inf ratios → NaN
+        return _derived_with_errors_inner(model, heights, nonlin, cov, window, laser,
+                                          la_relation)
+
+
+def _derived_with_errors_inner(model, heights, nonlin, cov, window, laser, la_relation):
     vals = _descriptor_values(model, heights, nonlin, window)
+    for k, v in vals.items():
+        vals[k] = np.where(np.isfinite(v), v, np.nan)
     nbands = heights.shape[-1]
     p0 = np.concatenate([heights, nonlin], axis=-1)
     keys = ["id_ig", "ad_ag", "d_position", "g_position", "d_fwhm", "g_fwhm"]
