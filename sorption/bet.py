@@ -208,6 +208,7 @@ def bet_area_raw(
     min_r2: float | None = 0.995,
     provenance: Provenance | None = None,
     sample_mass_g: float | None = None,
+    note: str = "",
 ) -> BETResult:
     """BET area from bare arrays (adsorption branch, rising p/p0).
 
@@ -235,6 +236,8 @@ def bet_area_raw(
         Where the data came from (``Provenance.from_data(isotherm)``).
     sample_mass_g : float, optional
         Used to warn when the total area in the tube is below ~1 m² (Kr advisable).
+    note : str
+        Appended to the method text (e.g. metadata the reader had to assume).
 
     Returns
     -------
@@ -379,7 +382,7 @@ def bet_area_raw(
     method = (
         f"BET (ISO 9277), {mode} p/p0 {p_lo:.4g}–{p_hi:.4g}, {int(fit['n'][k])} points, "
         f"σ({canonical_name(adsorbate)}) = {sigma:g} nm², 22 414 cm³(STP)/mol, "
-        f"N_A = 6.02214076e23 /mol"
+        f"N_A = 6.02214076e23 /mol" + (f"; {note}" if note else "")
     )
     params = {
         "p_range": [p_lo, p_hi], "n_points": int(fit["n"][k]), "cross_section_nm2": sigma,
@@ -466,4 +469,6 @@ def bet_area(
         p_range=p_range, p_max=p_max, min_points=min_points, tolerance=tolerance,
         min_r2=min_r2, provenance=Provenance.from_data(isotherm),
         sample_mass_g=isotherm.attrs.get("sample_mass_g"),
+        note=("assumed by the reader: " + ", ".join(isotherm.attrs["assumed"])
+              if isotherm.attrs.get("assumed") else ""),
     )

@@ -369,7 +369,7 @@ def dr_micropore_volume(
 
     Notes
     -----
-    log10 W = log10 W0 − D log10²(p0/p), W = n M/ρ_ads; E = RT √(2.303/D).
+    log10 W = log10 W0 − D log10²(p0/p), W = n M/ρ_ads; E = RT √(ln 10/D) (= βE0).
     """
     prov = Provenance.from_data(isotherm)
     name = prov.source or "DR"
@@ -409,7 +409,7 @@ def dr_micropore_volume(
     if d_const <= 0:
         raise FitError(f"{name}: DR slope {slope:.3g} ≥ 0; no micropore filling in the window")
     w0 = 10**icpt
-    energy = R_GAS * temp * math.sqrt(2.303 / d_const) / 1000.0
+    energy = R_GAS * temp * math.sqrt(math.log(10) / d_const) / 1000.0
     method = (f"Dubinin–Radushkevich, p/p0 {lo:g}–{hi:g} ({int(used.sum())} points), "
               f"p0 = {p0 / 1e6:.4g} MPa, ρ_ads = {adsorbed_density:g} g/cm³, T = {temp:g} K")
     params = {"p_range": [lo, hi], "p0_pa": p0, "adsorbed_density_g_per_cm3": adsorbed_density,

@@ -259,6 +259,22 @@ def test_demo_isotherms_recover_truth(demo):
     assert dr.p0 == pytest.approx(truth["co2_p0_mpa"] * 1e6, rel=1e-4)
 
 
+def test_dr_against_pygaps(demo):
+    """pyGAPS 4.6.1 ``da_plot_raw`` with exponent 2 (= DR), same window and adsorbed density:
+    same W0 and characteristic energy (pyGAPS takes loadings in mol/g)."""
+    pytest.importorskip("pygaps")
+    from pygaps.characterisation.dr_da_plots import da_plot_raw
+
+    folder, truth = demo
+    co2 = charz.read(folder / "HC-demo_CO2_273K.csv")
+    ads = sorption.branch(co2)
+    w0, e, *_ = da_plot_raw(ads["relative_pressure"].values, ads.values / 1000, 273.15,
+                            44.0095, 1.023, exp=2, p_limits=(1e-5, 0.03))
+    mine = dr_micropore_volume(co2, p_range=(1e-5, 0.03), adsorbed_density=1.023)
+    assert mine.volume.value == pytest.approx(w0, rel=1e-9)
+    assert mine.energy == pytest.approx(e, rel=1e-6)
+
+
 def test_summary_descriptors_and_plot(demo):
     folder, _ = demo
     from sorption.summary import summarize
