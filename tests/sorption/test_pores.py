@@ -265,7 +265,7 @@ def test_dr_against_pygaps(demo):
     pytest.importorskip("pygaps")
     from pygaps.characterisation.dr_da_plots import da_plot_raw
 
-    folder, truth = demo
+    folder, _ = demo
     co2 = charz.read(folder / "HC-demo_CO2_273K.csv")
     ads = sorption.branch(co2)
     w0, e, *_ = da_plot_raw(ads["relative_pressure"].values, ads.values / 1000, 273.15,
