@@ -67,6 +67,7 @@ __all__ = [
     "read_maccor_txt",
     "read_neware_nda",
     "read_neware_nested_csv",
+    "read_novonix_csv",
     "with_mass",
 ]
 
@@ -747,7 +748,7 @@ def _norm(name: str) -> str:
 _ALIASES: dict[str, tuple[str, ...]] = {
     "time": ("times", "time", "timesec", "testtime", "testtimes", "totaltime", "totaltimes",
              "elapsedtime", "elapsedtimes", "cumulativetime", "times1", "timeh", "testtimeh",
-             "timemin", "testmin", "testsec"),
+             "timemin", "testmin", "testsec", "runtimeh"),
     "voltage": ("voltagev", "voltage", "volts", "potentialv", "ewev", "ecellv", "v", "u",
                 "voltagemv"),
     "current": ("currentma", "currentua", "currenta", "current", "ima", "amps", "ia"),
@@ -755,7 +756,8 @@ _ALIASES: dict[str, tuple[str, ...]] = {
                  "capacityuah"),
     "cycle": ("cycle", "cycleindex", "cyclenumber", "cyc#", "cycleno", "cyclec"),
     "step": ("step", "stepindex", "stepnumber", "stepno", "ns"),
-    "datetime": ("datetime", "date", "timestamp", "realtime", "dptime", "absolutetime"),
+    "datetime": ("datetime", "date", "timestamp", "realtime", "dptime", "absolutetime",
+                 "dateandtime"),
     "step_type": ("steptype", "status", "state", "mode", "md"),
 }
 
@@ -763,7 +765,7 @@ _UNIT_SCALE = {  # normalized header -> factor to the charz unit
     "currentma": 1.0, "ima": 1.0, "currentua": 1e-3, "currenta": 1e3, "ia": 1e3, "amps": 1e3,
     "capacitymah": 1.0, "capmah": 1.0, "capacityah": 1e3, "capah": 1e3, "amphr": 1e3,
     "capacityuah": 1e-3,
-    "timeh": 3600.0, "testtimeh": 3600.0, "timemin": 60.0, "testmin": 60.0,
+    "timeh": 3600.0, "testtimeh": 3600.0, "runtimeh": 3600.0, "timemin": 60.0, "testmin": 60.0,
     "voltagemv": 1e-3,
 }
 
@@ -1049,6 +1051,36 @@ def read_neware_nested_csv(path: Path, *, mass_mg: float | None = None, tz: str 
         rec = rec.drop(columns=["Time"]).rename(columns={"Total Time": "Time"})
     return _frame_to_dataset(rec, path.name, mass_mg=mass_mg, file_mass=None, tz=tz,
                              instrument="Neware BTSDA (nested CSV export)")
+
+
+def _sniff_novonix(path: Path, head: bytes) -> bool:
+    text = decode_text(head)
+    return text.lstrip().startswith("[Summary]") and "Novonix" in text[:500]
+
+
+@register_reader(".csv", technique="echem", sniff=_sniff_novonix)
+def read_novonix_csv(path: Path, *, mass_mg: float | None = None, tz: str | None = None
+                     ) -> xr.Dataset:
+    """Read a Novonix HPC CSV (``[Summary]``, ``[Protocol]``, then ``[Data]``).
+
+    ``Run Time (h)`` → s, ``Current (A)`` → mA, ``Capacity (Ah)`` → mA*h; ``Date and
+    Time`` is local time (give ``tz`` for timestamps). The summary's ``Mass (g)`` is not
+    used (it defaults to 1.000 g): give ``mass_mg``.
+    """
+    from io import StringIO
+
+    text = decode_text(path.read_bytes(), name=path.name)
+    lines = text.splitlines()
+    try:
+        k = next(n for n, ln in enumerate(lines) if ln.strip() == "[Data]")
+    except StopIteration:
+        raise CorruptFileError(f"{path.name}: Novonix file without a [Data] section") from None
+    body = [ln.strip().strip('"') for ln in lines[k + 1:] if ln.strip()]
+    if len(body) < 2:
+        raise CyclerDataError(f"{path.name}: the [Data] section has no rows")
+    df = pd.read_csv(StringIO("\n".join(body)))
+    return _frame_to_dataset(df, path.name, mass_mg=mass_mg, file_mass=None, tz=tz,
+                             instrument="Novonix HPC (CSV)")
 
 
 # ---------------------------------------------------------------------------------------

@@ -352,3 +352,12 @@ def test_neware_nested_csv_matches_its_cycle_rows(shared_data):
     assert table.sizes["cycle"] == len(cyc_rows) == 20
     assert_allclose(table["desodiation"].values, cyc_rows[:, 0] * 1000, atol=6e-3)
     assert_allclose(table["sodiation"].values, cyc_rows[:, 1] * 1000, atol=6e-3)
+
+
+def test_novonix_csv(shared_data):
+    ds = charz.read(shared_data / ECHEM / "beep" / "test_Nova_Form-CH01-01_short.csv")
+    _contract(ds)
+    assert ds.attrs["instrument"] == "Novonix HPC (CSV)"
+    assert ds.attrs["start_time"] == "2022-04-11T10:58:07"  # Started: 2022-04-11 10:58:07 AM
+    assert_allclose(ds.current.max(), 53.9, rtol=1e-3)  # 0.0539 A
+    assert_allclose(ds.time.values[-1] / 3600, 17.4346, rtol=1e-4)  # Run Time (h) column
