@@ -33,6 +33,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="material of --standard (default: from its file name)")
     p.add_argument("--instrument-fwhm", type=float, metavar="DEG", default=None,
                    help="constant instrument FWHM (deg) instead of --standard")
+    p.add_argument("--internal-standard", choices=["Si", "LaB6", "CeO2"], default=None,
+                   help="standard mixed into the sample (JIS: Si): 2θ offset removed, lines "
+                        "masked")
+    p.add_argument("--mask", type=float, nargs=2, action="append", metavar=("LO", "HI"),
+                   default=[], help="2θ range left out of the fit; repeatable")
     p.add_argument("--two-components", action="store_true",
                    help="fit two (002) components (ordered + dilated)")
     p.add_argument("--graphitic", action="store_true",
@@ -67,7 +72,8 @@ def _run(args: argparse.Namespace) -> int:
                             window=tuple(args.window) if args.window else None,
                             shape=args.shape, ka2=args.ka2, instrument=instrument,
                             n_002=2 if args.two_components else 1, graphitic=args.graphitic,
-                            fit_10=args.fit_10)]
+                            fit_10=args.fit_10, mask=[tuple(m) for m in args.mask],
+                            internal_standard=args.internal_standard)]
 
     return run_files(args, analyse, technique="xrd")
 

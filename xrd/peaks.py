@@ -35,7 +35,7 @@ from __future__ import annotations
 import inspect
 import math
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -59,6 +59,7 @@ __all__ = [
     "fit_pattern",
     "fit_pattern_series",
     "scherrer_size",
+    "standard_offset",
 ]
 
 Shape = Literal["pseudo_voigt", "gaussian", "lorentzian"]
@@ -287,6 +288,71 @@ def fit_caglioti(
     )
     return CagliotiResult(float(coef[0]), float(coef[1]), float(coef[2]), str(material), ds,
                           src)
+
+
+def standard_offset(
+    pattern: xr.DataArray,
+    *,
+    material: Literal["Si", "LaB6", "CeO2"] = "Si",
+    wavelength: float | None = None,
+    half_window: float = 0.4,
+) -> tuple[float, float, list[float]]:
+    """2θ offset of a pattern from the lines of an internal standard.
+
+    Each line of ``material`` inside the pattern is fitted (pseudo-Voigt, Kα2 doublet when
+    the pattern has one, linear background over ±``half_window``); the offset is the
+    weighted mean of fitted − tabulated positions (Si SRM 640: a = 0.5431021 nm).
+
+    Returns
+    -------
+    offset : float
+        Mean 2θ(observed) − 2θ(tabulated), deg (subtract it from the axis).
+    stderr : float
+        Its standard error (deg).
+    lines : list of float
+        Tabulated positions of the lines used (deg).
+
+    Raises
+    ------
+    FitError
+        No line of the standard could be fitted.
+    """
+    lam = _wavelength(pattern, wavelength)
+    x = pattern["two_theta"].values.astype(float)
+    y = pattern.values.astype(float)
+    ratio = float(pattern.attrs.get("ka2_ratio") or 0.0)
+    lam2 = pattern.attrs.get("wavelength_ka2")
+    model = _line_model(lam, float(lam2) if ratio > 0 and lam2 else None, ratio)
+    offs, errs, used = [], [], []
+    step = float(np.median(np.diff(x)))
+    for c in _reflections(material, lam, float(x.min()) + half_window,
+                          float(x.max()) - half_window):
+        m = (x > c - half_window) & (x < c + half_window)
+        xs, ys = x[m], y[m]
+        if xs.size < 10:
+            continue
+        base = float(np.percentile(ys, 10))
+        if ys.max() - base < 10 * math.sqrt(max(base, 1.0)):
+            continue
+        p = model.make_params(height=ys.max() - base, center=xs[np.argmax(ys)],
+                              fwhm=max(4 * step, 0.05), fraction=0.5, c0=base, c1=0.0)
+        p["fwhm"].set(min=step / 2, max=half_window)
+        p["fraction"].set(min=0, max=1)
+        p["height"].set(min=0)
+        p["center"].set(min=c - half_window / 2, max=c + half_window / 2)
+        try:
+            res = model.fit(ys, p, x=xs, weights=1 / np.sqrt(np.clip(ys, 1, None)))
+        except (ValueError, TypeError):
+            continue
+        if res.success and res.params["center"].stderr:
+            offs.append(res.params["center"].value - c)
+            errs.append(res.params["center"].stderr)
+            used.append(float(c))
+    if not offs:
+        raise FitError(f"{pattern.attrs.get('source', '')}: no {material} line could be fitted")
+    w = 1 / np.asarray(errs) ** 2
+    off = float(np.sum(w * np.asarray(offs)) / w.sum())
+    return off, float(1 / math.sqrt(w.sum())), used
 
 
 def _line_model(lam1: float, lam2: float | None, ratio: float) -> lmfit.Model:
@@ -567,6 +633,8 @@ def fit_pattern(
     thickness_mm: float | None = None,
     density_g_cm3: float = 0.8,
     warn: bool = True,
+    mask: Sequence[tuple[float, float]] = (),
+    internal_standard: Literal["Si", "LaB6", "CeO2"] | None = None,
 ) -> XRDFitResult:
     """Fit a carbon XRD pattern; return d002, Lc, La, N with their convention.
 
@@ -609,6 +677,13 @@ def fit_pattern(
         :func:`xrd.corrections.correct_intensity`.
     warn : bool
         Emit :class:`PhysicsWarning` for implausible values.
+    mask : list of (lo, hi)
+        2θ ranges (deg) left out of the fit (sharp lines of a holder, window or standard).
+    internal_standard : {'Si', 'LaB6', 'CeO2'}, optional
+        A standard mixed into the sample (JIS R 7651 uses 10–20 mass % Si): its lines are
+        fitted, the mean 2θ offset from their tabulated positions is removed from the axis
+        (stated in the method, ``attrs["two_theta_offset"]`` of the curve) and the lines are
+        masked out of the carbon fit.
 
     Returns
     -------
@@ -689,7 +764,23 @@ def fit_pattern(
         data = correct_intensity(data, wavelength=lam,
                                  monochromator_two_theta=monochromator_two_theta,
                                  thickness_mm=thickness_mm, density_g_cm3=density_g_cm3)
+    mask = list(mask)
+    if internal_standard is not None:
+        off, off_err, used = standard_offset(data, material=internal_standard, wavelength=lam)
+        data.attrs["two_theta_offset_stderr"] = off_err
+        data = data.assign_coords(two_theta=data["two_theta"] - off)
+        data["two_theta"].attrs = {"units": "deg", "long_name": "2θ"}
+        data.attrs["two_theta_offset"] = off
+        hw = 0.5
+        mask += [(c - hw, c + hw + 0.3) for c in used]
     data = crop(data, *win)
+    x_all = data["two_theta"].values
+    keep = np.ones(x_all.size, bool)
+    for lo, hi in mask:
+        keep &= ~((x_all >= lo) & (x_all <= hi))
+    data = data.isel(two_theta=np.flatnonzero(keep))
+    if mask:
+        data.attrs["masked"] = "; ".join(f"{lo:g}–{hi:g}°" for lo, hi in mask)
     x = data["two_theta"].values.astype(float)
     y = data.values.astype(float)
     ok = np.isfinite(y)
@@ -877,13 +968,20 @@ def _build_result(pattern, data, res, model, spec, x, y, *, lam, k002, k10, conv
                "ignore": "no Kα2 in the model"}[ka2_mode]
     inten_txt = ("JIS R 7651 L·P·f² corrected intensities" if conv["corrected"]
                  else "raw intensities")
-    base = (f"{convention} convention; {inten_txt}; {spec.shape} profiles, power-law(q) tail "
+    pre = ""
+    if "two_theta_offset" in data.attrs:
+        pre = f"2θ offset {data.attrs['two_theta_offset']:+.4f}° removed (internal standard); "
+    if data.attrs.get("masked"):
+        pre += f"masked {data.attrs['masked']}; "
+    base = (f"{pre}{convention} convention; {inten_txt}; {spec.shape} profiles, power-law(q) tail "
             f"+ degree-{spec.bg_degree} background, window {win[0]:.1f}–{win[1]:.1f}°; "
             f"{ka2_txt}; λ = {lam:.6g} nm")
     params = {"convention": convention, "wavelength_nm": lam, "window_deg": list(win),
               "shape": spec.shape, "ka2": ka2_mode, "k_002": k002, "k_10": k10,
               "n_002": 2 if "p002o_" in comps else 1, "graphitic": "pg_" in comps,
               "background_degree": spec.bg_degree, "broadening_rule": broadening_rule,
+              "two_theta_offset": data.attrs.get("two_theta_offset"),
+              "masked": data.attrs.get("masked"),
               "instrument": (None if instrument is None else
                              instrument.describe() if isinstance(instrument, CagliotiResult)
                              else float(instrument))}

@@ -244,3 +244,25 @@ def test_two_component_keys_go_into_record() -> None:
     rec = StructuralRecord("two").with_results(r)
     for key in ("fraction_002_ordered", "d002_ordered", "d002_dilated", "dahn_r"):
         assert rec[key].unit == DESCRIPTORS[key].unit
+
+
+def test_internal_si_standard_removes_zero_shift() -> None:
+    lam = 0.1540593
+    p = simulate_pattern(seed=50)
+    x = p.two_theta.values
+    y = p.values.copy()
+    rng = np.random.default_rng(1)
+    for c in _reflections("Si", lam, 10, 70):  # Si SRM 640 lines with their Kα2
+        for wl, h in ((lam, 1.0), (0.1544414, 0.5)):
+            cc = np.degrees(2 * np.arcsin(np.sin(np.radians(c) / 2) * wl / lam))
+            y += rng.poisson(h * 3000 * np.exp(-4 * np.log(2) * ((x - cc) / 0.1) ** 2))
+    shifted = p.copy(data=y).assign_coords(two_theta=("two_theta", x + 0.15, {"units": "deg"}))
+    r = fit_pattern(shifted, internal_standard="Si", warn=False)
+    assert r.d002.value == pytest.approx(0.375, abs=0.002)
+    assert "2θ offset +0.1" in r.d002.method
+    assert "internal standard" in r.d002.method
+    from xrd.peaks import standard_offset
+
+    off, _, used = standard_offset(shifted, material="Si")
+    assert off == pytest.approx(0.15, abs=0.005)
+    assert len(used) >= 3
