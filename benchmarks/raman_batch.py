@@ -68,7 +68,7 @@ def run_lmfit(x, y):
     s2 = math.sqrt(2 * math.pi)
     for i, yi in enumerate(y):
         params = comp.make_params()
-        for (h, c, w), pre, kind in zip(START, ("d_", "g_", "d3_", "d4_"), "LLGL"):
+        for (h, c, w), pre, kind in zip(START, ("d_", "g_", "d3_", "d4_"), "LLGL", strict=True):
             if kind == "L":  # lmfit: amplitude = area, sigma = HWHM
                 params[f"{pre}sigma"].set(value=w / 2, min=0)
                 params[f"{pre}amplitude"].set(value=h * math.pi * w / 2)
@@ -78,7 +78,7 @@ def run_lmfit(x, y):
                 params[f"{pre}amplitude"].set(value=h * sig * s2)
             params[f"{pre}center"].set(value=c)
         r = comp.fit(yi, params, x=x)
-        for j, (pre, kind) in enumerate(zip(("d_", "g_", "d3_", "d4_"), "LLGL")):
+        for j, (pre, kind) in enumerate(zip(("d_", "g_", "d3_", "d4_"), "LLGL", strict=True)):
             a = r.params[f"{pre}amplitude"].value
             sg = r.params[f"{pre}sigma"].value
             c = r.params[f"{pre}center"].value

@@ -48,7 +48,7 @@ def run(ctx: Any) -> None:
             from charz.examples import load_cycler
 
             cycler = load_cycler()
-        except Exception:  # noqa: BLE001 - the demo goes on without voltage
+        except Exception:
             ctx.notes.append(f"raman in-situ without voltage ({exc})")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -43,14 +43,14 @@ from __future__ import annotations
 import json
 import math
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 import xarray as xr
 
-from charz.errors import CharzError, FitError, MissingMetadataError, PhysicsWarning
+from charz.errors import CharzError, FitError, PhysicsWarning
 from charz.peaks import GAUSS_AREA, LORENTZ_AREA
 from charz.record import Measurement, Provenance
 
@@ -507,7 +507,7 @@ class BandFitResult:
         cur = self.curves
         lead = [d for d in cur["data"].dims if d != DIM]
         if lead:
-            sel = {d: 0 for d in lead}
+            sel = dict.fromkeys(lead, 0)
             sel.update(index or {})
             cur = cur.isel(sel)
         if ax is None:
@@ -519,7 +519,7 @@ class BandFitResult:
         ax.plot(x, bg, "--", color="0.4", lw=0.8, label="background")
         for name in [v for v in cur.data_vars if str(v).startswith("band_")]:
             ax.plot(x, cur[name].values + bg, lw=1, label=str(name)[5:].upper())
-        m = self.maps if not lead else self.maps.isel({d: 0 for d in lead} | dict(index or {}))
+        m = self.maps if not lead else self.maps.isel(dict.fromkeys(lead, 0) | dict(index or {}))
         ax.set_xlabel("Raman shift (cm$^{-1}$)")
         ax.set_ylabel(f"intensity ({self.curves['data'].attrs.get('units', 'a.u.')})")
         ax.set_title(
@@ -810,7 +810,7 @@ def _make_poly(nb: int, basis: np.ndarray):
     args = ", ".join(f"c{k}=0.0" for k in range(nb))
     body = " + ".join(f"c{k} * _basis[{k}]" for k in range(nb))
     ns: dict[str, Any] = {"_basis": basis}
-    exec(f"def background(x, {args}):\n    return {body}\n", ns)  # noqa: S102
+    exec(f"def background(x, {args}):\n    return {body}\n", ns)
     return ns["background"]
 
 

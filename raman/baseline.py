@@ -221,7 +221,8 @@ def remove_spikes(
     lead = [d for d in arr.dims if d != DIM]
     if method == "auto":
         series_dim = dim or ("time" if "time" in lead else None)
-        method = "temporal_median" if series_dim and arr.sizes[series_dim] >= 3 else "whitaker_hayes"
+        long_series = bool(series_dim) and arr.sizes[series_dim] >= 3
+        method = "temporal_median" if long_series else "whitaker_hayes"
     y = np.asarray(arr.values, float)
     if method == "whitaker_hayes":
         out, mask = whitaker_hayes_raw(y, threshold=threshold, kernel_size=kernel_size)

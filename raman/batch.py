@@ -419,7 +419,7 @@ def _np_solve(A, b):
     try:
         return np.linalg.solve(A, b[..., None])[..., 0]
     except np.linalg.LinAlgError:
-        return np.stack([np.linalg.lstsq(a, bb, rcond=None)[0] for a, bb in zip(A, b)])
+        return np.stack([np.linalg.lstsq(a, bb, rcond=None)[0] for a, bb in zip(A, b, strict=True)])
 
 
 def _np_linear(Phi_full, Y, W, nb):

@@ -89,7 +89,7 @@ def read_series(
             acq = float(series.attrs.get("acquisition_time_s", 0.0)) * float(
                 series.attrs.get("accumulations", 1.0))
             offs = (series["time"].values * 1e9).astype("timedelta64[ns]")
-            stamps = t0 + offs + np.timedelta64(int(round(acq * 5e8)), "ns")
+            stamps = t0 + offs + np.timedelta64(round(acq * 5e8), "ns")
             series = series.assign_coords(timestamp=("time", stamps, {
                 "long_name": "timestamp (UTC, mid-acquisition)"}))
     return series

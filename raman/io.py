@@ -392,7 +392,8 @@ def _grid_or_points(
         grid = np.full((uy.size, ux.size, data.shape[-1]), np.nan)
         grid[iy, ix] = data
         if not np.isnan(grid).any(axis=-1).all() and np.isfinite(grid[..., 0]).sum() == xs.size:
-            return grid, [("y", uy, {**um, "long_name": "y"}), ("x", ux, {**um, "long_name": "x"})], None
+            lead = [("y", uy, {**um, "long_name": "y"}), ("x", ux, {**um, "long_name": "x"})]
+            return grid, lead, None
     n = np.arange(xs.size)
     extra = {"x": ("spectrum", xs, {**um, "long_name": "x"}),
              "y": ("spectrum", ys, {**um, "long_name": "y"})}
@@ -744,7 +745,7 @@ def _sniff_two_column(path: Path, head: bytes) -> bool:
         return True
     if htext.strip():
         return False
-    header, rows = _numeric_head(text)
+    _header, rows = _numeric_head(text)
     if rows is None or rows.shape[1] not in (2, 3):
         return False
     x = rows[:, 0]
@@ -846,7 +847,8 @@ def read_long_map(path: Path, *, laser: float | None = None) -> xr.DataArray:
     attrs: dict[str, Any] = {"source": path.name}
     laser_nm = _resolve_laser(attrs, laser)
     del laser_nm
-    names = [t.strip("# ").lower() for t in re.split(r"[\t,;]|\s{1,}", header_line) if t.strip("# ")]
+    names = [t.strip("# ").lower() for t in re.split(r"[\t,;]|\s{1,}", header_line)
+             if t.strip("# ")]
     if data.shape[1] == 4:
         xs, ys, wave, inten = data.T
     elif data.shape[1] == 3:
@@ -907,7 +909,7 @@ def read_wdf(path: Path, *, laser: float | None = None) -> xr.DataArray:
         The x axis is neither Raman shift nor nm (e.g. "Arbitrary").
     """
     wdfmod = require("wdf", "wdf", purpose=f"read {path.name}")
-    fd = open(path, "rb")  # noqa: SIM115 - closed in the finally below (also on errors)
+    fd = open(path, "rb")
     w = wdfmod.Wdf()
     try:
         w.open_fd(fd, owned=False)
@@ -959,7 +961,8 @@ def read_wdf(path: Path, *, laser: float | None = None) -> xr.DataArray:
             orig[key] = (vals, bool(o.is_primary))
         times = None
         if "Time" in orig:
-            stamps = np.array([np.datetime64(t.replace(tzinfo=None), "ns") for t in orig["Time"][0]])
+            stamps = np.array([np.datetime64(t.replace(tzinfo=None), "ns")
+                               for t in orig["Time"][0]])
             times = stamps
         kind = attrs["measurement_type"]
         if n == 1 and kind != "Map":
@@ -1088,7 +1091,8 @@ def read_spc(path: Path, *, laser: float | None = None) -> xr.DataArray:
     if len(raw) < 256:
         raise CorruptFileError(f"{path.name}: shorter than an SPC header")
     flags, version = raw[0], raw[1]
-    sprec, multi, xyxys, xvals = bool(flags & 1), bool(flags & 4), bool(flags & 0x40), bool(flags & 0x80)
+    sprec, multi = bool(flags & 0x01), bool(flags & 0x04)
+    xyxys, xvals = bool(flags & 0x40), bool(flags & 0x80)
     attrs: dict[str, Any] = {"source": path.name}
     if version == 0x4B:
         exp = struct.unpack_from("<b", raw, 3)[0]
@@ -1100,7 +1104,7 @@ def read_spc(path: Path, *, laser: float | None = None) -> xr.DataArray:
     elif version == 0x4D:
         exp = struct.unpack_from("<h", raw, 2)[0]
         fnpts, first, last = struct.unpack_from("<fff", raw, 4)
-        npts = int(round(fnpts))
+        npts = round(fnpts)
         xtype = raw[16]
         nsub = 1 if not multi else 0
         comment = raw[64:194].split(b"\0")[0].decode("latin-1").strip()

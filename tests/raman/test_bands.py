@@ -106,7 +106,8 @@ def test_two_band_reports_bwf_apex_and_la():
     assert meas["la_raman"].value == pytest.approx(la_truth, rel=0.03)
     for key, m in meas.items():
         assert m.unit == DESCRIPTORS[key].unit
-        assert m.stderr is not None and m.stderr > 0
+        assert m.stderr is not None
+        assert m.stderr > 0
     rec = StructuralRecord("HC").with_results(res)
     assert set(rec.descriptors) == set(meas)
 
@@ -136,7 +137,7 @@ def test_stderr_matches_lmfit_and_batch_equals_lmfit():
 def test_series_descriptors_dataset_over_other_dims():
     rng = np.random.default_rng(1)
     spectra = []
-    for yy in range(2):
+    for _yy in range(2):
         row = []
         for xx in range(3):
             s = _spectrum("two_band", seed=int(rng.integers(1000)), spike=False)

@@ -53,7 +53,8 @@ SHARED = {
         {"raman_shift": 105}, 632.817, "read_labspec_xml", {}),
     "spectrochempy-data/532nm-191216-Si_200mu.txt": (
         {"raman_shift": 1024}, 532.0, "read_labspec_txt", {}),
-    "spectrochempy-data/SMC1-Initial_RT.txt": ({"raman_shift": 1024}, 532.0, "read_labspec_txt", {}),
+    "spectrochempy-data/SMC1-Initial_RT.txt": (
+        {"raman_shift": 1024}, 532.0, "read_labspec_txt", {}),
     "spectrochempy-data/LiNbWO6-0-H.txt": ({"raman_shift": 1024}, 532.0, "read_labspec_txt", {}),
     "spectrochempy-data/lasertest1.txt": (
         {"spectrum": 3, "raman_shift": 1024}, 532.0, "read_labspec_txt", {}),
@@ -82,7 +83,8 @@ def _check_common(da, sizes, laser):
     x = da["raman_shift"].values
     assert np.all(np.diff(x) > 0)  # sorted ascending
     assert da["raman_shift"].attrs["units"] == "1/cm"
-    assert "units" in da.attrs and da.attrs["technique"] == "raman"
+    assert "units" in da.attrs
+    assert da.attrs["technique"] == "raman"
     for name in da.dims:
         assert "units" in da[name].attrs, name
     if laser is None:
@@ -118,7 +120,8 @@ def test_wdf_zscan_zero_spectra_become_nan(shared_data):
 
 def test_wdf_interrupted_map_keeps_planned_and_collected(shared_data):
     da = charz.read(shared_data / "raman/rosettasciio-formats/interrupted_acquisition.wdf")
-    assert da.attrs["planned_spectra"] == 16 and da.attrs["collected_spectra"] == 12
+    assert da.attrs["planned_spectra"] == 16
+    assert da.attrs["collected_spectra"] == 12
     assert np.isfinite(da.values).all()
 
 
@@ -175,7 +178,8 @@ def test_labspec_map_nm_needs_grid(shared_data):
     da = charz.read(shared_data / "raman/wrighttools-labram/map_nm.txt.gz")
     # 553.967 nm at 405 nm laser → 1e7/405 − 1e7/553.967 cm⁻¹ (largest shift)
     assert da["raman_shift"].values[-1] == pytest.approx(1e7 / 405 - 1e7 / 553.967, abs=0.05)
-    assert da["x"].values[0] == -30.0 and da["y"].values[0] == 10.0
+    assert da["x"].values[0] == -30.0
+    assert da["y"].values[0] == 10.0
 
 
 # ---- permissive copies in tests/data/raman ----------------------------------------------
@@ -227,7 +231,8 @@ def test_two_column_csv_header_reversed_order(tmp_path):
     y = _bands(x)
     p = tmp_path / "s.csv"
     p.write_text("Intensity (counts);Raman shift (cm-1)\n"
-                 + "\n".join(f"{b:.6f};{a:.4f}".replace(".", ",") for a, b in zip(x, y)))
+                 + "\n".join(f"{b:.6f};{a:.4f}".replace(".", ",")
+                             for a, b in zip(x, y, strict=True)))
     da = charz.read(p, technique="raman")
     np.testing.assert_allclose(da["raman_shift"].values, x[::-1], atol=1e-4)
     np.testing.assert_allclose(da.values, y[::-1], rtol=1e-6)
@@ -238,7 +243,7 @@ def test_two_column_nm_header_converts(tmp_path):
     lam = 1e7 / (1e7 / 532.0 - shift)
     p = tmp_path / "s.txt"
     p.write_text("# Laser: 532 nm\n# Wavelength (nm)\tIntensity\n"
-                 + "\n".join(f"{a:.6f}\t{b:.3f}" for a, b in zip(lam, _bands(shift))))
+                 + "\n".join(f"{a:.6f}\t{b:.3f}" for a, b in zip(lam, _bands(shift), strict=True)))
     da = charz.read(p, technique="raman")
     np.testing.assert_allclose(da["raman_shift"].values, shift, atol=1e-3)
 
@@ -251,7 +256,7 @@ def test_long_map_pivots(tmp_path):
         for xv in (-2.0, 0.0, 2.0):
             y = _bands(shift) * (1 + xv / 10 + yv)
             truth[(yv, xv)] = y
-            lines += [f"{xv}\t{yv}\t{s:.4f}\t{v:.5f}" for s, v in zip(shift, y)]
+            lines += [f"{xv}\t{yv}\t{s:.4f}\t{v:.5f}" for s, v in zip(shift, y, strict=True)]
     p = tmp_path / "map.txt"
     p.write_text("\n".join(lines))
     da = charz.read(p, technique="raman")
@@ -262,7 +267,7 @@ def test_long_map_pivots(tmp_path):
 def test_labspec_gz_decimal_and_cp1252(tmp_path):
     header = "#Acq. time (s)=\t10\n#Laser=\t633nm\n#Detector temperature (°C)=\t-60\n"
     x = np.linspace(2000, 800, 200)
-    body = "\n".join(f"{a:.3f}\t{b:.2f}" for a, b in zip(x, _bands(x)))
+    body = "\n".join(f"{a:.3f}\t{b:.2f}" for a, b in zip(x, _bands(x), strict=True))
     p = tmp_path / "hc.txt.gz"
     p.write_bytes(gzip.compress((header + body).encode("cp1252")))
     da = charz.read(p, technique="raman")
@@ -274,7 +279,7 @@ def test_truncated_wdf_is_corrupt(tmp_path, test_data):
     raw = (test_data / "raman/sp.wdf").read_bytes()
     p = tmp_path / "cut.wdf"
     p.write_bytes(raw[:2000])
-    with pytest.raises(CorruptFileError, match="cut.wdf"):
+    with pytest.raises(CorruptFileError, match=r"cut\.wdf"):
         charz.read(p)
 
 
