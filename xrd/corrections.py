@@ -158,12 +158,13 @@ def strip_ka2(
     k_all = np.clip(np.searchsorted(x, src, side="right") - 1, 0, n - 2)
     t_all = np.clip((src - x[k_all]) / (x[k_all + 1] - x[k_all]), 0, 1)
     valid_all = src >= x[0]
+    k_next = k_all + 1
     i = 0
     while i < n:
         # block [i, j): each point's twin lies between two points before i (already final)
-        j = i + 1
-        while j < n and k_all[j] + 1 < i:
-            j += 1
+        # k_all is non-decreasing: the block ends where a twin reaches point i
+        j = max(i + 1, int(np.searchsorted(k_next, i, side="left")))
+        j = min(j, n)
         blk = slice(i, j)
         k, t, valid = k_all[blk], t_all[blk], valid_all[blk]
         if j == i + 1 and k[0] + 1 >= i:  # splitting below one step: implicit in y[i]
