@@ -1175,9 +1175,12 @@ def _sniff_workbook(path: Path, head: bytes) -> bool:
             with zipfile.ZipFile(path) as zf:
                 names = zf.namelist()
                 blob = b""
-                for nm in ("xl/sharedStrings.xml", "xl/workbook.xml"):
+                # strings live in sharedStrings.xml, or inline in the sheets (openpyxl)
+                sheets = [n for n in names if n.startswith("xl/worksheets/sheet")][:3]
+                for nm in ["xl/sharedStrings.xml", "xl/workbook.xml", *sheets]:
                     if nm in names:
-                        blob += zf.read(nm)[:2_000_000]
+                        with zf.open(nm) as fh:
+                            blob += fh.read(2_000_000)
         except (zipfile.BadZipFile, OSError):
             return False
         return any(k in blob for k in (b"Quantity Adsorbed", b"Isotherm", b"Adsorptive",

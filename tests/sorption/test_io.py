@@ -114,6 +114,25 @@ def test_micromeritics_celsius_and_mmol():
     assert sorption.vendor_report(d)["bet"]["area"] == pytest.approx(935.5162)
 
 
+def test_micromeritics_xlsx_export_reads_like_xls(tmp_path):
+    """The same report saved as .xlsx (openpyxl path) gives the same isotherm and report."""
+    openpyxl = pytest.importorskip("openpyxl")
+    xlrd = pytest.importorskip("xlrd")
+    src = sorption_file("adsorption-file-parser/mic/Sample_D.xls")
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for sh in xlrd.open_workbook(str(src)).sheets():
+        ws = wb.create_sheet(sh.name)
+        for r in range(sh.nrows):
+            ws.append([v if v != "" else None for v in sh.row_values(r)])
+    out = tmp_path / "Sample_D.xlsx"
+    wb.save(out)
+    a, b = _load(src), _load(out)
+    np.testing.assert_array_equal(a["amount"].values, b["amount"].values)
+    np.testing.assert_array_equal(a["relative_pressure"].values, b["relative_pressure"].values)
+    assert sorption.vendor_report(a) == sorption.vendor_report(b)
+
+
 def test_micromeritics_decimal_comma_and_header(shared_data):
     mic = shared_data / SORPTION / "adsorption-file-parser/mic"
     n = _load(mic / "Sample_N.xls")  # '86,886 K', '0,0908 g', Ar
