@@ -266,3 +266,19 @@ def test_internal_si_standard_removes_zero_shift() -> None:
     off, _, used = standard_offset(shifted, material="Si")
     assert off == pytest.approx(0.15, abs=0.005)
     assert len(used) >= 3
+
+
+@pytest.mark.parametrize("ka2", ["strip", "ignore"])
+def test_ka2_options(ka2: str) -> None:
+    p = simulate_pattern(seed=60)
+    r = fit_pattern(p, ka2=ka2)
+    assert r.d002.value == pytest.approx(0.375, abs=0.002)
+    assert ("stripped" if ka2 == "strip" else "no Kα2") in r.d002.method
+
+
+@pytest.mark.parametrize("shape", ["gaussian", "lorentzian"])
+def test_other_shapes_run(shape: str) -> None:
+    # the generated profile is a pseudo-Voigt (η 0.3): other shapes still place the (002)
+    r = fit_pattern(simulate_pattern(seed=61), shape=shape, warn=False)
+    assert r.d002.value == pytest.approx(0.375, abs=0.003)
+    assert shape in r.lc.method
