@@ -55,6 +55,20 @@ def test_insitu_track_g_against_truth():
     np.testing.assert_allclose(res.table["id_ig"].values, idig, rtol=0.06)
 
 
+def test_insitu_times_align_with_cycler():
+    # LabSpec local start (+01:00) + row time + half of 30 s × 2 accumulations = the truth's
+    # mid-acquisition times on the cycler's clock
+    truth = TRUTH["insitu"]
+    pytest.importorskip("echem")
+    import charz
+
+    series = read_series(DATA / truth["raman_file"], tz=truth["raman_time_zone"])
+    cyc = charz.read(DATA / truth["cycler_file"], technique="echem")
+    t = (series["timestamp"].values - cyc["timestamp"].values[0]) / np.timedelta64(1, "s")
+    t = t + float(cyc["time"].values[0])
+    np.testing.assert_allclose(t, [s["mid_time_s"] for s in truth["raman_spectra"]], atol=1e-3)
+
+
 def test_cli_insitu_with_cycler(tmp_path, capsys):
     truth = TRUTH["insitu"]
     pytest.importorskip("echem")
