@@ -479,6 +479,8 @@ def _biologic_frame(df: pd.DataFrame, name: str, *, start: datetime | None, tz: 
     if mode is not None:
         stype = np.where(mode == 3, "rest", np.where(mode == 2, "cv", "")).astype(object)
     q = col("(Q-Qo)/mA.h")
+    if q is None and "(Q-Qo)/C" in cols:
+        q = col("(Q-Qo)/C") / 3.6  # C -> mA*h
     cyc = col("cycle number")
     ns = col("Ns")
     half = col("half cycle")
@@ -594,16 +596,20 @@ _MPR_FLAGS: dict[int, tuple[str, int]] = {
     65: ("counter inc.", 0x80),
 }
 
-#: Column ID -> (EC-Lab name, numpy dtype): the IDs verified against .mpt exports.
+#: Column ID -> (EC-Lab name, numpy dtype). IDs without a comment were checked value by
+#: value against the .mpt export of the same run; the commented ones (from a CV file
+#: without an export) by their physics: sizes fit the record length, and the check named.
 MPR_COLUMNS: dict[int, tuple[str, str]] = {
     4: ("time/s", "<f8"),
     5: ("control/V/mA", "<f4"),
     6: ("Ewe/V", "<f4"),
     7: ("dq/mA.h", "<f8"),
     8: ("I/mA", "<f4"),
+    11: ("<I>/mA", "<f8"),  # cv.issue_149: ∫ dt equals ID 434 (C) / 3.6
     13: ("(Q-Qo)/mA.h", "<f8"),
-    19: ("control/V", "<f4"),
+    19: ("control/V", "<f4"),  # tracks Ewe within 0.3 mV in a CV
     20: ("control/mA", "<f4"),
+    24: ("cycle number", "<f8"),  # whole numbers 1..3 in the CV's three scans
     39: ("I Range", "<u2"),
     70: ("P/W", "<f4"),
     74: ("|Energy|/W.h", "<f8"),
@@ -612,6 +618,9 @@ MPR_COLUMNS: dict[int, tuple[str, str]] = {
     125: ("Capacitance charge/µF", "<f8"),
     126: ("Capacitance discharge/µF", "<f8"),
     131: ("Ns", "<u2"),
+    168: ("Rcmp/Ohm", "<f4"),  # constant compensated resistance (532.9 Ω)
+    434: ("(Q-Qo)/C", "<f4"),  # = 3.6 × ∫<I>dt in mA*h, checked point by point
+    438: ("step time/s", "<f8"),  # restarts at 0 with each step
     467: ("Q charge/discharge/mA.h", "<f8"),
     468: ("half cycle", "<u4"),
 }

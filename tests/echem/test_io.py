@@ -120,8 +120,24 @@ def test_mpr_gcpl_5_cycles(shared_data):
 
 
 def test_mpr_unknown_column_ids_raise(shared_data):
-    with pytest.raises(CorruptFileError, match=r"column ID\(s\) 11, 24, 434"):
-        charz.read(shared_data / ECHEM / "yadg-eclab" / "cv.issue_149.mpr")
+    # PEIS columns (frequency, impedance) are not decoded: a clear error, not garbage
+    with pytest.raises(CorruptFileError, match=r"column ID\(s\) 32, 37, 38"):
+        charz.read(shared_data / ECHEM / "yadg-eclab" / "peis.mpr")
+
+
+def test_mpr_cv_with_newer_column_ids(shared_data):
+    # the file that breaks galvani 0.5.0 (IDs 11, 24, 168, 434, 438; yadg issue 149)
+    ds = charz.read(shared_data / ECHEM / "yadg-eclab" / "cv.issue_149.mpr")
+    _contract(ds)
+    assert ds.sizes["record"] == 5930  # SOURCES.md
+    assert_allclose([ds.voltage.min(), ds.voltage.max()], [-0.5, 0.5], atol=0.002)
+    assert np.unique(ds.cycle.values).tolist() == [1, 2, 3]
+    # two independently decoded columns agree: (Q-Qo)/C (ID 434) = 3.6 × ∫<I>dt (ID 11)
+    t, i = ds.time.values, ds.current.values
+    seg = ds.step.values == 1
+    q_int = np.concatenate([[0.0], np.cumsum(0.5 * (i[1:] + i[:-1]) * np.diff(t))]) / 3600
+    assert_allclose(ds.capacity_abs.values[seg][-1], abs(q_int[seg][-1] - q_int[seg][0]),
+                    rtol=0.01)
 
 
 def test_mpr_truncated(shared_data, tmp_path):
