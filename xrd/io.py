@@ -44,6 +44,7 @@ import struct
 import warnings
 import xml.etree.ElementTree as ET
 import zipfile
+import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -698,6 +699,14 @@ def read_xrdml(path: Path, *, wavelength: float | None = None) -> xr.DataArray:
 # ---------------------------------------------------------------------------------------
 
 
+def _zip_read(zf: zipfile.ZipFile, name: str, path: Path) -> bytes:
+    """One member of a zip container; a damaged member is a :class:`CorruptFileError`."""
+    try:
+        return zf.read(name)
+    except (zlib.error, zipfile.BadZipFile, OSError, EOFError, KeyError) as exc:
+        raise CorruptFileError(f"{path.name}: damaged zip member {name} ({exc})") from None
+
+
 def _cstr(b: bytes) -> str:
     return b.split(b"\x00", 1)[0].decode("latin-1").strip()
 
@@ -967,7 +976,7 @@ def read_brml(path: Path, *, wavelength: float | None = None) -> xr.DataArray:
         scans = []
         for name in names:
             try:
-                root = ET.fromstring(zf.read(name))
+                root = ET.fromstring(_zip_read(zf, name, path))
             except ET.ParseError as exc:
                 raise CorruptFileError(f"{path.name}/{name}: bad XML ({exc})") from None
             meta: dict[str, Any] = {}
@@ -1199,7 +1208,7 @@ def read_rasx(path: Path, *, wavelength: float | None = None) -> xr.DataArray:
             cond_name = f"{folder}/MesurementConditions{num[0] if num else ''}.xml"
             meta: dict[str, Any] = {}
             if cond_name in zf.namelist():
-                root = ET.fromstring(zf.read(cond_name))
+                root = ET.fromstring(_zip_read(zf, cond_name, path))
                 for tag, key in (("WavelengthKalpha1", "wavelength"),
                                  ("WavelengthKalpha2", "wavelength_ka2")):
                     e = _find(root, tag)
@@ -1214,7 +1223,7 @@ def read_rasx(path: Path, *, wavelength: float | None = None) -> xr.DataArray:
                 e = _find(root, "AxisName")
                 if e is not None and e.text:
                     meta["scan_axis"] = e.text.strip()
-            text = decode_text(zf.read(prof))
+            text = decode_text(_zip_read(zf, prof, path))
             table = read_text_table(path, min_columns=2, text=text)
             d = table.data
             y = d[:, 1] * (d[:, 2] if d.shape[1] >= 3 else 1.0)
