@@ -5,7 +5,8 @@ Readers (registered with :func:`charz.read`): plain q/I/σ text, NIST ``.abs``, 
 (pyFAI). Analyses: :mod:`saxs.models` (Porod + DAB, power law + polydisperse spheres,
 Guinier–Porod, unified Beaucage), :mod:`saxs.guinier`, :mod:`saxs.invariant`,
 :mod:`saxs.density` (He true density, closed-pore volume), :mod:`saxs.calibration`
-(background subtraction, NIST SRM 3600 absolute scale) and :mod:`saxs.series` (one fit
+(background subtraction, NIST SRM 3600 absolute scale), :mod:`saxs.sizedist`
+(maximum-entropy sphere size distributions) and :mod:`saxs.series` (one fit
 per in-situ frame). Command line: ``charz saxs`` and ``charz insitu saxs``.
 
 Descriptor keys added by this package (besides the contract's ``saxs_rg``,
