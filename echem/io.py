@@ -1234,7 +1234,8 @@ def read_landt_xlsx(path: Path, *, mass_mg: float | None = None, tz: str | None 
     """Read a LANHE/Landt Excel export (sheets ``Record``, ``Mode``, ``Cycle``).
 
     ``TestTime/h`` becomes seconds; ``Current/mA`` and ``Capacity/mAh`` (reset at every
-    step) are used as they are; ``State`` (R, D_CC, C_CC, ...) gives the step type. The
+    step) are used as they are; in the old layout the table continues in headerless sheets
+    ``Record1``, ``Record2``, ... (appended in order); ``State`` (R, D_CC, C_CC, ...) gives the step type. The
     export has no cycle column in ``Record``: cycles are derived (a cycle starts with each
     half cycle of the first direction), which reproduces the ``Cycle`` sheet. The active
     mass is the ratio of capacity to specific capacity in the ``Cycle`` sheet. The file has
@@ -1244,6 +1245,17 @@ def read_landt_xlsx(path: Path, *, mass_mg: float | None = None, tz: str | None 
     wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
         rec = _sheet_frame(wb, "Record")
+        # old layout: the record table continues in headerless sheets Record1, Record2, ...
+        more = sorted((n for n in wb.sheetnames if re.fullmatch(r"Record\d+", n)),
+                      key=lambda n: int(n[6:]))
+        parts = [rec]
+        for n in more:
+            rows = [r for r in wb[n].iter_rows(values_only=True) if any(x is not None for x in r)]
+            if rows and [str(x) for x in rows[0]] == list(rec.columns):
+                rows = rows[1:]
+            parts.append(pd.DataFrame([r[: len(rec.columns)] for r in rows],
+                                      columns=rec.columns))
+        rec = pd.concat(parts, ignore_index=True) if len(parts) > 1 else rec
         cyc = _sheet_frame(wb, "Cycle") if "Cycle" in wb.sheetnames else pd.DataFrame()
     finally:
         wb.close()

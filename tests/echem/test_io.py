@@ -377,3 +377,37 @@ def test_novonix_csv(shared_data):
     assert ds.attrs["start_time"] == "2022-04-11T10:58:07"  # Started: 2022-04-11 10:58:07 AM
     assert_allclose(ds.current.max(), 53.9, rtol=1e-3)  # 0.0539 A
     assert_allclose(ds.time.values[-1] / 3600, 17.4346, rtol=1e-4)  # Run Time (h) column
+
+
+def test_landt_old_layout_continuation_sheets(tmp_path):
+    import openpyxl
+
+    from echem.synthetic import two_cycle_cell
+
+    ds, truth = two_cycle_cell(noise=0.0, dt=120.0)
+    header = ["Index", "TestTime/h", "StepTime/h", "Voltage/V", "Current/mA", "Capacity/mAh",
+              "State"]
+    state = {"rest": "R", "cc_discharge": "D_CC", "cc_charge": "C_CC"}
+    rows = [[k + 1, t / 3600, 0.0, v, i, q, state[s]] for k, (t, v, i, q, s) in enumerate(zip(
+        ds.time.values, ds.voltage.values, ds.current.values, ds.capacity_abs.values,
+        ds.step_type.values, strict=True))]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Record"
+    ws.append(header)
+    half = len(rows) // 2
+    for r in rows[:half]:
+        ws.append(r)
+    ws2 = wb.create_sheet("Record1")  # headerless continuation
+    for r in rows[half:]:
+        ws2.append(r)
+    wb.create_sheet("Mode").append(["Index", "Mode"])
+    path = tmp_path / "landt_old.xlsx"
+    wb.save(path)
+    back = charz.read(path, mass_mg=2.0)
+    assert back.sizes["record"] == len(rows)
+    from echem.capacity import cycle_capacities
+
+    res = cycle_capacities(back)
+    assert_allclose(res.initial_coulombic_efficiency.value,
+                    truth["initial_coulombic_efficiency"], rtol=1e-6)
