@@ -1236,8 +1236,9 @@ def read_landt_xlsx(path: Path, *, mass_mg: float | None = None, tz: str | None 
     ``TestTime/h`` becomes seconds; ``Current/mA`` and ``Capacity/mAh`` (reset at every
     step) are used as they are; in the old layout the table continues in headerless sheets
     ``Record1``, ``Record2``, ... (appended in order); ``State`` (R, D_CC, C_CC, ...)
-    gives the step type. The export has no cycle column in ``Record``: cycles are derived (a cycle starts with each
-    half cycle of the first direction), which reproduces the ``Cycle`` sheet. The active
+    gives the step type. The export has no cycle column in ``Record``: cycles are derived
+    (a cycle starts with each half cycle of the first direction), which reproduces the
+    ``Cycle`` sheet. The active
     mass is the ratio of capacity to specific capacity in the ``Cycle`` sheet. The file has
     no absolute start time.
     """
