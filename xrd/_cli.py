@@ -38,6 +38,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         "masked")
     p.add_argument("--mask", type=float, nargs=2, action="append", metavar=("LO", "HI"),
                    default=[], help="2θ range left out of the fit; repeatable")
+    p.add_argument("--monochromator", default="26.6", metavar="DEG|none",
+                   help="jis: diffracted-beam monochromator 2θ_M (deg), or 'none'")
+    p.add_argument("--thickness-mm", type=float, default=None,
+                   help="jis: specimen layer thickness (mm) for the absorption correction "
+                        "(default: infinitely thick)")
+    p.add_argument("--density", type=float, default=0.8, metavar="G_CM3",
+                   help="jis: packing density of the layer (g/cm³)")
     p.add_argument("--two-components", action="store_true",
                    help="fit two (002) components (ordered + dilated)")
     p.add_argument("--graphitic", action="store_true",
@@ -56,6 +63,12 @@ def _run(args: argparse.Namespace) -> int:
     from xrd.peaks import fit_caglioti, fit_pattern
 
     instrument = args.instrument_fwhm
+    try:
+        mono = None if args.monochromator.lower() == "none" else float(args.monochromator)
+    except ValueError:
+        raise CharzError(
+            f"--monochromator {args.monochromator!r}: give 2θ_M in deg or 'none'"
+        ) from None
     if args.standard:
         opts = {} if args.wavelength is None else {"wavelength": args.wavelength}
         std = charz.read(args.standard, technique="xrd", **opts)
@@ -73,7 +86,9 @@ def _run(args: argparse.Namespace) -> int:
                             shape=args.shape, ka2=args.ka2, instrument=instrument,
                             n_002=2 if args.two_components else 1, graphitic=args.graphitic,
                             fit_10=args.fit_10, mask=[tuple(m) for m in args.mask],
-                            internal_standard=args.internal_standard)]
+                            internal_standard=args.internal_standard,
+                            monochromator_two_theta=mono, thickness_mm=args.thickness_mm,
+                            density_g_cm3=args.density)]
 
     return run_files(args, analyse, technique="xrd")
 
