@@ -111,10 +111,9 @@ def _dot(a, b):
     return s
 
 
-def _chol_solve(A, b, out):
-    """Solve A out = b for a small SPD matrix by Cholesky; False if A is not SPD."""
+def _chol_factor(A, L):
+    """Cholesky factor L (lower) of a small SPD matrix A; False if A is not SPD."""
     n = A.shape[0]
-    L = np.zeros((n, n))
     for i in range(n):
         for j in range(i + 1):
             s = A[i, j]
@@ -126,7 +125,13 @@ def _chol_solve(A, b, out):
                 L[i, i] = math.sqrt(s)
             else:
                 L[i, j] = s / L[j, j]
-    z = np.zeros(n)
+    return True
+
+
+def _chol_subst(L, b, out):
+    """Solve L Lᵀ out = b given the Cholesky factor L."""
+    n = L.shape[0]
+    z = np.empty(n)
     for i in range(n):
         s = b[i]
         for k in range(i):
@@ -137,6 +142,14 @@ def _chol_solve(A, b, out):
         for k in range(i + 1, n):
             s -= L[k, i] * out[k]
         out[i] = s / L[i, i]
+
+
+def _chol_solve(A, b, out):
+    """Solve A out = b for a small SPD matrix by Cholesky; False if A is not SPD."""
+    L = np.zeros(A.shape)
+    if not _chol_factor(A, L):
+        return False
+    _chol_subst(L, b, out)
     return True
 
 
@@ -241,6 +254,7 @@ def _fit_one(x_all, y_all, kinds, first, owner, theta0, lo, hi, npoly, P_all, ma
     M = np.empty((nt, nt))
     col = np.empty(nl)
     sol = np.empty(nl)
+    LA = np.zeros((nl, nl))
     converged = False
     it = 0
     for it in range(max_iter):  # noqa: B007
@@ -256,20 +270,17 @@ def _fit_one(x_all, y_all, kinds, first, owner, theta0, lo, hi, npoly, P_all, ma
             for b in range(nl):
                 DtPhi[a, b] = _dot(D[a], Phi[b])
         # Kaufman: JᵀJ = DᵀD − DᵀΦ (ΦᵀΦ)⁻¹ ΦᵀD
-        ok = True
+        if not _chol_factor(A, LA):
+            break
         for b in range(nt):
             for j in range(nl):
                 col[j] = DtPhi[b, j]
-            if not _chol_solve(A, col, sol):
-                ok = False
-                break
+            _chol_subst(LA, col, sol)
             for a in range(nt):
                 s = 0.0
                 for j in range(nl):
                     s += DtPhi[a, j] * sol[j]
                 JtJ[a, b] -= s
-        if not ok:
-            break
         tr = 0.0
         for a in range(nt):
             tr += JtJ[a, a] / nt
@@ -333,13 +344,16 @@ def _fit_one(x_all, y_all, kinds, first, owner, theta0, lo, hi, npoly, P_all, ma
     s2 = 2.0 * cost / max(m - p, 1)
     e = np.zeros(p)
     colv = np.empty(p)
-    for b in range(p):
-        for a in range(p):
-            e[a] = 1.0 if a == b else 0.0
-        if _chol_solve(F, e, colv):
+    LF = np.zeros((p, p))
+    if _chol_factor(F, LF):
+        for b in range(p):
+            for a in range(p):
+                e[a] = 1.0 if a == b else 0.0
+            _chol_subst(LF, e, colv)
             for a in range(p):
                 cov_out[a, b] = colv[a] * s2
-        else:
+    else:
+        for b in range(p):
             for a in range(p):
                 cov_out[a, b] = np.nan
     for a in range(nt):
@@ -366,6 +380,8 @@ if HAVE_NUMBA:
     _jit = _numba.njit(cache=True, fastmath=_FM, nogil=True)
     _shapes_1 = _jit(_shapes_1)
     _dot = _jit(_dot)
+    _chol_factor = _jit(_chol_factor)
+    _chol_subst = _jit(_chol_subst)
     _chol_solve = _jit(_chol_solve)
     _linear = _jit(_linear)
     _fit_one = _jit(_fit_one)
