@@ -171,10 +171,11 @@ class InsituXRDResult:
         x = self.series["two_theta"].values
         y = self.series.values
         off = offset if offset is not None else 0.3 * float(np.nanmax(y) - np.nanmin(y))
+        cmap = plt.get_cmap("viridis")
         for i in range(0, y.shape[0], every):  # one line per frame drawn
-            ax.plot(x, y[i] + i * off, ".", ms=1, color="0.5")
-            ax.plot(x, self.fits["best_fit"].values[i] + i * off, "-", lw=0.7,
-                    color=f"C{(i // every) % 10}")
+            ax.plot(x, y[i] + i * off, ".", ms=1, color="0.6")
+            ax.plot(x, self.fits["best_fit"].values[i] + i * off, "-", lw=0.8,
+                    color=cmap(i / max(y.shape[0] - 1, 1)))
         ax.set_xlabel("2θ (deg)")
         ax.set_ylabel(f"intensity + offset ({dim})")
         return ax
