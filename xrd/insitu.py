@@ -184,7 +184,18 @@ class InsituXRDResult:
         """2θ × time heatmap with the voltage curve (:func:`charz.series.plot_heatmap`)."""
         from charz.series import plot_heatmap
 
-        return plot_heatmap(self.series, cycler=cycler, **kwargs)
+        fig = plot_heatmap(self.series, cycler=cycler, **kwargs)
+        dim = self.table["two_theta_002"].dims[0]
+        if dim == "time":  # the fitted (002) centre on top of the map
+            scale = {"s": 1.0, "min": 60.0, "h": 3600.0}[kwargs.get("time_unit", "h")]
+            ok = self.table["success"].values
+            for ax in fig.axes:
+                if "2θ" in ax.get_xlabel():
+                    ax.plot(self.table["two_theta_002"].values[ok],
+                            self.table["time"].values[ok] / scale, "w.-", ms=2, lw=0.6,
+                            label="fitted (002)")
+                    break
+        return fig
 
 
 def fit_002_series(
