@@ -67,6 +67,7 @@ __all__ = [
     "read_maccor_txt",
     "read_neware_nda",
     "read_neware_nested_csv",
+    "read_neware_xlsx",
     "read_novonix_csv",
     "with_mass",
 ]
@@ -1289,6 +1290,39 @@ def read_landt_xlsx(path: Path, *, mass_mg: float | None = None, tz: str | None 
         attrs={"instrument": "LANHE/Landt (xlsx export)", "current_source": "Current/mA column",
                "start_time_zone": "unknown: the export has no absolute start time"},
     )
+
+
+def _sniff_neware_xlsx(path: Path, head: bytes) -> bool:
+    names = _xlsx_sheets(path)
+    return "record" in names and ("cycle" in names or "step" in names)
+
+
+@register_reader(".xlsx", technique="echem", sniff=_sniff_neware_xlsx)
+def read_neware_xlsx(path: Path, *, mass_mg: float | None = None, tz: str | None = None
+                     ) -> xr.Dataset:
+    """Read a Neware BTSDA Excel export (sheets ``record``, ``step``, ``cycle``).
+
+    The ``record`` sheet has the columns of the flat CSV export (``Cycle Index``, ``Step
+    Index``, ``Step Type``, ``Time`` or ``Total Time`` as ``hh:mm:ss``, ``Current(A)`` or
+    ``Current(mA)``, ``Voltage(V)``, ``Capacity(Ah)``/``Capacity(mAh)``, ``Date``); mapped
+    as in :func:`read_cycler_csv`. Checked on generated workbooks with that layout only
+    (no openly licensed Neware .xlsx was available).
+    """
+    openpyxl = require("openpyxl", "xlsx", purpose="read Neware .xlsx files")
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        df = _sheet_frame(wb, "record")
+    finally:
+        wb.close()
+    if "Total Time" in df.columns and "Time" in df.columns:
+        df = df.drop(columns=["Time"]).rename(columns={"Total Time": "Time"})
+    for c in list(df.columns):
+        if pd.api.types.is_object_dtype(df[c]) and len(df) and hasattr(df[c].iloc[0], "hour") \
+                and not hasattr(df[c].iloc[0], "year"):
+            # Excel time-of-day cells (datetime.time) -> "hh:mm:ss" strings
+            df[c] = df[c].map(lambda x: x.strftime("%H:%M:%S.%f") if x is not None else x)
+    return _frame_to_dataset(df, path.name, mass_mg=mass_mg, file_mass=None, tz=tz,
+                             instrument="Neware BTSDA (xlsx export)")
 
 
 @register_reader(".xlsx", technique="echem", sniff=_sniff_arbin_xlsx)

@@ -411,3 +411,25 @@ def test_landt_old_layout_continuation_sheets(tmp_path):
     res = cycle_capacities(back)
     assert_allclose(res.initial_coulombic_efficiency.value,
                     truth["initial_coulombic_efficiency"], rtol=1e-6)
+
+
+def test_neware_xlsx_layout(tmp_path, shared_data):
+    import openpyxl
+
+    src = pd.read_csv(shared_data / ECHEM / "cellpy" / "neware_uio.csv").iloc[:400]
+    wb = openpyxl.Workbook()
+    wb.active.title = "test"
+    ws = wb.create_sheet("record")
+    ws.append(list(src.columns))
+    for row in src.itertuples(index=False):
+        ws.append(list(row))
+    wb.create_sheet("step")
+    wb.create_sheet("cycle")
+    path = tmp_path / "neware.xlsx"
+    wb.save(path)
+    ds = charz.read(path, mass_mg=2.08)
+    ref = charz.read(shared_data / ECHEM / "cellpy" / "neware_uio.csv", mass_mg=2.08).isel(
+        record=slice(0, 400))
+    assert ds.attrs["instrument"] == "Neware BTSDA (xlsx export)"
+    for name in ("time", "voltage", "current", "capacity", "cycle", "step"):
+        assert_allclose(ds[name].values, ref[name].values, err_msg=name)
