@@ -321,7 +321,11 @@ class ModelFitResult:
         """Log–log data, model, components; residuals below when ``ax`` is None."""
         comps = tuple(v for v in self.curve.data_vars
                       if v not in ("data", "sigma", "best_fit", "residual"))
-        return plot_fit(self.curve, ax=ax, title=f"SAXS {self.model} fit", components=comps)
+        titles = {"porod+dab": "Porod + DAB", "power_law+sphere": "power law + spheres",
+                  "unified": "power law + unified level", "guinier_porod": "power law + "
+                  "Guinier–Porod"}
+        return plot_fit(self.curve, ax=ax, title=f"SAXS: {titles.get(self.model, self.model)}",
+                        components=comps)
 
 
 # ---------------------------------------------------------------------------------------
@@ -734,8 +738,21 @@ def fit_unified(
     """Fit power law + one Beaucage unified level (the pores) + constant.
 
     ``I = A q^-P + G exp(−q²Rg²/3) + B [erf(qRg/√6)³/q]^Pp + bkg`` (Beaucage 1995; the
-    two-level hard-carbon use with level 2 = nanopores). ``pore_exponent`` Pp = 4 (Porod,
-    sharp pore walls) by default; None = fitted.
+    two-level hard-carbon use with level 2 = nanopores).
+
+    Parameters
+    ----------
+    curve : xarray.DataArray
+        SAXS curve, q in 1/nm.
+    q_range : (float, float), optional
+        Fit window (1/nm).
+    porod_exponent : float, optional
+        Fix the low-q exponent P; None = fitted.
+    pore_exponent : float, optional
+        Exponent Pp of the pore level's power law: 4 (Porod, sharp pore walls) by
+        default; None = fitted.
+    background : float, optional
+        Fix the flat background; None = fitted.
 
     Returns
     -------
@@ -755,6 +772,23 @@ def fit_guinier_porod(
     background: float | None = None,
 ) -> ModelFitResult:
     """Fit power law + Guinier–Porod pore term (s = 0, Hammouda 2010) + constant.
+
+    ``I = A q^-P + GP(q; G, Rg, s = 0, m) + bkg`` with the Guinier–Porod term of
+    :func:`guinier_porod` (Guinier below Q1 = √(3m/2)/Rg, Porod q^-m above, continuous
+    with its slope).
+
+    Parameters
+    ----------
+    curve : xarray.DataArray
+        SAXS curve, q in 1/nm.
+    q_range : (float, float), optional
+        Fit window (1/nm).
+    porod_exponent : float, optional
+        Fix the low-q exponent P; None = fitted.
+    pore_exponent : float, optional
+        Porod exponent m of the pore term: 4 by default; None = fitted.
+    background : float, optional
+        Fix the flat background; None = fitted.
 
     Returns
     -------

@@ -148,3 +148,14 @@ def test_insitu_saxs_frames_to_table_and_heatmap(tmp_path, capsys):
     table = pd.read_csv(out / "insitu_saxs_frames.csv")
     assert_allclose(table["dab_scale"], amplitudes, rtol=1e-3)
     assert_allclose(table["time"], [0, 600, 1200])
+
+
+def test_cli_chord_convention_uses_the_invariant_porosity(demo_files, capsys):
+    dat, _, _ = demo_files
+    assert main(["saxs", str(dat), "--true-density", "1.52", "--diameter-convention", "chord",
+                 "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)[0]["descriptors"]
+    phi = d["saxs_porosity"]["value"]
+    a = d["saxs_correlation_length"]["value"]
+    assert_allclose(d["saxs_pore_diameter"]["value"], 1.5 * a / (1 - phi), rtol=1e-6)
+    assert "1.5·a/(1−φ)" in d["saxs_pore_diameter"]["method"]
