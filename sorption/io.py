@@ -708,46 +708,76 @@ def _from_pygaps_dict(path, d, adsorbate_name, temperature_K, *, fmt):
     tu = str(d.get("temperature_unit", "K"))
     if "C" in tu:
         t += 273.15
+    mat = d.get("material")
+    mat_props = mat if isinstance(mat, dict) else {}
     mat_basis = d.get("material_basis", "mass")
-    mat_unit = d.get("material_unit") or "g"
-    if mat_basis != "mass":
-        raise MissingMetadataError(
-            f"{path.name}: loading is given per {mat_unit or mat_basis} of material "
-            f"(material_basis={mat_basis!r}); charz needs amounts per gram of sample and the "
-            "file has no molar mass/density of the material to convert them"
-        )
-    mat_factor = {"g": 1.0, "kg": 1e-3, "mg": 1e3}.get(mat_unit)
-    if mat_factor is None:
-        raise ReadError(f"{path.name}: unknown material unit {mat_unit!r}")
+    mat_unit = d.get("material_unit") or {"mass": "g", "volume": "cm3", "molar": "mol"}.get(
+        mat_basis, "")
+    # grams of material per material unit
+    if mat_basis == "mass":
+        g_per_unit = {"g": 1.0, "kg": 1e3, "mg": 1e-3}.get(mat_unit)
+    elif mat_basis == "volume":
+        rho_mat = mat_props.get("density")
+        if not rho_mat:
+            raise MissingMetadataError(
+                f"{path.name}: loading is per {mat_unit} of material and the file gives no "
+                "material density to put it per gram"
+            )
+        g_per_unit = float(rho_mat) * {"cm3": 1.0, "mL": 1.0, "L": 1e3, "m3": 1e6}.get(
+            mat_unit, float("nan"))
+    elif mat_basis == "molar":
+        m_mat = mat_props.get("molar_mass")
+        if not m_mat:
+            raise MissingMetadataError(
+                f"{path.name}: loading is per mole of material and the file gives no material "
+                "molar mass to put it per gram"
+            )
+        g_per_unit = float(m_mat) * {"mol": 1.0, "mmol": 1e-3}.get(mat_unit, 1.0)
+    else:
+        g_per_unit = None
+    if not g_per_unit or not math.isfinite(g_per_unit):
+        raise ReadError(f"{path.name}: unknown material basis/unit {mat_basis!r}/{mat_unit!r}")
+    ads = adsorbate(ads_name)
     lbasis = d.get("loading_basis", "molar")
     lunit = d.get("loading_unit") or ""
-    if lbasis == "molar":
-        unit = {"mmol": "mmol/g", "mol": "mol/g", "mL(STP)": "cm3(STP)/g",
-                "cm3(STP)": "cm3(STP)/g", "umol": "mmol/g"}.get(lunit)
-        if unit is None:
-            raise ReadError(f"{path.name}: unknown molar loading unit {lunit!r}")
-        extra = 1e-3 if lunit == "umol" else 1.0
-    elif lbasis == "mass":
-        unit = {"g": "g/g", "mg": "mg/g", "kg": "g/g"}.get(lunit)
-        if unit is None:
-            raise ReadError(f"{path.name}: unknown mass loading unit {lunit!r}")
-        extra = 1000.0 if lunit == "kg" else 1.0
-    elif lbasis == "volume_liquid":
-        ads = adsorbate(ads_name)
+
+    def need_molar_mass() -> float:
         if ads is None:
-            raise MissingMetadataError(f"{path.name}: liquid-volume loading needs ρ_liq of "
-                                       f"{ads_name}")
-        rho, _ = ads.liquid_density(t)
-        unit = "mmol/g"
+            raise MissingMetadataError(
+                f"{path.name}: loading basis {lbasis!r} needs the molar mass of {ads_name!r}, "
+                "which charz does not know"
+            )
+        return ads.molar_mass
+
+    # mmol of adsorbate per material unit, per unit of the stored loading
+    if lbasis == "molar":
+        per = {"mmol": 1.0, "mol": 1e3, "umol": 1e-3, "mL(STP)": 1e3 / MOLAR_VOLUME_STP,
+               "cm3(STP)": 1e3 / MOLAR_VOLUME_STP}.get(lunit)
+    elif lbasis == "mass":
+        per = {"g": 1e3, "mg": 1.0, "kg": 1e6}.get(lunit)
+        per = per / need_molar_mass() if per else None
+    elif lbasis == "volume_liquid":
+        rho, _ = ads.liquid_density(t) if ads else (None, "")
+        if rho is None:
+            need_molar_mass()
         lfac = {"cm3": 1.0, "mL": 1.0, "L": 1e3, "m3": 1e6}.get(lunit)
-        if lfac is None:
-            raise ReadError(f"{path.name}: unknown liquid-volume unit {lunit!r}")
-        extra = lfac * rho / ads.molar_mass * 1000.0
+        per = lfac * rho * 1e3 / ads.molar_mass if lfac else None  # type: ignore[union-attr]
+    elif lbasis in ("percent", "fraction"):
+        frac = 0.01 if lbasis == "percent" else 1.0
+        if mat_basis == "molar":  # mol of adsorbate per mol of material
+            per = frac * 1e3
+        elif mat_basis == "mass":  # g of adsorbate per g of material
+            per = frac * 1e3 / need_molar_mass()
+        else:
+            raise MissingMetadataError(
+                f"{path.name}: loading as a {lbasis} of a material volume is ambiguous")
     else:
-        raise MissingMetadataError(
-            f"{path.name}: loading basis {lbasis!r} (a {lbasis} of the material mass) cannot "
-            "be converted to mmol/g without more data"
-        )
+        raise ReadError(f"{path.name}: unknown loading basis {lbasis!r}")
+    if per is None:
+        raise ReadError(f"{path.name}: unknown {lbasis} loading unit {lunit!r}")
+    unit = "mmol/g"
+    extra = per
+    mat_factor = 1.0 / g_per_unit
     pts = d["isotherm_data"]
     if isinstance(pts, dict):  # column form
         keys = list(pts)
@@ -768,7 +798,6 @@ def _from_pygaps_dict(path, d, adsorbate_name, temperature_K, *, fmt):
         kwargs["pressure"] = p * f
         if all("pressure_saturation" in r for r in pts):
             kwargs["p0"] = np.array([float(r["pressure_saturation"]) for r in pts]) * f
-    mat = d.get("material")
     sample = mat.get("name") if isinstance(mat, dict) else mat
     return make_isotherm(
         amount=n, amount_unit=unit, adsorbate_name=ads_name, temperature_K=t, branch=branches,
