@@ -720,7 +720,7 @@ def fit_pattern(
     if pattern.ndim != 1 or "two_theta" not in pattern.dims:
         raise CharzError(
             f"fit_pattern takes one pattern over two_theta; got dims {pattern.dims} "
-            "(use xrd.insitu.fit_series for a series)"
+            "(use xrd.peaks.fit_pattern_series or xrd.insitu.fit_002_series for a series)"
         )
     if convention not in CONVENTIONS:
         raise CharzError(f"convention {convention!r} is not one of {', '.join(CONVENTIONS)}")
