@@ -50,7 +50,7 @@ from typing import Any, Literal
 import numpy as np
 import xarray as xr
 
-from charz.errors import CharzError, FitError, PhysicsWarning
+from charz.errors import CharzError, DataCleaningWarning, FitError, PhysicsWarning
 from charz.peaks import GAUSS_AREA, LORENTZ_AREA
 from charz.record import Measurement, Provenance
 
@@ -400,8 +400,9 @@ class BandFitResult:
         (``id_ig``, ``ad_ag``, ``la_raman``, ``d_position``, ``g_position``, ``d_fwhm``,
         ``g_fwhm``) and their ``<key>_stderr``, every band parameter (``<band>_height``,
         ``_center``, ``_fwhm``, ``_area``, ``_q``), ``success`` and ``redchi``.
-    curves : xarray.Dataset
-        ``data`` (what was fitted, after cropping, despiking and any pre-subtracted
+    curves : xarray.Dataset or None
+        None for block-wise fits (more spectra than ``block_size``). Else ``data`` (what
+        was fitted, after cropping, despiking and any pre-subtracted
         baseline), ``best_fit``, ``background`` and one ``band_<name>`` per band, over the
         other dimensions and ``raman_shift``.
     model : str
@@ -505,6 +506,11 @@ class BandFitResult:
         import matplotlib.pyplot as plt
 
         cur = self.curves
+        if cur is None:
+            raise CharzError(
+                "plot: this fit was done block by block (more spectra than block_size) and "
+                "keeps no curves; fit a subset (e.g. spectra.isel(...)) to plot it"
+            )
         lead = [d for d in cur["data"].dims if d != DIM]
         if lead:
             sel = dict.fromkeys(lead, 0)
@@ -581,6 +587,7 @@ def fit_bands(
     engine: Literal["auto", "lmfit", "batch"] = "auto",
     initial: Mapping[str, float] | None = None,
     workers: int | None = None,
+    block_size: int = 4096,
 ) -> BandFitResult:
     """Fit a D/G band model to one spectrum or to every spectrum of a series or map.
 
@@ -618,7 +625,13 @@ def fit_bands(
     initial : mapping, optional
         Starting values overriding the model table (``{"g_center": 1600.0}``).
     workers : int, optional
-        Processes for the batch engine (default: all cores for large batches).
+        Processes for the batch engine's numpy fallback (default: all cores).
+    block_size : int
+        Series and maps with more spectra are prepared and fitted block by block (each
+        block loaded, despiked, baseline-corrected and fitted, then dropped), so a
+        dask-backed map larger than memory is processed chunk by chunk; ``result.curves``
+        is then None (the descriptors are complete). Time series are despiked with the
+        temporal median inside each block.
 
     Returns
     -------
@@ -660,6 +673,13 @@ def fit_bands(
     if laser is None:
         laser = spectra.attrs.get("laser_wavelength")
     laser = None if laser is None else float(laser)
+    others0 = [d for d in spectra.dims if d != DIM]
+    n_total = int(np.prod([spectra.sizes[d] for d in others0])) if others0 else 1
+    if n_total > block_size and engine in ("auto", "batch"):
+        return _fit_blocks(spectra, others0, model=model, baseline=baseline,
+                           baseline_kwargs=baseline_kwargs, window=window, despike=despike,
+                           laser=laser, la_relation=la_relation, initial=initial,
+                           workers=workers, block_size=block_size)
     data, order, params = _prepare(spectra, window, despike, baseline, baseline_kwargs)
     others = [d for d in data.dims if d != DIM]
     data = data.transpose(*others, DIM)
@@ -698,6 +718,94 @@ def fit_bands(
     _check_bounds(maps, bands, lo, hi, names, spectra.attrs.get("source", "spectrum"))
     prov = Provenance.from_data(spectra, parameters=params)
     return BandFitResult(maps, curves, model, laser, la_relation, params, prov, fit_obj)
+
+
+def _fit_blocks(spectra, others, *, model, baseline, baseline_kwargs, window, despike, laser,
+                la_relation, initial, workers, block_size) -> BandFitResult:
+    """Block-wise preparation and batch fitting of a large (possibly dask-backed) series."""
+    from charz.output import progress
+    from raman.batch import fit_batch
+
+    bands = _bands(model)
+    stacked = spectra.transpose(*others, DIM).stack(_spec=others).transpose("_spec", DIM)
+    n = stacked.sizes["_spec"]
+    start, lo, hi = nonlinear_start(model)
+    names = nonlinear_names(model)
+    for k, v in (initial or {}).items():
+        if k not in names:
+            raise CharzError(f"initial: {k!r} is not a parameter of {model} ({', '.join(names)})")
+        start[names.index(k)] = float(v)
+    if despike is True:
+        despike_method = "temporal_median" if others == ["time"] else "whitaker_hayes"
+    else:
+        despike_method = despike
+    parts: list[dict[str, Any]] = []
+    spikes = 0
+    params: dict[str, Any] = {}
+    order = None
+    x = None
+    seed = start
+    blocks = range(0, n, block_size)
+    for i0 in progress(blocks, total=len(blocks), desc="fitting blocks"):
+        blk = stacked.isel(_spec=slice(i0, i0 + block_size))
+        blk = blk.drop_vars([c for c in blk.coords if c != DIM and "_spec" in blk[c].dims])
+        blk = blk.rename(_spec="time" if despike_method == "temporal_median" else "spectrum")
+        blk = blk.load()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", DataCleaningWarning)
+            if despike_method:
+                blk = remove_spikes_block(blk, despike_method)
+            data, order, params = _prepare(blk, window, False, baseline, baseline_kwargs)
+        for w in caught:
+            if not issubclass(w.category, DataCleaningWarning):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        spikes += int(blk.attrs.get("spikes_removed", 0))
+        x = np.asarray(data[DIM].values, float)
+        ys = np.asarray(data.values, float).reshape(-1, x.size)
+        res = fit_batch(x, ys, model=model, poly_order=order, start=seed, lower=lo, upper=hi,
+                        workers=workers)
+        good = res["success"]
+        if good.any():
+            seed = np.nanmedian(res["nonlin"][good], axis=0)
+        parts.append(res)
+    if despike_method:
+        params["despike"] = despike_method
+        params["spikes_removed"] = spikes
+        if spikes:
+            warnings.warn(
+                f"{spectra.attrs.get('source', 'spectra')}: {spikes} spike point(s) replaced "
+                f"({despike_method}, block-wise)",
+                DataCleaningWarning,
+                stacklevel=3,
+            )
+    res = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    win = (float(x.min()), float(x.max()))
+    params.update(model=model, window=list(window) if window else list(win), laser=laser,
+                  la_relation=la_relation, engine="batch", block_size=block_size)
+    shape = tuple(spectra.sizes[d] for d in others)
+    coords = {d: spectra[d] for d in others}
+    for name, coord in spectra.coords.items():
+        if name not in coords and name != DIM and set(coord.dims) <= set(others):
+            coords[name] = coord
+    maps = _maps(res, model, win, laser, la_relation, others, shape, coords,
+                 spectra.attrs.get("units", "count"))
+    if int(np.asarray(maps["success"].values).sum()) == 0:
+        raise FitError(
+            f"{spectra.attrs.get('source', 'spectra')}: the {model} fit failed on every "
+            f"spectrum ({n})"
+        )
+    _check_bounds(maps, bands, lo, hi, names, spectra.attrs.get("source", "spectra"))
+    prov = Provenance.from_data(spectra, parameters=params)
+    return BandFitResult(maps, None, model, laser, la_relation, params, prov, None)
+
+
+def remove_spikes_block(blk: xr.DataArray, method: str) -> xr.DataArray:
+    """Despike one block (temporal median along its ``time`` rows, or Whitaker–Hayes)."""
+    from raman.baseline import remove_spikes
+
+    if method == "temporal_median" and blk.sizes.get("time", 0) < 3:
+        method = "whitaker_hayes"
+    return remove_spikes(blk, method=method)
 
 
 def _check_bounds(maps, bands, lo, hi, names, source) -> None:
@@ -861,16 +969,39 @@ def _derived_with_errors_inner(model, heights, nonlin, cov, window, laser, la_re
 def _assemble(data, x, model, order, res, window, laser, la_relation, bands):
     others = [d for d in data.dims if d != DIM]
     shape = tuple(data.sizes[d] for d in others)
-    heights, nonlin = res["heights"], res["nonlin"]
-    vals, errs = _derived_with_errors(model, heights, nonlin, res["cov"], window, laser,
-                                      la_relation)
-    units = {"id_ig": "1", "ad_ag": "1", "la_raman": "nm", "redchi": "1"}
     coords = {d: data[d] for d in others}
     for name, coord in data.coords.items():
         if name not in coords and name != DIM and set(coord.dims) <= set(others):
             coords[name] = coord
-    variables: dict[str, Any] = {}
     intensity_unit = data.attrs.get("units", "count")
+    maps = _maps(res, model, window, laser, la_relation, others, shape, coords, intensity_unit)
+    heights, nonlin = res["heights"], res["nonlin"]
+    # curves
+    shapes = band_shapes(x, model, np.where(np.isfinite(nonlin), nonlin,
+                                            nonlinear_start(model)[0]))
+    comps = heights[..., None] * shapes
+    basis = _poly_basis(x, order)
+    bg = (res["coefs"] @ basis) if basis.shape[0] else np.zeros((heights.shape[0], x.size))
+    best = comps.sum(axis=1) + bg
+    cdims = [*others, DIM]
+    cv: dict[str, Any] = {
+        "data": (cdims, data.values, {"units": intensity_unit}),
+        "best_fit": (cdims, best.reshape(*shape, x.size), {"units": intensity_unit}),
+        "background": (cdims, bg.reshape(*shape, x.size), {"units": intensity_unit}),
+    }
+    for j, b in enumerate(bands):
+        cv[f"band_{b.name}"] = (cdims, comps[:, j].reshape(*shape, x.size),
+                                {"units": intensity_unit})
+    curves = xr.Dataset(cv, coords={**coords, DIM: data[DIM]})
+    return maps, curves
+
+
+def _maps(res, model, window, laser, la_relation, others, shape, coords, intensity_unit):
+    heights, nonlin = res["heights"], res["nonlin"]
+    vals, errs = _derived_with_errors(model, heights, nonlin, res["cov"], window, laser,
+                                      la_relation)
+    units = {"id_ig": "1", "ad_ag": "1", "la_raman": "nm", "redchi": "1"}
+    variables: dict[str, Any] = {}
 
     def unit_of(k: str) -> str:
         if k in units:
@@ -896,21 +1027,4 @@ def _assemble(data, x, model, order, res, window, laser, la_relation, bands):
     maps = xr.Dataset(variables, coords=coords, attrs={
         "model": model, "la_relation": la_relation,
         "laser_wavelength": laser if laser is not None else "none"})
-    # curves
-    shapes = band_shapes(x, model, np.where(np.isfinite(nonlin), nonlin,
-                                            nonlinear_start(model)[0]))
-    comps = heights[..., None] * shapes
-    basis = _poly_basis(x, order)
-    bg = (res["coefs"] @ basis) if basis.shape[0] else np.zeros((heights.shape[0], x.size))
-    best = comps.sum(axis=1) + bg
-    cdims = [*others, DIM]
-    cv: dict[str, Any] = {
-        "data": (cdims, data.values, {"units": intensity_unit}),
-        "best_fit": (cdims, best.reshape(*shape, x.size), {"units": intensity_unit}),
-        "background": (cdims, bg.reshape(*shape, x.size), {"units": intensity_unit}),
-    }
-    for j, b in enumerate(bands):
-        cv[f"band_{b.name}"] = (cdims, comps[:, j].reshape(*shape, x.size),
-                                {"units": intensity_unit})
-    curves = xr.Dataset(cv, coords={**coords, DIM: data[DIM]})
-    return maps, curves
+    return maps

@@ -147,23 +147,34 @@ def whitaker_hayes_raw(
     """
     y = np.asarray(y, float)
     d = np.diff(y, axis=-1)
-    med = np.nanmedian(d, axis=-1, keepdims=True)
-    mad = np.nanmedian(np.abs(d - med), axis=-1, keepdims=True)
+    median = np.median if np.isfinite(d).all() else np.nanmedian  # nanmedian is 3x slower
+    med = median(d, axis=-1, keepdims=True)
+    mad = median(np.abs(d - med), axis=-1, keepdims=True)
     mad = np.where(mad > 0, mad, np.nan)
     z = 0.6745 * (d - med) / mad
     flag = np.abs(np.nan_to_num(z)) > threshold
     mask = np.zeros(y.shape, bool)
     mask[..., 1:] |= flag
     mask[..., :-1] |= flag
-    # only keep candidates that stand above their neighbourhood (a spike, not a steep edge)
-    local = ndimage.median_filter(y, size=[1] * (y.ndim - 1) + [2 * kernel_size + 3],
-                                  mode="nearest")
+    # only keep candidates that stand above their neighbourhood (a spike, not a steep edge):
+    # the local median is computed at the (few) candidates and their neighbours only
+    cand = ndimage.binary_dilation(mask, structure=np.ones([1] * (y.ndim - 1) + [3]))
+    half = kernel_size + 1
+    pad = [(0, 0)] * (y.ndim - 1) + [(half, half)]
+    windows = np.lib.stride_tricks.sliding_window_view(
+        np.pad(y, pad, mode="edge"), 2 * half + 1, axis=-1)
+    idx = np.nonzero(cand)
+    local = y.copy()
+    if idx[0].size:
+        local[idx] = np.median(windows[idx], axis=-1)
     resid = y - local
     noise = 1.4826 * mad / np.sqrt(2.0)
     mask &= resid > 0.5 * threshold * np.nan_to_num(noise, nan=np.inf)
     mask = ndimage.binary_dilation(mask, structure=np.ones([1] * (y.ndim - 1) + [3])) & (
         resid > 2 * np.nan_to_num(noise, nan=np.inf)
     ) | mask
+    if not mask.any():
+        return y.copy(), mask
     good = (~mask).astype(float)
     size = [1] * (y.ndim - 1) + [2 * kernel_size + 1]
     num = ndimage.uniform_filter(np.where(mask, 0.0, y), size=size, mode="nearest")

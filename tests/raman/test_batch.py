@@ -84,3 +84,22 @@ def test_raman_fitting_pos1_height_ratio(test_data):
     da = charz.read(test_data / "raman/testDW38C_pos1.txt")
     res = fit_bands(da, laser=532.0, la_relation="tuinstra_koenig")
     assert 0.60 <= float(res.maps["id_ig"]) <= 0.92
+
+
+def test_block_wise_dask_series_equals_in_memory():
+    # a dask-backed series fitted block by block gives the in-memory fit's descriptors
+    pytest.importorskip("dask")
+    from charz.demo import example_data_dir
+
+    s = charz.read(example_data_dir() / "insitu_raman/HC-demo_operando.txt")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PhysicsWarning)
+        a = fit_bands(s, window=(1000, 1800))
+        b = fit_bands(s.chunk({"time": 8}), window=(1000, 1800), block_size=10)
+    assert b.curves is None
+    assert b.parameters["block_size"] == 10
+    np.testing.assert_allclose(b.maps["g_position"].values, a.maps["g_position"].values,
+                               atol=1e-3)
+    np.testing.assert_allclose(b.maps["id_ig"].values, a.maps["id_ig"].values, rtol=1e-4)
+    with pytest.raises(charz.CharzError, match="block by block"):
+        b.plot()
