@@ -377,3 +377,25 @@ def test_fuzzed_files_raise_charz_errors(test_data: Path, tmp_path: Path) -> Non
                 charz.read(p, technique=XRD, wavelength=0.15406)
             except CharzError:
                 pass
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["XRD-918-16_10.xrdml", "m54313_om2th_10.xrdml", "10_m84325_C_XRR_fast_processed.xrdml",
+     "TwoTheta_scan_scrambled.raw", "23-012-AG_2thomegascan_long.brml",
+     "TwoTheta_scan_powder.rasx", "ZnO-ALD-training_001_1_0-000_0-000.rasx"],
+)
+def test_against_fairmat_reader(shared_data: Path, name: str) -> None:
+    # peer tool: fairmat-readers-xrd 0.0.10 (Apache-2.0), read_file(); identical x and y
+    fairmat = pytest.importorskip("fairmat_readers_xrd")
+    import warnings
+
+    p = shared_data / "xrd/fairmat-readers-xrd" / name
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # its own parser warnings
+        ref = fairmat.read_file(str(p))
+    y = np.asarray(getattr(ref["intensity"], "magnitude", ref["intensity"]), float).ravel()
+    x = np.asarray(getattr(ref["2Theta"], "magnitude", ref["2Theta"]), float).ravel()
+    da = charz.read(p)
+    assert_allclose(da["two_theta"].values, np.sort(x), atol=1e-9)
+    assert_allclose(da.values, y[np.argsort(x, kind="stable")])
