@@ -16,6 +16,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     add_common_options(p)
     p.add_argument("--bet-range", type=float, nargs=2, metavar=("A", "B"), default=None,
                    help="BET range in p/p0 (default: automatic Rouquerol range, exhaustive)")
+    p.add_argument("--bet-rule", choices=["most_points", "betsi"], default="most_points",
+                   help="choice among valid Rouquerol ranges: most points (default) or BETSI's "
+                        "(highest end point, then smallest criterion-(d) error)")
+    p.add_argument("--bet-min-r2", type=float, default=0.995, metavar="R2",
+                   help="least r² of a valid BET range (default 0.995; 0 disables, e.g. for "
+                        "scattered low-area hard carbons)")
     p.add_argument("--thickness", choices=THICKNESS, default="harkins_jura",
                    help="thickness curve for BJH and the t-plot (carbon_black = STSA, the one "
                         "for carbons; default harkins_jura)")
@@ -47,6 +53,8 @@ def _run(args: argparse.Namespace) -> int:
             bjh_branch="desorption" if args.branch == "des" else "adsorption",
             t_range=tuple(args.t_range), p_total=args.p_total, dr_range=tuple(args.dr_range),
             adsorbed_density_co2=args.adsorbed_density,
+            bet_options={"rule": args.bet_rule,
+                         "min_r2": args.bet_min_r2 if args.bet_min_r2 > 0 else None},
         )]
 
     return run_files(args, analyse, technique="sorption")

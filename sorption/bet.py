@@ -17,8 +17,10 @@ prefix sums) and kept if
     the stricter common choice);
 (e) r² ≥ ``min_r2`` (default 0.995, BETSI's GUI value; set None to disable).
 
-Choice rule among the valid ranges: the most points; ties broken by the smallest
-criterion-(d) error, then the highest r². The minimum and maximum area over all valid
+Choice rule among the valid ranges (``rule="most_points"``, default): the most points; ties
+broken by the smallest criterion-(d) error, then the highest r². ``rule="betsi"``: among the
+valid ranges ending at the highest point, the smallest criterion-(d) error (BETSI's rule).
+The minimum and maximum area over all valid
 ranges are reported as ``area_spread`` (an uncertainty indicator, as in BETSI), with the
 number of valid ranges.
 
@@ -35,7 +37,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import xarray as xr
@@ -206,6 +208,7 @@ def bet_area_raw(
     min_points: int = 5,
     tolerance: float = 0.20,
     min_r2: float | None = 0.995,
+    rule: Literal["most_points", "betsi"] = "most_points",
     provenance: Provenance | None = None,
     sample_mass_g: float | None = None,
     note: str = "",
@@ -232,6 +235,8 @@ def bet_area_raw(
         Criterion (d): relative difference between p/p0 at n_m and 1/(√C + 1).
     min_r2 : float or None
         Criterion (e): least r² of a valid range; None disables it.
+    rule : {'most_points', 'betsi'}
+        How one range is chosen among the valid ones (module docstring).
     provenance : Provenance, optional
         Where the data came from (``Provenance.from_data(isotherm)``).
     sample_mass_g : float, optional
@@ -327,7 +332,12 @@ def bet_area_raw(
                 "tolerance/min_r2/min_points, or measure more low-pressure points"
             )
         vidx = np.flatnonzero(valid)
-        key = np.lexsort((-fit["r"][vidx] ** 2, err_d[vidx], -fit["n"][vidx]))
+        if rule == "betsi":
+            key = np.lexsort((-fit["r"][vidx] ** 2, err_d[vidx], -j[vidx]))
+        elif rule == "most_points":
+            key = np.lexsort((-fit["r"][vidx] ** 2, err_d[vidx], -fit["n"][vidx]))
+        else:
+            raise FitError(f"rule {rule!r} is not one of 'most_points', 'betsi'")
         k = int(vidx[key[0]])
         spread = (float(np.nanmin(area_all[vidx])), float(np.nanmax(area_all[vidx])))
         ranges = xr.Dataset(
@@ -378,7 +388,7 @@ def bet_area_raw(
     used[i[k]:j[k] + 1] = True
     p_lo, p_hi = float(x_all[i[k]]), float(x_all[j[k]])
     crit_k = {name: bool(np.asarray(v)[sel][0]) for name, v in crit.items()}
-    mode = "Rouquerol range (exhaustive search)" if auto else "user range"
+    mode = (f"Rouquerol range (exhaustive search, rule {rule})" if auto else "user range")
     method = (
         f"BET (ISO 9277), {mode} p/p0 {p_lo:.4g}–{p_hi:.4g}, {int(fit['n'][k])} points, "
         f"σ({canonical_name(adsorbate)}) = {sigma:g} nm², 22 414 cm³(STP)/mol, "
@@ -388,6 +398,7 @@ def bet_area_raw(
         "p_range": [p_lo, p_hi], "n_points": int(fit["n"][k]), "cross_section_nm2": sigma,
         "auto": auto, "tolerance": tolerance, "min_points": min_points, "min_r2": min_r2,
         "p_max": p_max, "molar_volume_stp_cm3_per_mol": MOLAR_VOLUME_STP,
+        "rule": rule if auto else None,
     }
     src = prov.with_parameters(**params)
     extra = {"r": r_k, "n_m_mmol_per_g": nm_k, "criteria": crit_k, "flags": flags}
@@ -424,6 +435,7 @@ def bet_area(
     min_points: int = 5,
     tolerance: float = 0.20,
     min_r2: float | None = 0.995,
+    rule: Literal["most_points", "betsi"] = "most_points",
 ) -> BETResult:
     """BET area of an isotherm's adsorption branch (ISO 9277).
 
@@ -435,7 +447,7 @@ def bet_area(
         User range of p/p0 (inclusive); None: automatic Rouquerol range (module docstring).
     cross_section : float, optional
         nm^2; default from the adsorbate (N2 0.162, Ar 0.142, Kr 0.202, CO2 0.170).
-    p_max, min_points, tolerance, min_r2
+    p_max, min_points, tolerance, min_r2, rule
         Automatic-range settings, see :func:`bet_area_raw`.
 
     Returns
@@ -467,7 +479,7 @@ def bet_area(
         ads["relative_pressure"].values, ads.values,
         adsorbate=str(isotherm.attrs.get("adsorbate", "N2")), cross_section=cross_section,
         p_range=p_range, p_max=p_max, min_points=min_points, tolerance=tolerance,
-        min_r2=min_r2, provenance=Provenance.from_data(isotherm),
+        min_r2=min_r2, rule=rule, provenance=Provenance.from_data(isotherm),
         sample_mass_g=isotherm.attrs.get("sample_mass_g"),
         note=("assumed by the reader: " + ", ".join(isotherm.attrs["assumed"])
               if isotherm.attrs.get("assumed") else ""),

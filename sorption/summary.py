@@ -103,6 +103,7 @@ def summarize(
     p_total: float = 0.99,
     dr_range: tuple[float, float] = (1e-5, 0.03),
     adsorbed_density_co2: float = 1.023,
+    bet_options: dict[str, Any] | None = None,
 ) -> SorptionSummary:
     """Run the analyses that apply to the isotherm's adsorptive.
 
@@ -122,6 +123,9 @@ def summarize(
         DR window in p/p0 (CO2).
     adsorbed_density_co2 : float
         g/cm^3 for the DR volume.
+    bet_options : dict, optional
+        More keyword arguments of :func:`sorption.bet.bet_area` (``min_r2``, ``rule``,
+        ``tolerance``, ``min_points``, ``cross_section``).
 
     Returns
     -------
@@ -140,14 +144,15 @@ def summarize(
             return func(*args, **kwargs)
         except FitError as exc:
             skipped.append(f"{label}: {exc}")
-            warnings.warn(f"{name}: {label} skipped: {exc}", PhysicsWarning, stacklevel=3)
+            msg = str(exc).removeprefix(f"{name}: ")
+            warnings.warn(f"{name}: {label} skipped: {msg}", PhysicsWarning, stacklevel=3)
             return None
 
     if gas == "CO2":
         dr = attempt("DR", dr_micropore_volume, isotherm, p_range=dr_range,
                      adsorbed_density=adsorbed_density_co2)
         return SorptionSummary(isotherm, dr=dr, skipped=tuple(skipped))
-    bet = attempt("BET", bet_area, isotherm, p_range=bet_range)
+    bet = attempt("BET", bet_area, isotherm, p_range=bet_range, **(bet_options or {}))
     pv = attempt("total pore volume", total_pore_volume, isotherm, p_target=p_total, bet=bet)
     has_des = bool((isotherm["branch"].values == "desorption").sum() >= 3)
     bjh = None

@@ -116,8 +116,8 @@ def test_betsi_set_auto_range_within_spread_and_criteria():
         pytest.skip("BETSI files absent")
     files = sorted(folder.glob("*.csv"))
     assert len(files) == 19
-    for f in files:
-        r = bet_area(charz.read(f))
+    for f, rule in ((f, rule) for f in files for rule in ("most_points", "betsi")):
+        r = bet_area(charz.read(f), rule=rule)
         assert all(r.criteria.values()), (f.name, r.criteria)
         lo, hi = r.area_spread
         assert lo <= r.area.value <= hi
