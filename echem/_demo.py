@@ -15,14 +15,17 @@ def run(ctx: Any) -> None:
     * ``echem/HC-{A,B,C}_cycler.csv`` + ``echem/HC-ABC_structure.json``: three samples'
       records, the correlation table (``echem_correlations.csv``) and the scatter of
       closed-pore volume vs plateau capacity with Pearson r.
+    * ``echem/HC-demo_rate.csv``: rate response (slope, Pearson r) added to HC-demo.
+    * ``echem/HC-demo_gitt.csv``: D(V) by GITT (``echem_gitt.csv`` and figure).
     """
     import matplotlib.pyplot as plt
 
     import charz
     from charz.record import StructuralRecord, records_from_json
-    from echem.capacity import cycle_capacities, slope_plateau
+    from echem.capacity import cycle_capacities, rate_response_from_cycler, slope_plateau
     from echem.correlate import correlate, correlation_table
     from echem.dqdv import dqdv, stripping_peak
+    from echem.gitt import gitt
     from echem.plating import plating_onset
 
     truth = ctx.truth.get("echem", {})
@@ -87,4 +90,32 @@ def run(ctx: Any) -> None:
     correlate(records, "mean_pore_diameter", "slope_share").plot(axes[1])
     fig.tight_layout()
     ctx.save_figure(fig, "echem_structure_performance")
+
+    # 4. rate response and GITT of HC-demo
+    r_truth = truth.get("rate", {})
+    if "file" in r_truth:
+        rate = rate_response_from_cycler(
+            charz.read(ctx.example(r_truth["file"]), technique="echem"),
+            one_c_ma_g=float(r_truth.get("one_c_mA_g", 300.0)))
+        ctx.add(rate)
+        lines.append(f"rate_response,{rate.rate_response.value:.6g},"
+                     f"{r_truth.get('rate_response', '')}")
+        lines.append(f"rate pearson_r,{rate.rate_response.extra['pearson_r']:.6g},"
+                     f"{r_truth.get('pearson_r', '')}")
+        ax = rate.plot()
+        ctx.save_figure(ax.figure, "echem_rate")
+    g_truth = truth.get("gitt", {})
+    if "file" in g_truth:
+        res = gitt(charz.read(ctx.example(g_truth["file"]), technique="echem"),
+                   length_cm=float(g_truth["length_cm"]))
+        table_g = res.diffusion.to_dataframe()
+        if len(g_truth.get("diffusion_cm2_s", [])) == len(table_g):
+            table_g["D_truth"] = g_truth["diffusion_cm2_s"]
+        ctx.write_text("echem_gitt.csv", table_g.to_csv())
+        ax = res.plot()
+        if "voltage_V" in g_truth:
+            ax.semilogy(g_truth["voltage_V"], g_truth["diffusion_cm2_s"], "-", color="0.5",
+                        lw=1, label="generator D(V)")
+            ax.legend(fontsize="small")
+        ctx.save_figure(ax.figure, "echem_gitt")
     ctx.write_text("echem_vs_truth.csv", "\n".join(lines) + "\n")

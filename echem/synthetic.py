@@ -19,6 +19,7 @@ __all__ = [
     "gitt_pulse_train",
     "hc_sodiation_voltage",
     "oversodiation_voltage",
+    "rate_test_cell",
     "two_cycle_cell",
     "write_cycler_csv",
 ]
@@ -245,8 +246,10 @@ def gitt_pulse_train(
     mass_mg: float = 3.0,
     resistance_ohm: float = 15.0,
     dt: float = 10.0,
+    dt_rest: float | None = None,
     noise: float = 0.0002,
     diffusion_profile: Any = None,
+    q_start: float = 10.0,
     seed: int = 1,
 ) -> tuple[xr.Dataset, dict[str, Any]]:
     """GITT sodiation pulse train obeying the Weppner–Huggins short-time solution.
@@ -264,8 +267,12 @@ def gitt_pulse_train(
         Diffusion length L in cm.
     tau, rest : float
         Pulse and rest durations (s).
+    dt, dt_rest : float
+        Sampling interval (s) in the pulses and in the rests (default ``dt``).
     diffusion_profile : callable, optional
         ``D(voltage)`` in cm^2/s, evaluated at each pulse's relaxed end voltage.
+    q_start : float
+        Sodiation capacity (mA*h/g) before the first pulse.
 
     Returns
     -------
@@ -274,29 +281,29 @@ def gitt_pulse_train(
         voltage per pulse (V), plus ``length_cm``, ``tau``.
     """
     rng = np.random.default_rng(seed)
+    dtr = dt if dt_rest is None else dt_rest
     n_p = round(tau / dt)
-    n_r = round(rest / dt)
-    tau, rest = n_p * dt, n_r * dt  # whole sampling intervals
+    n_r = round(rest / dtr)
+    tau, rest = n_p * dt, n_r * dtr  # whole sampling intervals
     qs, qp = 120.0, 150.0
     dq = current_ma * tau / 3600.0 / (mass_mg / 1000.0)  # mA*h/g per pulse
-    q_k = dq * np.arange(n_pulses + 1) + 10.0
+    q_k = dq * np.arange(n_pulses + 1) + q_start
     e_eq = hc_sodiation_voltage(q_k, slope_capacity=qs, plateau_capacity=qp)
     d_true = (np.array([diffusion_profile(v) for v in e_eq[1:]], float)
               if diffusion_profile is not None else np.full(n_pulses, diffusion))
     des = e_eq[1:] - e_eq[:-1]
     det = des * 2 * length_cm / np.sqrt(np.pi * d_true * tau)
     tp = dt * np.arange(1, n_p + 1)
-    tr = dt * np.arange(1, n_r + 1)
+    tr = dtr * np.arange(1, n_r + 1)
     ir = current_ma * 1e-3 * resistance_ohm  # V
     # pulses: (n_pulses, n_p); rests: (n_pulses, n_r)
     e_pulse = e_eq[:-1, None] - ir + det[:, None] * np.sqrt(tp / tau)[None, :]
     eta_end = (e_eq[:-1] + det) - e_eq[1:]
     k_relax = np.pi ** 2 * d_true / length_cm ** 2
     e_rest = e_eq[1:, None] + eta_end[:, None] * np.exp(-tr[None, :] * k_relax[:, None])
-    first_rest = dt * np.arange(1, n_r + 1)
-    t = np.concatenate([first_rest - dt,
-                        (rest + np.arange(n_pulses)[:, None] * (tau + rest)
-                         + np.concatenate([tp, tau + tr])[None, :]).ravel() - dt])
+    base = (rest - dtr) + np.arange(n_pulses) * (tau + rest)  # last rest point before each
+    t = np.concatenate([dtr * np.arange(n_r),
+                        (base[:, None] + np.concatenate([tp, tau + tr])[None, :]).ravel()])
     v = np.concatenate([np.full(n_r, e_eq[0]), np.hstack([e_pulse, e_rest]).ravel()])
     i = np.concatenate([np.zeros(n_r), np.tile(np.concatenate([np.full(n_p, -current_ma),
                                                                np.zeros(n_r)]), n_pulses)])
@@ -306,6 +313,71 @@ def gitt_pulse_train(
     truth = {"diffusion": d_true, "voltage": e_eq[1:], "length_cm": length_cm, "tau": tau,
              "delta_es": des, "delta_et": det}
     return ds, truth
+
+
+def rate_test_cell(
+    *,
+    rates: tuple[float, ...] = (0.1, 0.2, 0.5, 1.0, 2.0, 0.1),
+    capacity_0: float = 294.0,
+    slope: float = -40.0,
+    one_c_ma_g: float = 300.0,
+    mass_mg: float = 2.5,
+    cycles_per_rate: int = 2,
+    points: int = 60,
+    noise: float = 0.001,
+    scatter: float = 0.0,
+    seed: int = 5,
+) -> tuple[xr.Dataset, dict[str, Any]]:
+    """A rate test: blocks of cycles at increasing C-rates, capacity linear in the rate.
+
+    Every cycle at rate C sodiates and desodiates Q(C) = ``capacity_0`` + ``slope``·C
+    + δ(C) (mA*h/g; δ Gaussian with sd ``scatter``, one value per distinct rate) at a
+    current of C·``one_c_ma_g``·mass; voltages follow the hard-carbon curves compressed to
+    Q(C), with ±20 mV·C polarisation.
+
+    Returns
+    -------
+    (Dataset, truth) : tuple
+        ``truth``: ``capacities`` per distinct rate, and the least-squares
+        ``rate_response`` (slope), ``intercept`` and ``pearson_r`` of those (numpy
+        ``polyfit``/``corrcoef``); ``rates``, ``one_c_mA_g``.
+    """
+    rng = np.random.default_rng(seed)
+    distinct = sorted(set(rates))
+    dev = dict(zip(distinct, rng.normal(0.0, scatter, len(distinct)) if scatter else
+                   np.zeros(len(distinct)), strict=True))
+    m_g = mass_mg / 1000.0
+    t_parts, v_parts, i_parts, q_parts, c_parts = [], [], [], [], []
+    t0, cyc = 0.0, 0
+    frac = np.linspace(0.0, 1.0, points + 1)[1:]
+    for c in rates:
+        q_tot = capacity_0 + slope * c + dev[c]
+        i_ma = c * one_c_ma_g * m_g
+        dur = q_tot * m_g / i_ma * 3600.0
+        for _ in range(cycles_per_rate):
+            cyc += 1
+            for sign in (-1.0, 1.0):
+                q = frac * q_tot
+                if sign < 0:
+                    v = hc_sodiation_voltage(q * 270.0 / q_tot) - 0.02 * c
+                else:
+                    v = desodiation_voltage(q * 210.0 / q_tot, slope_capacity=60.0) + 0.02 * c
+                t_parts.append(t0 + frac * dur)
+                v_parts.append(v + rng.normal(0, noise, points))
+                i_parts.append(np.full(points, sign * i_ma))
+                q_parts.append(q * m_g)
+                c_parts.append(np.full(points, cyc))
+                t0 += dur + 60.0
+    ds = cycler_dataset(np.concatenate(t_parts), np.concatenate(v_parts),
+                        np.concatenate(i_parts), capacity_mah=np.concatenate(q_parts),
+                        cycle=np.concatenate(c_parts), mass_mg=mass_mg, name="generated rate test",
+                        attrs={"source": "generated rate test"})
+    x = np.array(distinct)
+    y = np.array([capacity_0 + slope * c + dev[c] for c in distinct])
+    fit_slope, fit_icpt = np.polyfit(x, y, 1)
+    return ds, {"rate_response": float(fit_slope), "intercept": float(fit_icpt),
+                "pearson_r": float(np.corrcoef(x, y)[0, 1]), "capacities": y.tolist(),
+                "rates": list(rates), "one_c_mA_g": one_c_ma_g}
 
 
 def write_cycler_csv(ds: xr.Dataset, path: Any, *, header: dict[str, Any] | None = None,

@@ -217,30 +217,16 @@ def test_rate_response_slope_and_pearson():
 
 
 def test_rate_response_from_cycler():
-    # cycles at 0.1, 0.5, 1, 2 C (1 C = 300 mA/g, 2 mg): capacity 300 - 40 C
-    rates = [0.1, 0.5, 1.0, 2.0]
-    parts_t, parts_i, parts_q, parts_c = [], [], [], []
-    t0, cyc = 0.0, 0
-    for c in rates:
-        i_ma = c * 300 * 0.002
-        cap = (300 - 40 * c) * 0.002  # mA*h
-        dur = cap / i_ma * 3600
-        for _ in range(2):
-            cyc += 1
-            for sign in (-1, 1):
-                t = np.linspace(0, dur, 50)
-                parts_t.append(t0 + t + 1)
-                parts_i.append(np.full(50, sign * i_ma))
-                parts_q.append(i_ma * t / 3600)
-                parts_c.append(np.full(50, cyc))
-                t0 += dur + 1
-    ds = cycler_dataset(np.concatenate(parts_t), np.ones(sum(map(len, parts_t))),
-                        np.concatenate(parts_i), capacity_mah=np.concatenate(parts_q),
-                        cycle=np.concatenate(parts_c), mass_mg=2.0)
-    res = rate_response_from_cycler(ds, one_c_ma_g=300.0)
-    assert_allclose(res.c_rate, rates, rtol=1e-9)
-    assert_allclose(res.rate_response.value, -40.0, rtol=1e-6)
-    assert_allclose(res.rate_response.extra["pearson_r"], -1.0, atol=1e-9)
+    from echem.synthetic import rate_test_cell
+
+    ds, truth = rate_test_cell(scatter=3.0, seed=2)
+    res = rate_response_from_cycler(ds, one_c_ma_g=truth["one_c_mA_g"])
+    assert_allclose(res.c_rate, sorted(set(truth["rates"])), rtol=1e-9)
+    assert_allclose(res.capacity, truth["capacities"], rtol=1e-9)
+    assert_allclose(res.rate_response.value, truth["rate_response"], rtol=1e-9)
+    assert_allclose(res.rate_response.extra["pearson_r"], truth["pearson_r"], rtol=1e-9)
+    with pytest.raises(CyclerDataError, match="one_c_ma_g"):
+        rate_response_from_cycler(ds, one_c_ma_g=0.0)
 
 
 def test_real_landt_file_analyses(shared_data):

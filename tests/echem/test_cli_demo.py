@@ -98,7 +98,17 @@ def test_demo_part(tmp_path):
     assert {"HC-demo", "HC-A", "HC-B", "HC-C"} <= samples
     demo = [r for r in ctx.records if r.sample == "HC-demo"]
     keys = set().union(*(r.descriptors for r in demo))
-    assert {"reversible_capacity", "slope_capacity", "plating_onset_capacity"} <= keys
+    assert {"reversible_capacity", "slope_capacity", "plating_onset_capacity",
+            "rate_response"} <= keys
+    rate = next(r["rate_response"] for r in demo if "rate_response" in r)
+    assert_allclose(rate.value, TRUTH["rate"]["rate_response"], rtol=1e-6)
+    assert_allclose(rate.extra["pearson_r"], TRUTH["rate"]["pearson_r"], rtol=1e-6)
+    import pandas as pd
+
+    g = pd.read_csv(tmp_path / "echem_gitt.csv")
+    # D within 5 % where the relaxed step is large; the plateau pulses (ΔE_s ~ 5 mV) scatter
+    big = g["delta_es"] > 0.01
+    assert_allclose(g["D"][big], g["D_truth"][big], rtol=0.05)
     assert (tmp_path / "echem_structure_performance.png").exists()
     assert (tmp_path / "echem_oversodiation.pdf").exists()
     table = (tmp_path / "echem_correlations.csv").read_text(encoding="utf-8")
