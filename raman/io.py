@@ -38,7 +38,8 @@ Formats (FIELD-NOTES §5.3)
   (``ncollected < nspectra``);
 - Thermo/Galactic ``.spc`` (new LSB format ``0x4B`` and the old format ``0x4D``; single and
   multi-file; written from the published header layout, no vendor code);
-- WITec "Exported ASCII-File" text.
+- WITec "Exported ASCII-File" text;
+- Bruker OPUS (FT-Raman) through ``brukeropus`` (extra ``opus``; the Raman block ``r``).
 
 ``.gz`` copies of the text formats are read transparently.
 """
@@ -73,6 +74,7 @@ __all__ = [
     "read_labspec_txt",
     "read_labspec_xml",
     "read_long_map",
+    "read_opus",
     "read_spc",
     "read_two_column",
     "read_wdf",
@@ -290,6 +292,8 @@ _LABSPEC_KV = re.compile(r"^#([^=]+?)=\t?(.*)$")
 
 
 def _sniff_labspec(path: Path, head: bytes) -> bool:
+    if b"\0" in head:  # binary
+        return False
     text = decode_text(head)
     lines = text.splitlines()[:80]
     hits = sum(1 for ln in lines if re.match(r"^#[^=\n]+=\t", ln))
@@ -620,6 +624,8 @@ def read_labspec_xml(path: Path, *, laser: float | None = None) -> xr.DataArray:
 
 
 def _sniff_witec(path: Path, head: bytes) -> bool:
+    if b"\0" in head:  # binary
+        return False
     return decode_text(head).lstrip().startswith("//Exported ASCII")
 
 
@@ -725,12 +731,16 @@ def _numeric_head(text: str, limit: int = 200) -> tuple[list[str], np.ndarray | 
 
 
 def _sniff_long_map(path: Path, head: bytes) -> bool:
+    if b"\0" in head:  # binary
+        return False
     text = decode_text(head)
     first = "\n".join(text.splitlines()[:5]).lower()
     return bool(re.search(r"#?\s*x\b.*#?\s*y\b.*#?\s*wave", first))
 
 
 def _sniff_two_column(path: Path, head: bytes) -> bool:
+    if b"\0" in head:  # binary
+        return False
     text = decode_text(head)
     if text.lstrip().startswith(("#Acq", "//Exported")) or _sniff_labspec(path, head):
         return False
@@ -1166,3 +1176,72 @@ def read_spc(path: Path, *, laser: float | None = None) -> xr.DataArray:
                          leading=[("spectrum", np.arange(len(spectra)), {"units": "1"})],
                          extra_coords={"z": ("spectrum", np.asarray(zs), {"units": "1"})},
                          attrs=attrs)
+
+
+# ---------------------------------------------------------------------------------------
+# Bruker OPUS (brukeropus, MIT; optional extra "opus")
+# ---------------------------------------------------------------------------------------
+
+_OPUS_MAGIC = b"\x0a\x0a\xfe\xfe"
+
+
+def _sniff_opus(path: Path, head: bytes) -> bool:
+    return head[:4] == _OPUS_MAGIC
+
+
+@register_reader(".opus", ".0", ".1", ".2", ".0000", technique="raman", sniff=_sniff_opus,
+                 requires="brukeropus", extra="opus")
+def read_opus(path: Path, *, block: str = "auto", laser: float | None = None) -> xr.DataArray:
+    """Read a Bruker OPUS file (FT-Raman: MultiRAM, RAM II) with ``brukeropus``.
+
+    Parameters
+    ----------
+    path : Path
+        OPUS file (numbered suffixes such as ``.0``; recognised by its magic bytes).
+    block : str
+        Data block: ``"auto"`` takes the Raman block (``r``); any other key that the file
+        holds (``sm``, ``a``, ``rf`` ...) can be asked for explicitly (its x axis in cm⁻¹
+        is then taken as the Raman-shift axis, which is only right for Raman data).
+    laser : float, optional
+        Laser wavelength in nm (default: 1e7 / the file's laser wavenumber ``LWN`` for a
+        Raman block).
+
+    Returns
+    -------
+    xarray.DataArray
+        ``(raman_shift)``.
+
+    Raises
+    ------
+    UnknownFormatError
+        ``block="auto"`` and the file has no Raman block (e.g. an FTIR measurement): the
+        message lists the blocks it has.
+    """
+    opus = require("brukeropus", "opus", purpose=f"read {path.name}")
+    f = opus.read_opus(str(path))
+    keys = list(getattr(f, "data_keys", []))
+    if not keys:
+        raise CorruptFileError(f"{path.name}: OPUS file without data blocks")
+    if block == "auto":
+        if "r" not in keys:
+            raise UnknownFormatError(
+                f"{path.name}: OPUS file without a Raman block ('r'); it holds "
+                f"{', '.join(keys)} (FTIR?). Pass block=<key> to read one of them anyway"
+            )
+        block = "r"
+    if block not in keys:
+        raise UnknownFormatError(f"{path.name}: no OPUS block {block!r} (blocks: {keys})")
+    data = getattr(f, block)
+    params = f.params
+    attrs: dict[str, Any] = {"source": path.name, "opus_block": block,
+                             "opus_label": str(getattr(data, "label", block))}
+    lwn = getattr(params, "lwn", None)
+    if block == "r" and lwn:
+        attrs["laser_wavelength"] = round(1e7 / float(lwn), 4)
+    for key, name in (("ins", "instrument"), ("snm", "title")):
+        if hasattr(params, key):
+            attrs[name] = str(getattr(params, key))
+    _resolve_laser(attrs, laser)
+    attrs["axis_unit_file"] = "1/cm"
+    return make_spectrum(np.asarray(data.y, float), np.asarray(data.x, float), attrs=attrs,
+                         units="1")

@@ -302,3 +302,24 @@ def test_spc_roundtrip_new_lsb(tmp_path):
     da = charz.read(p)
     np.testing.assert_allclose(da.values, y, rtol=1e-7)
     np.testing.assert_allclose(da["raman_shift"].values, x)
+
+
+def test_opus_container(shared_data):
+    # SOURCES.md: test.0000 is an FTIR OPUS file (blocks rf, igrf, a, sm, phsm, igsm), the
+    # container Bruker FT-Raman also writes; it has no Raman block
+    pytest.importorskip("brukeropus")
+    path = shared_data / "raman/spectrochempy-data/test.0000"
+    with pytest.raises(UnknownFormatError, match="rf, igrf, a, sm, phsm, igsm"):
+        charz.read(path)
+    da = charz.read(path, block="sm")
+    assert da.attrs["reader"].endswith("read_opus")
+    assert da.sizes["raman_shift"] == 2567
+    assert np.all(np.diff(da["raman_shift"].values) > 0)
+
+
+def test_binary_files_are_not_text(shared_data):
+    from charz.io import HEAD_BYTES
+    from raman.io import _sniff_two_column
+
+    path = shared_data / "raman/spectrochempy-data/test.0000"
+    assert not _sniff_two_column(path, path.read_bytes()[:HEAD_BYTES])
