@@ -17,10 +17,26 @@ def run(ctx: Any) -> None:
     ctx.save_figure(result.plot().figure, "xrd_fit")
     jis = fit_pattern(pattern, convention="jis", warn=False)
     truth = ctx.truth.get("xrd", {})
-    lines = ["quantity,default,jis,truth"]
+    # the example file was generated without L·P·f² factors ("raw intensities" truth), so
+    # the jis preset over-corrects it; the simulated block below carries the factors
+    lines = ["HC-demo.xye (generated without L·P·f²),default,jis,truth"]
     for key in ("d002", "lc", "la", "n_layers", "two_theta_002", "fwhm_002"):
         a, b = result.descriptors()[key], jis.descriptors()[key]
         lines.append(f"{key},{a.value:.5g},{b.value:.5g},{truth.get(key, '')}")
+    # the same structure with the JIS factors present in the data (as in a real pattern):
+    # raw-intensity fits then shift the broad (002) by ≈ −0.85°, the jis preset does not
+    from xrd.synthetic import simulate_pattern
+
+    sim = simulate_pattern(d002=0.3783, lc=1.337, la=3.5, lp_f2=True, seed=0)
+    a = fit_pattern(sim, warn=False)
+    b = fit_pattern(sim, convention="jis", warn=False)
+    lines.append("")
+    lines.append("simulated with L·P·f² (d002 0.3783 nm, Lc 1.337 nm at K 0.89),default,jis,"
+                 "truth")
+    for key, true in (("d002", 0.3783), ("two_theta_002", sim.attrs["truth_two_theta_002"]),
+                      ("lc", 1.337)):
+        lines.append(f"{key},{a.descriptors()[key].value:.5g},{b.descriptors()[key].value:.5g},"
+                     f"{true:.5g}{' (K 0.89; jis uses K 1.0)' if key == 'lc' else ''}")
     ctx.write_text("xrd_conventions.csv", "\n".join(lines) + "\n")
 
     folder = ctx.example("insitu_xrd")
