@@ -30,6 +30,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    default="sphere_equivalent",
                    help="DAB length → pore diameter: sphere_equivalent D = 2√10 a; chord "
                         "D = 1.5 a/(1−φ) with φ from the invariant (needs absolute scale)")
+    p.add_argument("--resolution", choices=["auto", "none", "pinhole", "slit"], default="auto",
+                   help="model smearing: auto = the file's dq (pinhole) or slit length")
+    p.add_argument("--slit-length", type=float, default=None, metavar="INV_NM",
+                   help="slit length Δl in 1/nm of a line-collimation camera (slit smearing)")
     p.add_argument("--no-guinier", dest="guinier", action="store_false",
                    help="skip the Guinier fit of the pore term (saxs_rg)")
     p.add_argument("--true-density", type=float, default=None, metavar="G_CM3",
@@ -128,8 +132,10 @@ def _run(args: argparse.Namespace) -> int:
                 if args.thickness is None:
                     raise CharzError("absolute calibration needs --thickness of the sample")
                 curve = apply_calibration(curve, factor)
+        if args.slit_length is not None:
+            curve.attrs["slit_length"] = args.slit_length
         kw: dict = {"q_range": tuple(args.q_range) if args.q_range else None,
-                    "porod_exponent": args.porod_exponent}
+                    "porod_exponent": args.porod_exponent, "resolution": args.resolution}
         results: list = []
         absolute = curve.attrs.get("units") == "1/cm" and bool(
             curve.attrs.get("absolute_scale", 1))

@@ -53,6 +53,7 @@ from scipy.special import erf
 from charz.errors import CharzError, FitError
 from charz.record import Measurement, Provenance
 from saxs._common import SPHERE_R_PER_RG, as_curve, check_fit, plot_fit, stderr, weights
+from saxs.resolution import describe, resolution_of, smeared_model
 
 __all__ = [
     "ModelFitResult",
@@ -423,6 +424,7 @@ def fit_porod_dab(
     background: float | None = None,
     diameter_convention: Literal["sphere_equivalent", "chord"] = "sphere_equivalent",
     porosity: float | None = None,
+    resolution: Literal["auto", "none", "pinhole", "slit"] = "auto",
 ) -> ModelFitResult:
     """Fit Porod + DAB + constant, ``A q^-P + B/(1 + a²q²)² + bkg`` (Kalliat; Gibaud–Xue–Dahn).
 
@@ -443,6 +445,10 @@ def fit_porod_dab(
         which needs ``porosity`` φ.
     porosity : float, optional
         Pore volume fraction φ for the ``chord`` convention.
+    resolution : {'auto', 'none', 'pinhole', 'slit'}
+        Instrumental smearing of the model (:mod:`saxs.resolution`): ``auto`` uses the
+        curve's ``dq`` (pinhole) or ``attrs["slit_length"]`` (slit) when present. The
+        same option exists on every fit function of this module.
 
     Returns
     -------
@@ -484,7 +490,8 @@ def fit_porod_dab(
         return np.column_stack(cols)
 
     a0, coef = _linear_scan(q, y, w, grid, basis)
-    model = lmfit.Model(porod_dab, independent_vars=["q"])
+    rkind, rwidth = resolution_of(da, resolution)  # type: ignore[arg-type]
+    model = lmfit.Model(smeared_model(porod_dab, rkind, rwidth), independent_vars=["q"])
     pars = model.make_params()
     pars["porod_scale"].set(value=max(coef[0], 1e-3 * y[0] * q[0] ** p0), min=0)
     pars["porod_exponent"].set(value=p0, min=1.0, max=6.0, vary=porod_exponent is None)
@@ -498,7 +505,8 @@ def fit_porod_dab(
     a_err = stderr(a)
     prov = _provenance(da, model="porod+dab", q_range=[float(q[0]), float(q[-1])],
                        porod_exponent_fixed=porod_exponent, background_fixed=background,
-                       diameter_convention=diameter_convention, porosity=porosity)
+                       diameter_convention=diameter_convention, porosity=porosity,
+                       resolution=rkind)
     if diameter_convention == "sphere_equivalent":
         f = 2.0 * np.sqrt(10.0)
         how = ("D = 2√10·a (sphere-equivalent: Rg = √6·a from the DAB small-q expansion, "
@@ -508,7 +516,8 @@ def fit_porod_dab(
         how = (f"D = 1.5·a/(1−φ), φ = {porosity:g} (Debye–Bueche pore chord a/(1−φ) = 4R/3 "
                "of spheres)")
     method = (f"Porod + DAB + constant fit (Kalliat 1981; Gibaud, Xue & Dahn 1996), "
-              f"q {q[0]:.3g}–{q[-1]:.3g} 1/nm, {wnote}; DAB length a = {a.value:.4g} nm; {how}")
+              f"q {q[0]:.3g}–{q[-1]:.3g} 1/nm, {wnote}, {describe(rkind, rwidth)}; "
+              f"DAB length a = {a.value:.4g} nm; {how}")
     diameter = _m(f * a.value, None if a_err is None else f * a_err, "nm", method, prov,
                   dab_length_nm=float(a.value), dab_length_stderr_nm=a_err,
                   conversion=diameter_convention)
@@ -543,6 +552,7 @@ def fit_power_law_spheres(
     pd_type: PdType = "schulz",
     porod_exponent: float | None = None,
     background: float | None = None,
+    resolution: Literal["auto", "none", "pinhole", "slit"] = "auto",
 ) -> ModelFitResult:
     """Fit power law + polydisperse spheres + constant.
 
@@ -591,7 +601,8 @@ def fit_power_law_spheres(
         return (power_law(q, porod_scale, porod_exponent)
                 + sphere_intensity(q, sphere_scale, radius, pd, pd_type) + background)
 
-    model = lmfit.Model(func, independent_vars=["q"])
+    rkind, rwidth = resolution_of(da, resolution)
+    model = lmfit.Model(smeared_model(func, rkind, rwidth), independent_vars=["q"])
     pars = model.make_params()
     pars["porod_scale"].set(value=max(coef[0], 1e-3 * y[0] * q[0] ** p0), min=0)
     pars["porod_exponent"].set(value=p0, min=1.0, max=6.0, vary=porod_exponent is None)
@@ -609,10 +620,11 @@ def fit_power_law_spheres(
     pdv = res.params["pd"].value
     prov = _provenance(da, model="power_law+sphere", q_range=[float(q[0]), float(q[-1])],
                        pd=pd, pd_type=pd_type, porod_exponent_fixed=porod_exponent,
-                       background_fixed=background)
+                       background_fixed=background, resolution=rkind)
     method = (f"power law + polydisperse spheres + constant fit, {pd_type} radii "
               f"(pd = {pdv:.3g}{' fitted' if pd is None else ' fixed'}), "
-              f"q {q[0]:.3g}–{q[-1]:.3g} 1/nm, {wnote}; D = 2R̄, R̄ = {r.value:.4g} nm "
+              f"q {q[0]:.3g}–{q[-1]:.3g} 1/nm, {wnote}, {describe(rkind, rwidth)}; "
+              f"D = 2R̄, R̄ = {r.value:.4g} nm "
               f"({'median' if pd_type == 'lognormal' else 'mean'} radius)")
     diameter = _m(2 * r.value, None if r_err is None else 2 * r_err, "nm", method, prov,
                   radius_nm=float(r.value), radius_stderr_nm=r_err, pd=float(pdv),
@@ -639,7 +651,7 @@ def fit_power_law_spheres(
 
 def _rg_fit(curve: xr.DataArray, kind: str, *, q_range: tuple[float, float] | None,
             porod_exponent: float | None, background: float | None,
-            pore_exponent: float | None) -> ModelFitResult:
+            pore_exponent: float | None, resolution: str = "auto") -> ModelFitResult:
     name = curve.attrs.get("source", "curve")
     q, y, sigma, da = as_curve(curve, q_range=q_range, name=name)
     if len(q) < 8:
@@ -677,7 +689,8 @@ def _rg_fit(curve: xr.DataArray, kind: str, *, q_range: tuple[float, float] | No
             return (power_law(q, porod_scale, porod_exponent) + guinier_porod(q, g, rg, s, m)
                     + background)
 
-    model = lmfit.Model(func, independent_vars=["q"])
+    rkind, rwidth = resolution_of(da, resolution)  # type: ignore[arg-type]
+    model = lmfit.Model(smeared_model(func, rkind, rwidth), independent_vars=["q"])
     pars = model.make_params()
     pars["porod_scale"].set(value=max(coef[0], 1e-3 * y[0] * q[0] ** p0), min=0)
     pars["porod_exponent"].set(value=p0, min=1.0, max=6.0, vary=porod_exponent is None)
@@ -700,9 +713,9 @@ def _rg_fit(curve: xr.DataArray, kind: str, *, q_range: tuple[float, float] | No
     rg_err = stderr(rg)
     prov = _provenance(da, model=kind, q_range=[float(q[0]), float(q[-1])],
                        porod_exponent_fixed=porod_exponent, background_fixed=background,
-                       pore_exponent_fixed=pore_exponent)
+                       pore_exponent_fixed=pore_exponent, resolution=rkind)
     base = (f"power law + {label} pore term + constant fit, q {q[0]:.3g}–{q[-1]:.3g} 1/nm, "
-            f"{wnote}")
+            f"{wnote}, {describe(rkind, rwidth)}")
     rg_m = _m(rg.value, rg_err, "nm", f"{base}; Rg of the pore level", prov)
     f = 2.0 * SPHERE_R_PER_RG
     diameter = _m(f * rg.value, None if rg_err is None else f * rg_err, "nm",
@@ -734,6 +747,7 @@ def fit_unified(
     porod_exponent: float | None = None,
     pore_exponent: float | None = 4.0,
     background: float | None = None,
+    resolution: Literal["auto", "none", "pinhole", "slit"] = "auto",
 ) -> ModelFitResult:
     """Fit power law + one Beaucage unified level (the pores) + constant.
 
@@ -760,7 +774,7 @@ def fit_unified(
         ``saxs_rg``, ``saxs_pore_diameter`` = 2√(5/3)·Rg, ``porod_exponent`` when fitted.
     """
     return _rg_fit(curve, "unified", q_range=q_range, porod_exponent=porod_exponent,
-                   background=background, pore_exponent=pore_exponent)
+                   background=background, pore_exponent=pore_exponent, resolution=resolution)
 
 
 def fit_guinier_porod(
@@ -770,6 +784,7 @@ def fit_guinier_porod(
     porod_exponent: float | None = None,
     pore_exponent: float | None = 4.0,
     background: float | None = None,
+    resolution: Literal["auto", "none", "pinhole", "slit"] = "auto",
 ) -> ModelFitResult:
     """Fit power law + Guinier–Porod pore term (s = 0, Hammouda 2010) + constant.
 
@@ -796,4 +811,4 @@ def fit_guinier_porod(
         ``saxs_rg``, ``saxs_pore_diameter`` = 2√(5/3)·Rg, ``porod_exponent`` when fitted.
     """
     return _rg_fit(curve, "guinier_porod", q_range=q_range, porod_exponent=porod_exponent,
-                   background=background, pore_exponent=pore_exponent)
+                   background=background, pore_exponent=pore_exponent, resolution=resolution)
