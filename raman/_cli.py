@@ -28,10 +28,19 @@ def _add_fit_options(p: argparse.ArgumentParser, *, window=(800.0, 2000.0)) -> N
                         "subtracted first; none: the data as given")
     p.add_argument("--la-relation", choices=_RELATIONS, default="cancado",
                    help="La relation (cancado uses the area ratio, the others the height ratio)")
-    p.add_argument("--window", type=float, nargs=2, metavar=("LO", "HI"), default=list(window),
+    p.add_argument("--window", type=float, nargs=2, metavar=("LO", "HI"), default=None,
                    help=f"fit window in cm-1 (default {window[0]:g} {window[1]:g})")
     p.add_argument("--no-despike", dest="despike", action="store_false",
                    help="keep cosmic spikes (default: remove them)")
+    p.add_argument("--second-order", action="store_true",
+                   help="also fit the 2D (~2680) and D+G (~2930) bands (window 800-3200 unless "
+                        "--window is given)")
+
+
+def _window(args: argparse.Namespace, default: tuple[float, float]) -> tuple[float, float]:
+    if args.window:
+        return (float(args.window[0]), float(args.window[1]))
+    return (800.0, 3200.0) if getattr(args, "second_order", False) else default
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -59,8 +68,8 @@ def _run(args: argparse.Namespace) -> int:
         opts = {} if args.laser is None else {"laser": args.laser}
         da = charz.read(path, technique="raman", **opts)
         res = fit_bands(da, model=args.model, baseline=_baseline(args.baseline),
-                        window=tuple(args.window), despike=args.despike,
-                        la_relation=args.la_relation)
+                        window=_window(args, (800.0, 2000.0)), despike=args.despike,
+                        la_relation=args.la_relation, second_order=args.second_order)
         if args.out and res.is_series:
             from charz.output import atomic_write_text
 
@@ -108,8 +117,9 @@ def _run_insitu(args: argparse.Namespace) -> int:
     series = read_series(src, tz=args.tz, laser=args.laser)
     cycler = charz.read(args.echem, technique="echem") if args.echem else None
     res = track_bands(series, model=args.model, cycler=cycler, offset_s=args.offset_s,
-                      window=tuple(args.window), baseline=_baseline(args.baseline),
-                      despike=args.despike, la_relation=args.la_relation)
+                      window=_window(args, (1000.0, 1800.0)), baseline=_baseline(args.baseline),
+                      despike=args.despike, la_relation=args.la_relation,
+                      second_order=args.second_order)
     files = [res.to_csv(out / "insitu_raman_bands.csv")]
     with use_style():
         files += save_figure(res.heatmap(title="operando Raman"), out / "insitu_raman_heatmap")

@@ -251,6 +251,17 @@ MODEL_TEXT = {
     "sadezky": "Sadezky: Lorentzian G, D1, D2, D4 + Gaussian D3 (D = D1)",
 }
 
+#: Second-order bands (Lorentzian): 2D ~2680 cm⁻¹ and D+G ~2930 cm⁻¹ (FIELD-NOTES §2.3),
+#: appended to any model as ``<model>+second_order`` (``fit_bands(second_order=True)``).
+SECOND_ORDER = (
+    BandSpec("two_d", "lorentzian", (2680.0, 2600.0, 2760.0), (250.0, 40.0, 500.0)),
+    BandSpec("d_plus_g", "lorentzian", (2930.0, 2860.0, 3000.0), (200.0, 40.0, 500.0)),
+)
+for _name in list(MODELS):
+    MODELS[f"{_name}+second_order"] = MODELS[_name] + SECOND_ORDER
+    MODEL_TEXT[f"{_name}+second_order"] = (
+        MODEL_TEXT[_name] + "; second order: Lorentzian 2D (~2680) and D+G (~2930)")
+
 
 def _bands(model: str) -> tuple[BandSpec, ...]:
     try:
@@ -588,6 +599,7 @@ def fit_bands(
     initial: Mapping[str, float] | None = None,
     workers: int | None = None,
     block_size: int = 4096,
+    second_order: bool = False,
 ) -> BandFitResult:
     """Fit a D/G band model to one spectrum or to every spectrum of a series or map.
 
@@ -626,6 +638,10 @@ def fit_bands(
         Starting values overriding the model table (``{"g_center": 1600.0}``).
     workers : int, optional
         Processes for the batch engine's numpy fallback (default: all cores).
+    second_order : bool
+        Add the second-order bands 2D (~2680 cm⁻¹) and D+G (~2930 cm⁻¹), Lorentzian, to the
+        model (their parameters appear in ``maps`` as ``two_d_*`` and ``d_plus_g_*``); the
+        default window then becomes 800–3200 cm⁻¹.
     block_size : int
         Series and maps with more spectra are prepared and fitted block by block (each
         block loaded, despiked, baseline-corrected and fitted, then dropped), so a
@@ -667,6 +683,10 @@ def fit_bands(
             f"fit_bands: expected a DataArray with a {DIM!r} dimension, got "
             f"{type(spectra).__name__} {getattr(spectra, 'dims', '')}"
         )
+    if second_order:
+        model = f"{model}+second_order"  # type: ignore[assignment]
+        if window == (800.0, 2000.0):
+            window = (800.0, 3200.0)
     bands = _bands(model)
     if la_relation not in LA_RELATIONS:
         raise CharzError(f"la_relation {la_relation!r} is not one of {', '.join(LA_RELATIONS)}")

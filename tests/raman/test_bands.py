@@ -211,3 +211,22 @@ def test_la_ratio_two_same_answers_as_field_notes():
         2.19, abs=0.01)
     with pytest.warns(PhysicsWarning, match="calibrated range 20–500 nm"):
         assert la_from_ratio(2.0, laser=532.0, relation="cancado") == pytest.approx(9.6, abs=0.05)
+
+
+def test_second_order_bands_on_demo():
+    # truth.json: second-order Lorentzians 2690 (h 150, FWHM 300) and 2930 (h 120, FWHM 250)
+    truth = json.loads((example_data_dir() / "truth.json").read_text())["raman"]
+    da = charz.read(example_data_dir() / truth["file"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataCleaningWarning)
+        res = fit_bands(da, second_order=True, la_relation="tuinstra_koenig")
+    m = res.maps
+    assert res.model == "two_band+second_order"
+    assert float(m["id_ig"]) == pytest.approx(truth["id_ig"], rel=0.03)
+    # weak, broad, overlapping bands on noisy data: 5 % (positions 0.5 %)
+    assert float(m["two_d_center"]) == pytest.approx(2690, rel=0.005)
+    assert float(m["two_d_height"]) == pytest.approx(150, rel=0.05)
+    assert float(m["two_d_fwhm"]) == pytest.approx(300, rel=0.05)
+    assert float(m["d_plus_g_center"]) == pytest.approx(2930, rel=0.005)
+    assert float(m["d_plus_g_height"]) == pytest.approx(120, rel=0.05)
+    assert float(m["d_plus_g_fwhm"]) == pytest.approx(250, rel=0.05)
