@@ -32,9 +32,9 @@ def source_name(ds: xr.Dataset) -> str:
 
 def check_cycler(ds: xr.Dataset, *, mass_mg: float | None = None) -> xr.Dataset:
     """Validate the Dataset and make sure it has ``capacity`` in mA*h/g."""
-    name = source_name(ds)
     if not isinstance(ds, xr.Dataset):
         raise CyclerDataError(f"expected a cycler xarray.Dataset, got {type(ds).__name__}")
+    name = source_name(ds)
     missing = [v for v in ("time", "voltage", "current") if v not in ds]
     if missing:
         raise CyclerDataError(

@@ -28,11 +28,16 @@ attrs: ``start_time`` (ISO-8601; with offset when the zone is known, else local 
 
 Formats: BioLogic EC-Lab ``.mpt`` (text, any locale) and ``.mpr`` (binary, charz's own
 clean-room reader: column IDs decoded from the file layout and checked against the
-``.mpt`` exports of the same runs; unknown IDs raise), Neware ``.nda``/``.ndax`` (via the
-BSD-3 ``NewareNDA`` package, extra ``neware``) and Neware BTSDA flat CSV, Arbin ``.res``
-(via the Apache-2.0 ``access-parser``, extra ``arbin``), Arbin CSV/XLSX exports, Maccor
-text exports, LANHE/Landt ``.xlsx`` and a generic cycler CSV (``time_s, voltage_V,
-current_mA, capacity_mAh, cycle, step`` style headers, ``# active_mass_mg:`` header line).
+``.mpt`` exports of the same runs or by physics; unknown IDs raise), Neware
+``.nda``/``.ndax`` (via the BSD-3 ``NewareNDA`` package, extra ``neware``), Neware BTSDA
+flat CSV, nested ("regular") CSV and ``.xlsx``, Arbin ``.res`` (via the Apache-2.0
+``access-parser``, extra ``arbin``), Arbin CSV/XLSX exports, Maccor text exports (any
+suffix), Novonix HPC CSV, LANHE/Landt ``.xlsx`` (new and old layout) and a generic cycler
+CSV (``time_s, voltage_V, current_mA, capacity_mAh, cycle, step`` style headers, header
+sniffed; ``# active_mass_mg:`` header line).
+
+Not read: BioLogic ``.mpl`` logs (no data), Maccor EIS (FRA) exports, Landt binary
+``.cex``/``.ccs``, impedance techniques in ``.mpr``/``.mpt``.
 """
 
 from __future__ import annotations
@@ -355,8 +360,9 @@ def with_mass(ds: xr.Dataset, mass_mg: float, *, source: str = "given", name: st
     return out
 
 
-def _apply_mass(ds_kwargs: dict[str, Any], file_mass: float | None, user_mass: float | None,
+def _apply_mass(file_mass: float | None, user_mass: float | None,
                 name: str) -> tuple[float | None, str, bool]:
+    """(mass, source, strict): the user's mass is checked strictly, a file's leniently."""
     if user_mass is not None:
         return _check_mass(user_mass, name=name), "given", True
     if file_mass is not None and math.isfinite(file_mass) and file_mass > 0:
@@ -367,7 +373,7 @@ def _apply_mass(ds_kwargs: dict[str, Any], file_mass: float | None, user_mass: f
 def _finish(name: str, *, mass_mg: float | None, file_mass: float | None = None,
             **kw: Any) -> xr.Dataset:
     """Build the Dataset and apply the user's mass (strict) or the file's mass (lenient)."""
-    mass, source, strict = _apply_mass(kw, file_mass, mass_mg, name)
+    mass, source, strict = _apply_mass(file_mass, mass_mg, name)
     ds = cycler_dataset(name=name, **kw)
     if mass is not None:
         ds = with_mass(ds, mass, source=source, name=name, strict=strict)
@@ -882,8 +888,7 @@ def _frame_to_dataset(df: pd.DataFrame, name: str, *, mass_mg: float | None,
                       file_mass: float | None, tz: str | None, instrument: str,
                       current_unit: str | None = None, default_current_unit: str | None = None,
                       capacity_cols: tuple[str, str] | None = None,
-                      capacity_unit_scale: float | None = None,
-                      sign_from_type: bool = False) -> xr.Dataset:
+                      capacity_unit_scale: float | None = None) -> xr.Dataset:
     """Map a table with recognisable column names onto the cycler Dataset."""
     cols = [str(c) for c in df.columns]
     df.columns = cols
@@ -915,10 +920,6 @@ def _frame_to_dataset(df: pd.DataFrame, name: str, *, mass_mg: float | None,
     i = i_raw * scale
     stcol = _find(cols, "step_type")
     stype = _map_types(df[stcol]) if stcol is not None else None
-    if sign_from_type and stype is not None:
-        sgn = np.where(stype == "cc_discharge", -1.0, np.where(stype == "rest", 0.0, 1.0))
-        # CV rows keep the file's sign when it has one
-        i = np.where(stype == "cv", i, np.abs(i) * sgn)
     if capacity_cols is not None:
         qc = pd.to_numeric(df[capacity_cols[0]], errors="coerce").to_numpy(float)
         qd = pd.to_numeric(df[capacity_cols[1]], errors="coerce").to_numpy(float)
