@@ -501,6 +501,38 @@ class BandFitResult:
                                    self.source, extra)
         return out
 
+    def plot_map(self, key: str = "id_ig", *, ax: Any = None, **kwargs: Any) -> Any:
+        """Map of one descriptor over (y, x) (or a trace over one other dimension).
+
+        Parameters
+        ----------
+        key : str
+            A variable of :attr:`maps` (``id_ig``, ``g_position``, ``la_raman`` ...).
+        ax : matplotlib.axes.Axes, optional
+        **kwargs
+            Passed to :meth:`xarray.DataArray.plot` (``cmap``, ``robust`` ...).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        import matplotlib.pyplot as plt
+
+        if key not in self.maps:
+            raise CharzError(f"plot_map: {key!r} is not in the fit's maps ({list(self.maps)})")
+        da = self.maps[key].where(self.maps["success"])
+        if da.ndim == 0:
+            raise CharzError("plot_map: a single spectrum has no map")
+        if ax is None:
+            _, ax = plt.subplots(figsize=(5, 4))
+        if da.ndim == 2:
+            da.plot(ax=ax, **kwargs)
+            ax.set_aspect("equal")
+        else:
+            da.plot(ax=ax, marker="o", ms=3, **kwargs)
+        ax.set_title(f"{self.source.source or 'map'}: {key}", fontsize=9)
+        return ax
+
     def plot(self, ax: Any = None, *, index: Mapping[str, int] | None = None) -> Any:
         """Data, fit, background and bands of one spectrum (the first of a series).
 
@@ -708,6 +740,8 @@ def fit_bands(
     win = (float(x.min()), float(x.max()))
     params.update(model=model, window=list(window) if window else list(win), laser=laser,
                   la_relation=la_relation)
+    if laser is None:
+        params["la_raman"] = "not computed: no laser wavelength (give laser=<nm>)"
     start, lo, hi = nonlinear_start(model)
     names = nonlinear_names(model)
     for k, v in (initial or {}).items():

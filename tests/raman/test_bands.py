@@ -230,3 +230,15 @@ def test_second_order_bands_on_demo():
     assert float(m["d_plus_g_center"]) == pytest.approx(2930, rel=0.005)
     assert float(m["d_plus_g_height"]) == pytest.approx(120, rel=0.05)
     assert float(m["d_plus_g_fwhm"]) == pytest.approx(250, rel=0.05)
+
+
+def test_no_laser_no_la_and_map_plot():
+    da = _spectrum("two_band", spike=False)
+    da.attrs.pop("laser_wavelength")
+    res = fit_bands(da)
+    assert "la_raman" not in res.descriptors()
+    assert "not computed" in res.parameters["la_raman"]
+    two = xr.concat([da, da * 1.1], dim="x").assign_coords(x=("x", [0.0, 1.0], {"units": "um"}))
+    two = xr.concat([two, two], dim="y").assign_coords(y=("y", [0.0, 1.0], {"units": "um"}))
+    ax = fit_bands(two, despike=False).plot_map("g_position")
+    assert ax.get_title().endswith("g_position")
