@@ -223,10 +223,12 @@ def fit_guinier(
     i0 = float(np.exp(li0))
     in_range = np.zeros(q.shape, bool)
     in_range[a:b] = True
+    unit = da.attrs.get("units", "1")
     ds = xr.Dataset(
-        {"data": ("q", y, {"units": da.attrs.get("units", "1"), "long_name": "intensity"}),
-         "best_fit": ("q", i0 * np.exp(-(q * rg) ** 2 / 3.0), {"long_name": "Guinier"}),
-         "in_range": ("q", in_range)},
+        {"data": ("q", y, {"units": unit, "long_name": "intensity"}),
+         "best_fit": ("q", i0 * np.exp(-(q * rg) ** 2 / 3.0),
+                      {"units": unit, "long_name": "Guinier law"}),
+         "in_range": ("q", in_range, {"units": "1", "long_name": "in the Guinier range"})},
         coords={"q": ("q", q, {"units": "1/nm", "long_name": "q"})},
     )
     return GuinierResult(rg_m, d_m, i0, i0 * li0_e, float(q[a]), float(q[b - 1]),

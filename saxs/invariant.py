@@ -288,7 +288,11 @@ def invariant(
     wts = _trap_weights(q)
     qd = float(np.sum(wts * q**power * y))
     qd_err = None if sigma is None else float(np.sqrt(np.sum((wts * q**power * sigma) ** 2)))
-    ds = {"data": ("q", y), "q2i": ("q", q**power * y)}
+    unit = da.attrs.get("units", "1")
+    ds: dict[str, Any] = {
+        "data": ("q", y, {"units": unit, "long_name": "intensity − background"}),
+        "q2i": ("q", q**power * y, {"units": f"({unit})/nm^{power}",
+                                    "long_name": f"q^{power} I (integrand)"})}
     extra_coords: dict[str, Any] = {}
 
     q_low = 0.0
@@ -308,7 +312,8 @@ def invariant(
         fx = xx**power * i0 * np.exp(-(xx * rg) ** 2 / 3)
         q_low = float(np.trapezoid(fx, xx))
         extra_coords["q_low_q"] = xx
-        ds["q2i_low_q"] = ("q_low_q", fx)
+        ds["q2i_low_q"] = ("q_low_q", fx, {"units": f"({unit})/nm^{power}",
+                                            "long_name": "Guinier extrapolation"})
     elif low_q is not None:
         raise CharzError(f"low_q must be 'guinier' or None, got {low_q!r}")
 
@@ -327,7 +332,9 @@ def invariant(
         q_high = float(kfit * q[-1] ** (-expo) / expo)
         xx = np.geomspace(q[-1], q[-1] * 3, 100)
         extra_coords["q_high_q"] = xx
-        ds["q2i_high_q"] = ("q_high_q", xx**power * kfit * xx ** (-p_eff))
+        ds["q2i_high_q"] = ("q_high_q", xx**power * kfit * xx ** (-p_eff),
+                            {"units": f"({unit})/nm^{power}",
+                             "long_name": "power-law extrapolation"})
     elif high_q is not None:
         raise CharzError(f"high_q must be 'power_law' or None, got {high_q!r}")
 
@@ -409,8 +416,9 @@ def invariant(
                                     f"Porod surface {snote}; per gram ÷ ρ_He "
                                     f"{true_density:g} g/cm³", prov,
                                     {"sv_per_nm": sv})
-    coords = {"q": ("q", q, {"units": "1/nm"})}
-    coords.update({k: (k, v) for k, v in extra_coords.items()})
+    coords = {"q": ("q", q, {"units": "1/nm", "long_name": "q"})}
+    coords.update({k: (k, v, {"units": "1/nm", "long_name": "q"})
+                   for k, v in extra_coords.items()})
     return InvariantResult(
         total, total_err, factor * qd, factor * q_low, factor * q_high, total * 1e-3, cp, rg,
         porosity, sv, ssurf, pvol, method, xr.Dataset(ds, coords=coords),

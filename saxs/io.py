@@ -697,6 +697,11 @@ def read(path: str | Path, **options: Any) -> xr.DataArray:
     try:
         return charz.io.read(path, technique="saxs", **options)
     except UnknownFormatError:
+        if path.suffix.lower() in (".tif", ".tiff", ".edf", ".cbf", ".img", ".mccd", ".mar3450",
+                                   ".sfrm", ".gfrm", ".esperanto"):
+            raise UnknownFormatError(
+                f"{path.name}: a 2-D detector image; integrate it with "
+                "saxs.integrate_image(path, poni=...) (command line: --poni P)") from None
         if path.suffix.lower() not in (".dat", ".txt", ".csv", ".asc", ".chi"):
             raise
     try:

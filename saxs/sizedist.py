@@ -249,8 +249,11 @@ def size_distribution(
     mean_d = float(np.sum(f * dd * diam) / total) if total > 0 else float("nan")
     chi = float(np.sum(((fit - y) / s) ** 2))
     number = f / (vol * 1e-3)  # per nm³
-    ds = xr.Dataset({"data": ("q", y), "best_fit": ("q", fit), "sigma": ("q", s)},
-                    coords={"q": ("q", q, {"units": "1/nm"})})
+    unit = curve.attrs.get("units", "1")
+    ds = xr.Dataset({"data": ("q", y, {"units": unit, "long_name": "intensity − background"}),
+                     "best_fit": ("q", fit, {"units": unit, "long_name": "size-distribution fit"}),
+                     "sigma": ("q", s, {"units": unit, "long_name": "σ × weight factor"})},
+                    coords={"q": ("q", q, {"units": "1/nm", "long_name": "q"})})
     return SizeDistributionResult(diam, f, number, total, mean_d, chi, n, alpha,
                                   f"{how}, spheres, {n_bins} log bins {d_min:g}–{d_max:g} nm, "
                                   f"contrast {contrast:g}e-6 Å⁻²", ds)

@@ -337,3 +337,29 @@ def test_truncated_or_corrupted_files_raise_charz_errors(tmp_path):
                     saxs.read(p, **opts)
             except CharzError:
                 pass
+
+
+def test_every_variable_has_units_and_long_name(find):
+    from saxs.guinier import fit_guinier
+    from saxs.invariant import invariant
+    from saxs.models import fit_porod_dab
+
+    c = saxs.read(find(f"{SAS}/1d_data/100nmSpheresNodQ.txt"), q_unit="1/A",
+                  intensity_unit="1/cm")
+    objs = [c]
+    fit = fit_porod_dab(saxs.read(Path(charz.__file__).parent / "examples/data/saxs/HC-demo.dat"))
+    objs += [fit.curve, fit.pore_term(), fit_guinier(fit.pore_term()).curve]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        objs.append(invariant(c).curve)
+    for obj in objs:
+        variables = list(obj.coords.values()) + (list(obj.data_vars.values())
+                                                 if isinstance(obj, xr.Dataset) else [obj])
+        for v in variables:
+            assert "units" in v.attrs, v.name
+
+
+def test_image_without_poni_says_how(dioptas):
+    d, _ = dioptas
+    with pytest.raises(CharzError, match="--poni"):
+        saxs.read(d / "CeO2_Pilatus1M.tif")
