@@ -1412,9 +1412,13 @@ def read_neware_nda(path: Path, *, mass_mg: float | None = None, tz: str | None 
     t = np.asarray(df["Time"], float)
     utc = None
     iso = None
+    extra: dict[str, str] = {}
     if ts.notna().all():
         if ts.dt.tz is None:
-            iso, _, _ = _start_info(ts.iloc[0].to_pydatetime(), tz)
+            iso, utc0, extra = _start_info(ts.iloc[0].to_pydatetime(), tz)
+            if utc0 is not None:
+                rel = (ts - ts.iloc[0]).dt.total_seconds().to_numpy(float)
+                utc = utc0 + np.round(rel * 1e9).astype("timedelta64[ns]")
         else:
             utc_series = ts.dt.tz_convert("UTC").dt.tz_localize(None)
             rel = (utc_series - utc_series.iloc[0]).dt.total_seconds().to_numpy(float)
@@ -1422,6 +1426,8 @@ def read_neware_nda(path: Path, *, mass_mg: float | None = None, tz: str | None 
                 t = rel
             utc = utc_series.to_numpy("datetime64[ns]")
             iso = ts.iloc[0].isoformat()
+            extra = {"start_time_zone": "as labelled by NewareNDA (the instrument clock may be "
+                                        "local time: check before aligning in-situ data)"}
     q = (np.asarray(df["Charge_Capacity(mAh)"], float)
          - np.asarray(df["Discharge_Capacity(mAh)"], float))
     return _finish(
@@ -1431,5 +1437,5 @@ def read_neware_nda(path: Path, *, mass_mg: float | None = None, tz: str | None 
         cycle=np.asarray(df["Cycle"], float), program_step=np.asarray(df["Step"], float),
         step_type=_map_types(df["Status"]), timestamp=utc, start_time=iso,
         attrs={"instrument": "Neware (.nda/.ndax via NewareNDA)",
-               "current_source": "Current(mA) column"},
+               "current_source": "Current(mA) column", **extra},
     )
