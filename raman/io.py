@@ -1000,10 +1000,25 @@ def read_wdf(path: Path, *, laser: float | None = None) -> xr.DataArray:
             ny = int(area.count.y) if area is not None else 0
             line = area is not None and "XYLine" in str(area.flags)
             if area is not None and not line and nx > 1 and ny > 1 and n <= nx * ny:
-                rows = -(-n // nx)
-                grid = np.full((rows * nx, npts), np.nan)
-                grid[:n] = data
-                grid = grid.reshape(rows, nx, npts)
+                grid = np.full((ny, nx, npts), np.nan)
+                placed = False
+                if "Spatial_X" in orig and "Spatial_Y" in orig and area.step.x and area.step.y:
+                    # place every spectrum by its recorded position: row-major, column-major
+                    # and snake (alternating) scans all land right
+                    ix = np.rint((np.asarray(orig["Spatial_X"][0]) - area.start.x)
+                                 / area.step.x).astype(int)
+                    iy = np.rint((np.asarray(orig["Spatial_Y"][0]) - area.start.y)
+                                 / area.step.y).astype(int)
+                    inside = (ix >= 0) & (ix < nx) & (iy >= 0) & (iy < ny)
+                    if inside.all() and np.unique(iy * nx + ix).size == n:
+                        grid[iy, ix] = data
+                        placed = True
+                if not placed:  # no usable positions: WiRE's default row-major order
+                    grid.reshape(ny * nx, npts)[:n] = data
+                # rows never reached by an interrupted run are dropped
+                filled = np.flatnonzero(np.isfinite(grid).any(axis=(1, 2)))
+                rows = int(filled.max()) + 1 if filled.size else ny
+                grid = grid[:rows]
                 xs = area.start.x + area.step.x * np.arange(nx)
                 ys = area.start.y + area.step.y * np.arange(rows)
                 return make_spectrum(

@@ -139,6 +139,15 @@ def test_wdf_map_positions(shared_data):
     # WMAP block (renishaw-wdf MapArea): start (-7.09, -8.93) µm, step 2 µm
     assert da["x"].values[:2] == pytest.approx([-7.09, -5.09], abs=1e-4)
     assert da["y"].values[:2] == pytest.approx([-8.93, -6.93], abs=1e-4)
+    # spectrum 9 of the file (ORGN X −5.09, Y −6.93) sits at grid (y 1, x 1)
+    import wdf
+
+    w = wdf.Wdf(str(shared_data / "raman/renishaw-wdf/Si-map.wdf"))
+    try:
+        raw9 = np.asarray(w.spectrum(9), float)[::-1]  # file axis is descending
+    finally:
+        w.close()
+    np.testing.assert_allclose(da.values[1, 1], raw9)
     # Si line at 520.7 cm⁻¹ on every pixel (silicon's first-order phonon)
     peak = da["raman_shift"].values[da.argmax("raman_shift").values]
     assert np.all(np.abs(peak - 520.7) < 4.0)
