@@ -187,11 +187,10 @@ def gitt(
     e_after = v[last[pulse + 1]]
     tau = t[last[pulse]] - t_on
     # rows of each pulse -> pulse number, for bincount regressions of E on sqrt(t)
-    seg_of_row = np.full(step.size, -1)
     lengths = last[pulse] - first[pulse] + 1
-    rows = np.concatenate([np.arange(a, b + 1) for a, b in zip(first[pulse], last[pulse],
-                                                                strict=True)])
     seg_of_row = np.repeat(np.arange(pulse.size), lengths)
+    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    rows = np.arange(lengths.sum()) - offsets[seg_of_row] + first[pulse][seg_of_row]
     x = np.sqrt(np.clip(t[rows] - t_on[seg_of_row], 0, None))
     y = v[rows]
     n = np.bincount(seg_of_row).astype(float)
