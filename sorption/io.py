@@ -673,6 +673,8 @@ def _read_pygaps_csv(path, text, adsorbate_name, temperature_K):
 
 def _sniff_json(path: Path, head: bytes) -> bool:
     low = _head_text(head).lower()
+    if '"meta"' in low and '"adsorbate"' in low and ("loading" in low or '"data"' in low):
+        return True  # adsorption-file-parser output
     return ("isotherm_data" in low or "isotherm_type" in low or "adsorbates" in low
             ) and ("pressure" in low)
 
@@ -690,6 +692,8 @@ def read_pygaps_json(path: Path, *, adsorbate: str | None = None,
     :class:`~charz.errors.MissingMetadataError` naming the basis.
     """
     data = json.loads(_read_text(path))
+    if isinstance(data.get("meta"), dict) and isinstance(data.get("data"), dict):
+        return _from_afp(path, data, adsorbate, temperature_K)
     if "adsorbates" in data:
         return _from_nist(path, data)
     if "isotherm_data" in data:
@@ -806,6 +810,45 @@ def _from_pygaps_dict(path, d, adsorbate_name, temperature_K, *, fmt):
                or d.get("apparatus") or d.get("machine"), "format": fmt},
         source=path.name, **kwargs,
     )
+
+
+def _from_afp(path, d, adsorbate_name, temperature_K):
+    """adsorption-file-parser output: ``{"meta": {...units...}, "data": {column: [...]}}``."""
+    meta, cols = dict(d["meta"]), d["data"]
+    n_pts = len(cols.get("loading", []))
+    if not n_pts:
+        raise CorruptFileError(f"{path.name}: no 'loading' column")
+    mass = _num_auto(meta.get("material_mass"))
+    loading = np.asarray(cols["loading"], dtype=float)
+    if meta.get("loading_unit") == "cc(STP)":
+        # Quantachrome raw data: volume per sample (pyGAPS divides by the mass on import)
+        if not mass:
+            raise MissingMetadataError(f"{path.name}: cc(STP) per sample and no sample mass")
+        loading = loading / mass
+        meta["loading_unit"] = "cm3(STP)"
+    rel = cols.get("pressure_relative")
+    use_rel = rel is not None and all(v is not None for v in rel)
+    branch_col = cols.get("branch")
+    pts = []
+    for i in range(n_pts):
+        rec: dict[str, Any] = {"loading": loading[i],
+                               "pressure": rel[i] if use_rel else cols["pressure"][i]}
+        if not use_rel and "pressure_saturation" in cols:
+            rec["pressure_saturation"] = cols["pressure_saturation"][i]
+        if branch_col is not None:
+            rec["branch"] = "des" if branch_col[i] else "ads"
+        pts.append(rec)
+    meta["isotherm_data"] = pts
+    if use_rel:
+        meta["pressure_mode"] = "relative"
+    else:
+        meta.setdefault("pressure_mode", "absolute")
+        if "pressure_saturation" in cols and meta.get("pressure_saturation_unit") not in (
+                None, meta.get("pressure_unit")):
+            raise ReadError(f"{path.name}: p and p0 in different units")
+    meta["material_mass"] = mass
+    return _from_pygaps_dict(path, meta, adsorbate_name, temperature_K,
+                             fmt="adsorption-file-parser JSON")
 
 
 def _from_nist(path, d):

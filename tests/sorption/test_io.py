@@ -58,8 +58,10 @@ def test_every_shared_isotherm_loads_or_fails_clearly(shared_data):
         loaded[path] = ds
     gases = [canonical_name(ds.attrs["adsorbate"]) for ds in loaded.values()]
     n_target = sum(g in ("N2", "Ar", "CO2") for g in gases)
-    # 190+ files; the N2/Ar/CO2 isotherms that load (count as of this commit: 99)
-    assert n_target >= 90, n_target
+    # 189 data files; 122 N2/Ar/CO2 isotherms load, 13 files fail with a reason (non-
+    # N2/Ar/CO2 or not isotherms: DFT kernel, cyclohexane, C2H2 'problems', BEL .xls)
+    assert n_target >= 120, n_target
+    assert len(failed) <= 13, failed
     # the N2/Ar/CO2 files that do not load say why (NIST per-volume kmol/m3 and mol/mol
     # loadings, a run stopped after 1 point, absolute pressures without unit or adsorbate)
     reasons = "\n".join(failed.values())
