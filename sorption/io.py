@@ -34,8 +34,11 @@ Formats
 Micromeritics report exports (.xls/.xlsx), 3P Instruments .xlsx, BELSORP .DAT and
 BELMaster .csv (also Shift-JIS headers), Quantachrome/Anton Paar "Raw Analysis Data"
 .txt (ASiQwin and NovaWin; volumes per sample are divided by the sample mass) and ASiQwin
-"(Isotherm)" report .txt, AIF (.aif), pyGAPS JSON and CSV, BETSI/BEaTmap two-column CSV,
-NIST ISODB JSON, and the plain charz CSV (``# adsorbate:``, ``# temperature_K:``,
+"(Isotherm)" report .txt, AIF (.aif, .aif_tst), pyGAPS JSON/CSV/Excel (loadings per volume
+or mole of material converted with the material density or molar mass in the file),
+adsorption-file-parser JSON (``meta`` + ``data``), BETSI two-column CSV (N2 at 77.35 K and
+cm^3(STP)/g assumed and recorded in ``attrs["assumed"]``), NIST ISODB JSON, and the plain
+charz CSV (``# adsorbate:``, ``# temperature_K:``,
 ``# sample_mass_g:``, ``# amount_unit:`` header lines and columns ``branch,
 relative_pressure, amount`` or ``pressure, p0, amount``).
 """
