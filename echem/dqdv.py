@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import xarray as xr
@@ -24,7 +24,8 @@ from charz.errors import FitError
 from charz.record import Measurement
 from echem._curves import Half, check_cycler, first_full_cycle, half_cycle, source_name
 
-__all__ = ["DQDVResult", "StrippingResult", "dqdv", "dqdv_raw", "stripping_peak"]
+__all__ = ["DQDVResult", "StrippingResult", "dqdv", "dqdv_capacity_raw", "dqdv_raw",
+           "stripping_peak"]
 
 UNIT = "mA*h/g/V"
 
@@ -133,13 +134,69 @@ def dqdv_raw(
     return centres, raw, smooth
 
 
+def dqdv_capacity_raw(
+    capacity: Any,
+    voltage: Any,
+    *,
+    window: float = 10.0,
+    polyorder: int = 2,
+    bin_width: float = 0.002,
+) -> tuple[np.ndarray, np.ndarray]:
+    """dQ/dV from the capacity-binned curve: Savitzky–Golay derivative dV/dQ, inverted.
+
+    Parameters
+    ----------
+    capacity, voltage : array_like
+        One half cycle: capacity (mA*h/g, increasing) and voltage (V).
+    window : float
+        Savitzky–Golay window in mA*h/g (10); capacity bins of ``window``/20.
+    polyorder : int
+        Order (2).
+    bin_width : float
+        Spacing (V) of the uniform voltage grid the result is interpolated onto.
+
+    Returns
+    -------
+    (voltage, dqdv) : tuple of ndarray
+        dQ/dV = 1/(dV/dQ) of the smoothed curve on a uniform voltage grid (signed as in
+        :func:`dqdv_raw`); where the smoothed curve is not monotonic (|dV/dQ| at noise
+        level with the wrong sign) dQ/dV is NaN.
+    """
+    from scipy.signal import savgol_filter
+
+    from echem.plating import bin_curve
+
+    q = np.asarray(capacity, float)
+    v = np.asarray(voltage, float)
+    bq = window / 20.0
+    centres, vb = bin_curve(q, v, bin_width=bq)
+    w = max(round(window / bq) | 1, polyorder + 2 + (polyorder + 1) % 2)
+    if vb.size <= w:
+        raise FitError(f"dQ/dV: the half cycle spans less than one window ({window:g} mA*h/g)")
+    vs = savgol_filter(vb, w, polyorder, mode="interp")
+    dvdq = savgol_filter(vb, w, polyorder, deriv=1, delta=bq, mode="interp")
+    sign = 1.0 if vs[-1] >= vs[0] else -1.0
+    ok = sign * dvdq > 0
+    dq = np.where(ok, 1.0 / np.where(ok, dvdq, 1.0), np.nan)
+    # uniform voltage grid over the monotone part of the smoothed curve
+    vm = np.maximum.accumulate(vs) if sign > 0 else -np.maximum.accumulate(-vs)
+    lo, hi = float(vm.min()), float(vm.max())
+    grid = lo + (np.arange(max(math.ceil((hi - lo) / bin_width), 1)) + 0.5) * bin_width
+    order = np.argsort(vm, kind="stable")
+    keep = np.isfinite(dq[order])
+    out = np.interp(grid, vm[order][keep], dq[order][keep]) if keep.any() else grid * np.nan
+    return grid, out
+
+
 def dqdv(
     ds: xr.Dataset,
     *,
     cycle: int | None = None,
     half: Half = "desodiation",
+    method: Literal["voltage_bins", "capacity_bins"] = "voltage_bins",
     bin_width: float = 0.002,
     window: float = 0.02,
+    capacity_window: float = 10.0,
     polyorder: int = 2,
     prominence: float = 0.1,
     mass_mg: float | None = None,
@@ -153,10 +210,17 @@ def dqdv(
     cycle : int, optional
         Default: the first cycle that has both halves.
     half : {'desodiation', 'sodiation'}
+    method : {'voltage_bins', 'capacity_bins'}
+        ``voltage_bins`` (default): capacity increments summed in voltage bins, then
+        Savitzky–Golay over ``window`` V (:func:`dqdv_raw`). ``capacity_bins``: voltage
+        averaged in capacity bins, Savitzky–Golay derivative dV/dQ over
+        ``capacity_window`` mA*h/g, inverted (:func:`dqdv_capacity_raw`).
     bin_width : float
         Voltage bin width in V (2 mV).
     window : float
         Savitzky–Golay window in V (20 mV), order ``polyorder`` (2).
+    capacity_window : float
+        Savitzky–Golay window in mA*h/g for ``method="capacity_bins"`` (10).
     prominence : float
         Peaks must stand out by this fraction of the largest |dQ/dV| (0.1) and be at least
         one smoothing window apart.
@@ -174,6 +238,12 @@ def dqdv(
     hc = half_cycle(ds, use, half)
     centres, raw, smooth = dqdv_raw(hc.capacity, hc.voltage, bin_width=bin_width,
                                     window=window, polyorder=polyorder)
+    if method == "capacity_bins":
+        grid, cap_curve = dqdv_capacity_raw(hc.capacity, hc.voltage, window=capacity_window,
+                                            polyorder=polyorder, bin_width=bin_width)
+        smooth = np.interp(centres, grid, np.nan_to_num(cap_curve), left=0.0, right=0.0)
+    elif method != "voltage_bins":
+        raise FitError(f"dqdv method must be 'voltage_bins' or 'capacity_bins', got {method!r}")
     mag = np.abs(smooth)
     top = float(mag.max()) if mag.size else 0.0
     w = round(window / bin_width) | 1
@@ -196,9 +266,15 @@ def dqdv(
                            {"units": UNIT, "long_name": "prominence"}),
         }
     )
-    smoothing = (f"voltage bins of {bin_width * 1e3:g} mV, Savitzky–Golay {w} bins "
-                 f"({w * bin_width * 1e3:g} mV), order {polyorder}; peak positions refined "
-                 "by a 3-point parabola")
+    if method == "capacity_bins":
+        smoothing = (f"capacity bins of {capacity_window / 20:g} mA*h/g, Savitzky–Golay "
+                     f"derivative over {capacity_window:g} mA*h/g, order {polyorder}, "
+                     f"inverted; on a {bin_width * 1e3:g} mV grid; peak positions refined "
+                     "by a 3-point parabola")
+    else:
+        smoothing = (f"voltage bins of {bin_width * 1e3:g} mV, Savitzky–Golay {w} bins "
+                     f"({w * bin_width * 1e3:g} mV), order {polyorder}; peak positions "
+                     "refined by a 3-point parabola")
     curve = xr.Dataset(
         {
             "dqdv_raw": ("voltage", raw, {"units": UNIT, "long_name": "dQ/dV (binned)"}),

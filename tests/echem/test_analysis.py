@@ -262,3 +262,16 @@ def test_state_of_charge_and_insitu_alignment():
     out = attach_echem(frames, ds, variables=("voltage", "capacity", "state_of_charge"))
     assert_allclose(out["voltage"].values, np.interp(t, ds.time.values, ds.voltage.values))
     assert (out["state_of_charge"].values >= 0).all()
+
+
+def test_dqdv_capacity_binned_method():
+    ds, truth = two_cycle_cell(noise=0.001, oversodiation=60.0, seed=5)
+    res = dqdv(ds, method="capacity_bins")
+    assert "capacity bins" in res.smoothing
+    pv = np.sort(res.peaks["voltage"].values)
+    # stripping peak is sharp in capacity: 2 mV; the broad HC plateau peak (sigma 12 mV)
+    # is flat over 150 mA*h/g, where 1/(dV/dQ) amplifies noise: 8 mV on generated data
+    assert abs(pv[0] - truth["stripping_peak_voltage"]) < 0.002
+    assert abs(pv[-1] - truth["desodiation_peak_voltage"]) < 0.008
+    with pytest.raises(FitError, match="method"):
+        dqdv(ds, method="spline")
