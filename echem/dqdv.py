@@ -169,7 +169,7 @@ def dqdv_capacity_raw(
     q = np.asarray(capacity, float)
     v = np.asarray(voltage, float)
     bq = window / 20.0
-    centres, vb = bin_curve(q, v, bin_width=bq)
+    _, vb = bin_curve(q, v, bin_width=bq)
     w = max(round(window / bq) | 1, polyorder + 2 + (polyorder + 1) % 2)
     if vb.size <= w:
         raise FitError(f"dQ/dV: the half cycle spans less than one window ({window:g} mA*h/g)")
