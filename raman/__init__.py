@@ -1,14 +1,58 @@
-"""raman: Raman spectra of disordered carbons.
+"""raman: Raman spectra of disordered carbons (hard carbon first of all).
 
-Readers (:mod:`raman.io`, registered with :func:`charz.read`), preparation
-(:mod:`raman.baseline`: crop, spikes, baselines), D/G band models and descriptors
-(:mod:`raman.bands`), a fast batched fitter for maps and series (:mod:`raman.batch`).
-Importing the package registers the readers; it does not import matplotlib.
+- :mod:`raman.io` — readers registered with :func:`charz.read` (two-column text/CSV, long
+  map text, HORIBA LabSpec ``.txt``/``.xml``, Renishaw ``.wdf``, Thermo ``.spc``, WITec
+  text, Bruker OPUS);
+- :mod:`raman.baseline` — :func:`crop`, :func:`remove_spikes`, :func:`subtract_baseline`;
+- :mod:`raman.bands` — :func:`fit_bands` (two_band, three_band, four_band, sadezky; optional
+  second order) → ``id_ig``, ``ad_ag``, ``la_raman``, ``d_position``, ``g_position``,
+  ``d_fwhm``, ``g_fwhm``; :func:`la_from_ratio` (cancado, tuinstra_koenig, ferrari);
+- :mod:`raman.batch` — the fast batched fitter behind maps and series;
+- :mod:`raman.insitu` — operando series: :func:`read_series`, :func:`track_bands`.
+
+Importing the package registers the readers only (no lmfit, numba or matplotlib import);
+the analysis functions are loaded on first use.
+
+Result design: ``fit_bands(...)`` returns a :class:`raman.bands.BandFitResult` whose
+``descriptors`` is both an xarray Dataset over the spectra's other dimensions
+(``result.descriptors["g_position"]`` has dims ``(y, x)``) and callable for the record
+protocol (``result.descriptors()`` → ``dict[str, Measurement]``; for a map or series the
+mean over the good fits). ``result.maps`` is the same Dataset. No new descriptor keys are
+registered.
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 from raman import io  # noqa: F401  (registers the readers)
 from raman.io import make_spectrum, to_raman_shift
 
-__all__ = ["make_spectrum", "to_raman_shift"]
+__all__ = [
+    "crop",
+    "fit_bands",
+    "la_from_ratio",
+    "make_spectrum",
+    "read_series",
+    "remove_spikes",
+    "subtract_baseline",
+    "to_raman_shift",
+    "track_bands",
+]
+
+_LAZY = {
+    "crop": "raman.baseline",
+    "remove_spikes": "raman.baseline",
+    "subtract_baseline": "raman.baseline",
+    "fit_bands": "raman.bands",
+    "la_from_ratio": "raman.bands",
+    "read_series": "raman.insitu",
+    "track_bands": "raman.insitu",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'raman' has no attribute {name!r}")

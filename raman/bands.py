@@ -664,8 +664,9 @@ def fit_bands(
     engine : {'auto', 'lmfit', 'batch'}
         ``lmfit``: one lmfit composite model per spectrum (the reference; keeps the
         ModelResult for one spectrum); ``batch``: :mod:`raman.batch` (variable projection,
-        analytic Jacobian, compiled when numba is installed, both cores); ``auto``: lmfit
-        for one spectrum, batch for several.
+        analytic Jacobian, compiled when numba is installed, both cores; the first call
+        compiles for ~10–20 s, cached on disk afterwards); ``auto``: lmfit for fewer than
+        10 spectra, batch otherwise.
     initial : mapping, optional
         Starting values overriding the model table (``{"g_center": 1600.0}``).
     workers : int, optional
@@ -749,7 +750,7 @@ def fit_bands(
             raise CharzError(f"initial: {k!r} is not a parameter of {model} ({', '.join(names)})")
         start[names.index(k)] = float(v)
     if engine == "auto":
-        engine = "lmfit" if ys.shape[0] == 1 else "batch"
+        engine = "lmfit" if ys.shape[0] < 10 else "batch"
     params["engine"] = engine
     fit_obj = None
     if engine == "lmfit":
