@@ -47,7 +47,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """``charz raman``: D/G band fits → I_D/I_G, A_D/A_G, La, G position."""
     p = subparsers.add_parser(
         "raman", help="Raman: I_D/I_G, A_D/A_G, La, D/G positions and widths",
-        description=__doc__)
+        description=(__doc__ or "").replace("``", ""))
     add_common_options(p)
     _add_fit_options(p)
     p.set_defaults(run=_run)
