@@ -8,7 +8,6 @@ import warnings
 
 import numpy as np
 import pytest
-from _sorption_paths import LOCAL, SHARED, sorption_file
 
 import charz
 import sorption
@@ -43,8 +42,8 @@ def _read(path):
 
 
 @pytest.mark.parametrize("rel", list(VENDOR))
-def test_bet_with_vendor_range_matches_vendor_area(rel):
-    ds = _read(sorption_file(rel))
+def test_bet_with_vendor_range_matches_vendor_area(rel, sorption_path):
+    ds = _read(sorption_path(rel))
     v = sorption.vendor_report(ds)["bet"]
     p = v["relative_pressure"]
     half = 0.5 * 10.0 ** -v.get("relative_pressure_decimals", 12)  # 3P prints p/p0 rounded
@@ -73,7 +72,7 @@ PYGAPS = ["MCM-41 N2 77K", "NaY N2 77K", "SiO2 N2 77K", "Takeda 5A N2 77K"]
 # pyGAPS 4.6.1 calls a pandas API that pandas 3 deprecates (not our code)
 @pytest.mark.filterwarnings("ignore:Passing a list to DataFrame.from_dict")
 @pytest.mark.parametrize("name", PYGAPS)
-def test_bet_against_pygaps(name):
+def test_bet_against_pygaps(name, sorption_path):
     """pyGAPS 4.6.1 (MIT) on its own test isotherms.
 
     Same points → same area (both use n_m = 1/(s + i), CODATA N_A and 0.162 nm²; the
@@ -86,7 +85,7 @@ def test_bet_against_pygaps(name):
     from pygaps.characterisation.area_bet import area_BET
     from pygaps.parsing import isotherm_from_json
 
-    path = sorption_file(f"pygaps/characterisation/{name}.json")
+    path = sorption_path(f"pygaps/characterisation/{name}.json")
     logging.disable(logging.WARNING)
     try:
         iso = isotherm_from_json(path.read_text(encoding="utf-8"))
@@ -108,13 +107,10 @@ def test_bet_against_pygaps(name):
     assert pg.__version__.startswith("4.6")
 
 
-def test_betsi_set_auto_range_within_spread_and_criteria():
+def test_betsi_set_auto_range_within_spread_and_criteria(betsi_dir):
     """BETSI round-robin isotherms (MIT): every chosen range passes every criterion and its
     area lies inside the spread of all valid ranges."""
-    folder = next((b / "betsi" for b in (LOCAL, SHARED) if b and (b / "betsi").is_dir()), None)
-    if folder is None:
-        pytest.skip("BETSI files absent")
-    files = sorted(folder.glob("*.csv"))
+    files = sorted(betsi_dir.glob("*.csv"))
     assert len(files) == 19
     for f, rule in ((f, rule) for f in files for rule in ("most_points", "betsi")):
         r = bet_area(charz.read(f), rule=rule)

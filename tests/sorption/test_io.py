@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from _sorption_paths import sorption_file
 
 import charz
 import sorption
@@ -92,8 +91,8 @@ REFERENCE_PAIRS = [
 
 
 @pytest.mark.parametrize("rel", REFERENCE_PAIRS)
-def test_amounts_match_adsorption_file_parser_reference(rel):
-    path = sorption_file(rel)
+def test_amounts_match_adsorption_file_parser_reference(rel, sorption_path):
+    path = sorption_path(rel)
     ref = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
     ds = _load(path)
     ref_n = np.asarray(ref["data"]["loading"], dtype=float) * _ref_factor(ref)
@@ -108,19 +107,19 @@ def test_amounts_match_adsorption_file_parser_reference(rel):
             float(str(ref["meta"]["material_mass"]).split("(")[0].replace(",", ".")))
 
 
-def test_micromeritics_celsius_and_mmol():
-    d = _load(sorption_file("adsorption-file-parser/mic/Sample_D.xls"))  # -195.780 °C, mmol/g
+def test_micromeritics_celsius_and_mmol(sorption_path):
+    d = _load(sorption_path("adsorption-file-parser/mic/Sample_D.xls"))  # -195.780 °C, mmol/g
     assert d.attrs["temperature_K"] == pytest.approx(77.37)
     assert d.attrs["amount_unit_original"] == "mmol/g"
     assert d.attrs["sample_mass_g"] == pytest.approx(0.0625)
     assert sorption.vendor_report(d)["bet"]["area"] == pytest.approx(935.5162)
 
 
-def test_micromeritics_xlsx_export_reads_like_xls(tmp_path):
+def test_micromeritics_xlsx_export_reads_like_xls(tmp_path, sorption_path):
     """The same report saved as .xlsx (openpyxl path) gives the same isotherm and report."""
     openpyxl = pytest.importorskip("openpyxl")
     xlrd = pytest.importorskip("xlrd")
-    src = sorption_file("adsorption-file-parser/mic/Sample_D.xls")
+    src = sorption_path("adsorption-file-parser/mic/Sample_D.xls")
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     for sh in xlrd.open_workbook(str(src)).sheets():
@@ -184,18 +183,18 @@ def test_pygaps_bases_convert_to_per_gram(shared_data, odd, plain):
                                rtol=2e-4)
 
 
-def test_quantachrome_raw_per_sample_equals_report_per_gram():
+def test_quantachrome_raw_per_sample_equals_report_per_gram(sorption_path):
     db = "aif/test/database/DUT-75/"
-    raw = _load(sorption_file(db + "US_540_DUT75_N2 (Raw Analysis Data).txt"))
-    rep = _load(sorption_file(db + "US_540_DUT75_N2 (Isotherm).txt"))
+    raw = _load(sorption_path(db + "US_540_DUT75_N2 (Raw Analysis Data).txt"))
+    rep = _load(sorption_path(db + "US_540_DUT75_N2 (Isotherm).txt"))
     assert raw.attrs["sample_mass_g"] == pytest.approx(0.0539)
     assert raw.attrs["amount_unit_original"] == "cm3(STP)"
     # ASiQwin reduces cc per sample to cc/g (and applies non-ideality): 1 % agreement
     np.testing.assert_allclose(raw["amount"].values, rep["amount"].values, rtol=0.01)
 
 
-def test_negative_pressures_are_cleaned_with_a_note():
-    path = sorption_file("adsorption-file-parser/bel/DUT-67-N2_77K.DAT")
+def test_negative_pressures_are_cleaned_with_a_note(sorption_path):
+    path = sorption_path("adsorption-file-parser/bel/DUT-67-N2_77K.DAT")
     with pytest.warns(DataCleaningWarning, match=r"p/p0 <= 0"):
         ds = charz.read(path)
     assert any("p/p0 <= 0" in note for note in ds.attrs["cleaning"])

@@ -8,7 +8,6 @@ import warnings
 
 import numpy as np
 import pytest
-from _sorption_paths import sorption_file
 
 import charz
 import sorption
@@ -60,7 +59,7 @@ def test_thickness_formulas():
 
 
 @pytest.mark.filterwarnings("ignore:Passing a list to DataFrame.from_dict")  # pyGAPS/pandas 3
-def test_thickness_and_tplot_against_pygaps():
+def test_thickness_and_tplot_against_pygaps(sorption_path):
     """pyGAPS 4.6.1: same Harkins–Jura/Halsey values; same t-plot with the same window and
     liquid density (its CoolProp value at 77.355 K)."""
     pytest.importorskip("pygaps")
@@ -73,7 +72,7 @@ def test_thickness_and_tplot_against_pygaps():
                                get_thickness_model("Harkins/Jura")(p), rtol=1e-12)
     np.testing.assert_allclose(thickness(p, "halsey"), get_thickness_model("Halsey")(p),
                                rtol=1e-12)
-    path = sorption_file("pygaps/characterisation/MCM-41 N2 77K.json")
+    path = sorption_path("pygaps/characterisation/MCM-41 N2 77K.json")
     logging.disable(logging.WARNING)
     try:
         iso = isotherm_from_json(path.read_text(encoding="utf-8"))
@@ -109,6 +108,20 @@ def test_tplot_matches_vendor(shared_data, name):
     assert r.micropore_volume.value == pytest.approx(v["micropore_volume"], abs=1.5e-6)
     assert r.external_area == pytest.approx(v["external_area"], rel=1e-4, abs=1e-4)
     assert r.micropore_volume.unit == DESCRIPTORS["micropore_volume"].unit
+
+
+def test_tplot_matches_3p(shared_data):
+    """3P CBV712: the 3P software fitted its first 20 points (Harkins–Jura t 0.222–0.648 nm,
+    found by matching its printed slope 116.75134 and intercept 147.24446 cm³/g STP; r 0.86,
+    the micropore-filling region included). Same window → same micropore volume 0.22779
+    cm³/g and external area 180.615 m²/g (DCF 0.0015468)."""
+    iso = _read(shared_data / S / "adsorption-file-parser/3p/CBV712_N2_77K.xlsx")
+    rep = sorption.vendor_report(iso)["report"]["t-plot"]
+    r = t_plot(iso, t_range=(0.2221, 0.6477), liquid_density=_rho_from_dcf(0.0015468))
+    assert r.n_points == 20
+    assert r.slope * 22.414 == pytest.approx(rep["Slope"], rel=1e-6)
+    assert r.micropore_volume.value == pytest.approx(rep["Micropore Volume"], rel=2e-4)
+    assert r.external_area == pytest.approx(rep["External Surface Area"], rel=2e-4)
 
 
 @pytest.mark.parametrize(("name", "kind"), [("Sample_I.xls", "adsorption"),
@@ -182,7 +195,7 @@ def test_bjh_3p_tensile_strength_peak(shared_data):
 
 
 @pytest.mark.filterwarnings("ignore:Passing a list to DataFrame.from_dict")  # pyGAPS/pandas 3
-def test_bjh_against_pygaps_mcm41():
+def test_bjh_against_pygaps_mcm41(sorption_path):
     """pyGAPS BJH on MCM-41: modes within 5 %. By design they differ: pyGAPS averages the
     interval diameters arithmetically and keeps negative increments; we use Micromeritics'
     weighted interval average and zero negative increments (ISO 15901-2 leaves both open)."""
@@ -190,7 +203,7 @@ def test_bjh_against_pygaps_mcm41():
     from pygaps.characterisation.psd_meso import psd_mesoporous
     from pygaps.parsing import isotherm_from_json
 
-    path = sorption_file("pygaps/characterisation/MCM-41 N2 77K.json")
+    path = sorption_path("pygaps/characterisation/MCM-41 N2 77K.json")
     logging.disable(logging.WARNING)
     try:
         iso = isotherm_from_json(path.read_text(encoding="utf-8"))

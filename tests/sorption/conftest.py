@@ -1,5 +1,8 @@
-"""Where the sorption tests find a real file: ``tests/data/sorption`` (small MIT files copied
-with attribution), else the shared data folder (read in place), else the test is skipped."""
+"""Fixtures of the sorption tests.
+
+A real file is taken from ``tests/data/sorption`` (small MIT files copied with attribution),
+else from the shared data folder (read in place); else the test is skipped.
+"""
 
 from __future__ import annotations
 
@@ -30,4 +33,20 @@ def sorption_file(rel: str) -> Path:
         if base is not None and (base / rel).exists():
             return base / rel
     pytest.skip(f"{rel} is neither in tests/data/sorption nor in the shared data folder")
+    raise AssertionError  # unreachable
+
+
+@pytest.fixture
+def sorption_path():
+    """``sorption_path(rel) -> Path`` (see :func:`sorption_file`)."""
+    return sorption_file
+
+
+@pytest.fixture
+def betsi_dir() -> Path:
+    """Folder of the BETSI test isotherms (local copy, else shared), or skip."""
+    for base in (LOCAL, SHARED):
+        if base is not None and (base / "betsi").is_dir():
+            return base / "betsi"
+    pytest.skip("BETSI files absent")
     raise AssertionError  # unreachable
