@@ -44,6 +44,8 @@ PAIRS: tuple[tuple[str, str], ...] = (
 )
 
 _DERIVED_UNITS = {"slope_share": "1", "plateau_share": "1"}
+_DERIVED_LABELS = {"slope_share": "Qslope/(Qslope+Qplateau)",
+                   "plateau_share": "Qplateau/(Qslope+Qplateau)"}
 
 
 def descriptor_frame(records: Iterable[StructuralRecord]) -> pd.DataFrame:
@@ -193,7 +195,7 @@ class Correlation:
 
         def label(k: str) -> str:
             spec = DESCRIPTORS.get(k)
-            return spec.label_text if spec is not None else f"{k} ({_unit(k)})"
+            return spec.label_text if spec is not None else _DERIVED_LABELS.get(k, k)
 
         ax.set_xlabel(label(self.x))
         ax.set_ylabel(label(self.y))
