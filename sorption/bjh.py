@@ -356,11 +356,7 @@ def bjh_psd(
             f"{diameter_range[0]:g}–{diameter_range[1]:g} nm; BJH needs ≥ 3"
         )
     v_liq = n * props["molar_mass"] / props["liquid_density"] / 1000.0  # cm^3 liquid / g
-    dV = v_liq[1:] - v_liq[:-1]
-    if which == "desorption":
-        dV = -dV  # amount falls as p falls
-    else:
-        dV = -dV  # walking the adsorption branch downwards: the same sign convention
+    dV = v_liq[:-1] - v_liq[1:]  # volume released per step, walking down in pressure
     rp_avg = _avg_diameter(d[:-1], d[1:]) / 2
     t_avg = 0.5 * (t[:-1] + t[1:])
     rk_avg = rp_avg - t_avg
@@ -368,7 +364,7 @@ def bjh_psd(
     npts = dV.size
     vol = np.zeros(npts)
     area = np.zeros(npts)
-    s_area = 0.0  # Σ A_j (nm-free units: cm^3/g / nm → handled below)
+    s_area = 0.0  # Σ A_j of the pores opened so far (cm^3 g^-1 nm^-1; ×1e3 → m^2/g)
     s_area_over_r = 0.0
     n_neg = 0
     for k in range(npts):

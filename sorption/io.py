@@ -1568,7 +1568,6 @@ def _mic_vendor(cells: _Cells, dec: str) -> dict[str, Any]:
             "fitted_thickness_A": [t for t, f in zip(thick, fitted_col, strict=False)
                                    if f == "*"],
         }
-        curve = _mic_table(cells, blk, r"^Relative Pressure", dec)
         # a user-defined curve is printed as a (p/p0, t) table under 'Thickness Curve'
         tc = cells.find(r"^Thickness Curve$", within=blk)
         if tc:
@@ -1581,7 +1580,6 @@ def _mic_vendor(cells: _Cells, dec: str) -> dict[str, Any]:
                                                   next(iter(tab2.values()))),
                     "thickness_A": tab2["Statistical Thickness (Å)"],
                 }
-        del curve
     # BJH
     for branch_name in ("Adsorption", "Desorption"):
         blk = cells.block(rf"^BJH {branch_name} Pore Distribution Report$")
@@ -1770,9 +1768,3 @@ def _read_bel_xls(path: Path, grids) -> xr.Dataset:
     raise CorruptFileError(
         f"{path.name}: BEL .xls exports are not supported; export the BELSORP .DAT or CSV"
     )
-
-
-def _check_finite(x: float, what: str) -> float:
-    if not math.isfinite(x):
-        raise ReadError(f"{what} is not a number")
-    return x
