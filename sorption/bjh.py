@@ -278,7 +278,8 @@ def bjh_psd(
     liquid_density : float, optional
         g/cm^3 of the adsorbed liquid (volume conversion); default CoolProp at T.
     diameter_range : (float, float)
-        nm; points whose pore diameter lies outside are not used (Micromeritics 1.7–300).
+        nm; steps whose interval-average diameter lies outside are not used
+        (Micromeritics: 1.7–300 nm).
     mode_of : {'dV_dlogD', 'dV_dD'}
         Distribution whose maximum is the mode.
     negative : {'zero', 'keep'}
