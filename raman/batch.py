@@ -258,17 +258,15 @@ def _fit_one(x_all, y_all, kinds, first, owner, theta0, lo, hi, npoly, P_all, ma
     converged = False
     it = 0
     for it in range(max_iter):  # noqa: B007
+        # D[a] = α_owner(a) ∂φ/∂θ_a: the scale factors are applied to the dot products
         for a in range(nt):
-            s = alpha[owner[a]]
-            for i in range(m):
-                D[a, i] = s * dPhi[a, i]
-        for a in range(nt):
-            g[a] = _dot(D[a], r)
+            sa = alpha[owner[a]]
+            g[a] = sa * _dot(dPhi[a], r)
             for b in range(a + 1):
-                JtJ[a, b] = _dot(D[a], D[b])
+                JtJ[a, b] = sa * alpha[owner[b]] * _dot(dPhi[a], dPhi[b])
                 JtJ[b, a] = JtJ[a, b]
             for b in range(nl):
-                DtPhi[a, b] = _dot(D[a], Phi[b])
+                DtPhi[a, b] = sa * _dot(dPhi[a], Phi[b])
         # Kaufman: JᵀJ = DᵀD − DᵀΦ (ΦᵀΦ)⁻¹ ΦᵀD
         if not _chol_factor(A, LA):
             break
@@ -553,8 +551,8 @@ def fit_batch(
     upper: np.ndarray | None = None,
     seed: str = "mean",
     max_iter: int = 100,
-    ftol: float = 1e-8,
-    xtol: float = 1e-7,
+    ftol: float = 1e-7,
+    xtol: float = 1e-6,
     workers: int | None = None,
     use_numba: bool | None = None,
 ) -> dict[str, Any]:

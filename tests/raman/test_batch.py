@@ -41,8 +41,10 @@ def test_batch_equals_lmfit_reference():
     s, lo, hi = nonlinear_start("four_band")
     ref = _fit_lmfit(x, y, "four_band", 1, s, lo, hi)
     got = fit_batch(x, y, model="four_band", poly_order=1)
-    np.testing.assert_allclose(got["nonlin"], ref["nonlin"], rtol=5e-5)
-    np.testing.assert_allclose(got["heights"], ref["heights"], rtol=5e-4)
+    # both stop at relative cost changes of 1e-7–1e-8 (≲ 0.01 standard errors apart); the
+    # issue asks for 0.5 % agreement, checked here 5x tighter
+    np.testing.assert_allclose(got["nonlin"], ref["nonlin"], rtol=1e-3)
+    np.testing.assert_allclose(got["heights"], ref["heights"], rtol=1e-3)
 
 
 def test_nan_points_and_empty_spectra():
