@@ -132,6 +132,7 @@ def plating_onset_raw(
     polyorder: int = 2,
     min_depth: float = 1e-3,
     n_sigma: float = 5.0,
+    max_voltage: float = 0.0,
 ) -> dict[str, Any]:
     """Find the voltage minimum between the two plateaus of an over-sodiation curve.
 
@@ -151,6 +152,9 @@ def plating_onset_raw(
         least ``n_sigma`` standard errors of the smoothed curve.
     n_sigma : float
         See ``min_depth``.
+    max_voltage : float
+        The minimum must lie at or below this voltage (V; default 0 V vs Na⁺/Na: sodium
+        nucleates only below 0 V, so wiggles on the slope or HC plateau are not taken).
 
     Returns
     -------
@@ -169,9 +173,11 @@ def plating_onset_raw(
     1. Mean voltage in equal capacity bins (removes the dependence on sampling density).
     2. Savitzky–Golay smoothing over ``window``; the global minimum of the smoothed curve
        is the candidate (the inflection is the lowest voltage of the curve).
-    3. It must be interior, with capacity after it of at least ``window``, and the
-       smoothed voltage must rise after it by max(``min_depth``, ``n_sigma`` σ_s), σ_s =
-       noise / √(points per window).
+    3. Candidates are local minima of the smoothed curve (over ±``window``/2) with at
+       least one window of data after them, after which the smoothed voltage rises within
+       three windows by max(``min_depth``, ``n_sigma`` σ_s), σ_s = noise / √(points per
+       window); the lowest candidate is the inflection. (Usually the global minimum; a
+       plating plateau that keeps sinking slowly does not hide the dip.)
     4. A least-squares cubic through the raw points within ±``window``/2 of the
        candidate gives the minimum at sub-bin resolution (a cubic, not a parabola: the dip
        is asymmetric, steep on the storage side, and a parabola's vertex is biased by
@@ -181,6 +187,7 @@ def plating_onset_raw(
        the half-width of the region where the smoothed curve is within σ_s of its
        minimum.
     """
+    from scipy.ndimage import maximum_filter1d, minimum_filter1d
     from scipy.signal import savgol_filter
 
     q = np.asarray(capacity, float)
@@ -204,19 +211,36 @@ def plating_onset_raw(
     noise = float(1.4826 * np.median(np.abs(resid - np.median(resid))))
     pts_per_window = max(q.size * window / span, 1.0)
     sigma_s = noise / math.sqrt(pts_per_window)
-    k = int(np.argmin(smooth))
-    q_min = float(centres[k])
-    after = centres > q_min
-    rise = float(np.max(smooth[after]) - smooth[k]) if after.any() else 0.0
     need = max(min_depth, n_sigma * sigma_s)
-    if centres[-1] - q_min < window or rise < need:
+    # candidates: local minima of the smoothed curve (over ±window/2) followed, within
+    # three windows, by a rise of at least `need`, with at least one window of data after
+    # them; the lowest candidate wins (the global minimum when the plating plateau is flat)
+    half = max(w // 2, 1)
+    span = 3 * w
+    local = smooth <= minimum_filter1d(smooth, size=2 * half + 1, mode="nearest")
+    ahead = maximum_filter1d(smooth, size=span, origin=-(span // 2), mode="nearest")
+    valid = (local & (ahead - smooth >= need) & (centres[-1] - centres >= window)
+             & (smooth <= max_voltage))
+    if not valid.any():
+        k = int(np.argmin(smooth))
+        q_min = float(centres[k])
+        after = centres > q_min
+        rise = float(np.max(smooth[after]) - smooth[k]) if after.any() else 0.0
+        if smooth[k] > max_voltage:
+            why = f"above {max_voltage:g} V, so no sodium can have plated"
+        elif centres[-1] - q_min < window:
+            why = "at the end of the curve"
+        else:
+            why = f"followed by a rise of only {rise * 1e3:.2f} mV (< {need * 1e3:.2f} mV)"
         raise FitError(
             f"no voltage minimum between two plateaus: the lowest smoothed voltage "
-            f"({smooth[k]:.4f} V at {q_min:.1f} mA*h/g) is "
-            + ("at the end of the curve" if centres[-1] - q_min < window
-               else f"followed by a rise of only {rise * 1e3:.2f} mV (< {need * 1e3:.2f} mV)")
-            + "; the cell was not over-sodiated into sodium plating, or the curve ends first"
+            f"({smooth[k]:.4f} V at {q_min:.1f} mA*h/g) is {why}; the cell was not "
+            "over-sodiated into sodium plating, or the curve ends first"
         )
+    cand = np.flatnonzero(valid)
+    k = int(cand[np.argmin(smooth[cand])])
+    q_min = float(centres[k])
+    rise = float(ahead[k] - smooth[k])
     sel = np.abs(q - q_min) <= window / 2
     q_star, q_err, v_star = q_min, None, float(smooth[k])
     if sel.sum() >= 8:
@@ -250,6 +274,7 @@ def plating_onset(
     bin_width: float | None = None,
     polyorder: int = 2,
     min_depth: float = 1e-3,
+    max_voltage: float = 0.0,
     mass_mg: float | None = None,
 ) -> PlatingOnsetResult:
     """Plating-onset capacity: sodiation capacity at the voltage minimum of over-sodiation.
@@ -270,6 +295,8 @@ def plating_onset(
         Savitzky–Golay order.
     min_depth : float
         Minimum rise (V) of the smoothed curve after the minimum.
+    max_voltage : float
+        The minimum must be at or below this voltage (V; default 0 V vs Na⁺/Na).
     mass_mg : float, optional
         Active mass in mg.
 
@@ -306,13 +333,14 @@ def plating_onset(
     hc = half_cycle(ds, use, "sodiation")
     try:
         res = plating_onset_raw(hc.capacity, hc.voltage, window=window, bin_width=bin_width,
-                                polyorder=polyorder, min_depth=min_depth)
+                                polyorder=polyorder, min_depth=min_depth,
+                                max_voltage=max_voltage)
     except FitError as exc:
         raise FitError(f"{source_name(ds)}, cycle {use}: {exc}") from None
     prov = Provenance.from_data(ds, parameters={
         "cycle": use, "window_mAh_g": float(window), "polyorder": int(polyorder),
         "bin_width_mAh_g": float(bin_width if bin_width is not None else window / 20),
-        "min_depth_V": float(min_depth),
+        "min_depth_V": float(min_depth), "max_voltage_V": float(max_voltage),
     })
     m = Measurement(
         res["capacity"], res["capacity_stderr"], UNIT, "echem",

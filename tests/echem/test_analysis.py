@@ -237,8 +237,8 @@ def test_real_landt_file_analyses(shared_data):
     assert_allclose(res.reversible_capacity.value, 175.6, atol=1.0)
     sp = slope_plateau(ds)
     assert_allclose(sp.slope_capacity.value + sp.plateau_capacity.value, 255.9, atol=1.0)
-    with pytest.raises(FitError):
-        plating_onset(ds)  # cut-off at 5 mV: no over-sodiation
+    with pytest.raises(FitError, match="above 0 V"):
+        plating_onset(ds)  # cut-off at 5 mV: no over-sodiation (a 5 mV wiggle at 0.40 V)
 
 
 def test_state_of_charge_and_insitu_alignment():
@@ -275,3 +275,26 @@ def test_dqdv_capacity_binned_method():
     assert abs(pv[-1] - truth["desodiation_peak_voltage"]) < 0.008
     with pytest.raises(FitError, match="method"):
         dqdv(ds, method="spline")
+
+
+def test_plating_onset_with_sinking_plating_plateau():
+    # the plating plateau keeps falling (0.4 mV per mA*h/g) and ends below the dip:
+    # the inflection is the local minimum after the HC plateau, not the curve's end
+    from echem.synthetic import oversodiation_voltage
+
+    q = np.linspace(0, 400, 8001)
+
+    def curve(x):
+        return oversodiation_voltage(x) - 4e-4 * np.clip(x - 260, 0, None)
+
+    v_true = curve(q)
+    # true local minimum: the dip, lowest point of the noise-free curve over 260-300 mA*h/g
+    fine = np.linspace(260, 300, 400001)
+    vf = curve(fine)
+    q_true = fine[np.argmin(vf)]
+    assert v_true[-1] < vf.min()  # the end is lower than the dip
+    v = v_true + np.random.default_rng(11).normal(0, 0.001, q.size)
+    t = q * 36.0  # 100 mA/g: Q[mA*h/g] = t/36
+    ds = cycler_dataset(t, v, -np.ones_like(t), mass_mg=10.0, cycle=np.ones(q.size))
+    res = plating_onset(ds)
+    assert abs(res.plating_onset_capacity.value - q_true) <= 0.01 * q_true
