@@ -131,6 +131,41 @@ def _per_segment_capacity(q_mah: np.ndarray, seg: np.ndarray, starts: np.ndarray
     return np.abs(q - base[seg])
 
 
+def _spread_quantized(cap: np.ndarray, t: np.ndarray, i_ma: np.ndarray, seg: np.ndarray,
+                      starts: np.ndarray, stype: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Smooth a coarsely quantized capacity column (e.g. Landt: 1e-4 mA*h steps).
+
+    When more than 30 % of the rows of active steps repeat the previous capacity, the
+    capacity within each step is replaced by ∫|I|dt scaled to the step's final file value:
+    totals stay the file's, the shape inside the step follows the current (dQ/dV would
+    otherwise show quantization spikes). If the time column is quantized as well, rows
+    are spaced evenly in time between the logged time changes for this integral only
+    (the Dataset keeps the file's times).
+    """
+    active = stype != "rest"
+    if active.sum() < 20:
+        return cap, False
+    same = np.zeros(cap.size, bool)
+    same[1:] = (cap[1:] == cap[:-1]) & ~starts[1:]
+    if same[active].mean() <= 0.3:
+        return cap, False
+    t_use = t
+    t_same = np.zeros(t.size, bool)
+    t_same[1:] = t[1:] == t[:-1]
+    if t_same[active].mean() > 0.3:
+        # time is quantized too (Landt exports TestTime/h to 0.01 h): place rows evenly
+        # between the points where the logged time changes
+        idx = np.arange(t.size)
+        anchor = np.flatnonzero(~t_same)
+        t_use = np.interp(idx, anchor, t[anchor])
+    integ = _integrate_capacity(t_use, i_ma, seg, starts)
+    ends = np.append(np.flatnonzero(starts)[1:] - 1, cap.size - 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(integ[ends] > 0, cap[ends] / integ[ends], np.nan)
+    out = np.where(np.isfinite(scale[seg]), integ * scale[seg], cap)
+    return out, True
+
+
 def _integrate_capacity(t: np.ndarray, i_ma: np.ndarray, seg: np.ndarray,
                         starts: np.ndarray) -> np.ndarray:
     """∫|I| dt (mA*h) since the start of each segment (trapezoid rule)."""
@@ -277,6 +312,10 @@ def cycler_dataset(
     if qsrc is not None and np.isfinite(np.asarray(qsrc, float)).all():
         cap_abs = _per_segment_capacity(np.asarray(qsrc, float), seg, starts)
         capacity_source = "file capacity column"
+        cap_abs, spread = _spread_quantized(cap_abs, t, i, seg, starts, stype)
+        if spread:
+            capacity_source += (" (coarsely quantized: spread along each step in proportion "
+                                "to the integral of |current| dt, step totals kept)")
     else:
         cap_abs = _integrate_capacity(t, i, seg, starts)
         capacity_source = "integrated |current| dt within each step"
