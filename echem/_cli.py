@@ -27,6 +27,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--window", type=float, metavar="MAH_G", default=10.0,
                    help="smoothing window of the over-sodiation curve in mA*h/g (default 10)")
     p.add_argument("--dqdv", action="store_true", help="also plot dQ/dV of the cycle")
+    p.add_argument("--one-c", type=float, metavar="MA_G", default=None,
+                   help="rate test: current density of 1 C in mA/g; adds rate_response "
+                        "(slope of capacity vs C-rate, Pearson r)")
     p.add_argument("--gitt-length", type=float, metavar="CM", default=None,
                    help="GITT: diffusion length L in cm; analyses the pulses (plot D(V))")
     p.add_argument("--tz", default=None,
@@ -43,7 +46,7 @@ def _run(args: argparse.Namespace) -> int:
     import charz
     from charz.cli_common import run_files
     from charz.errors import FitError
-    from echem.capacity import cycle_capacities, slope_plateau
+    from echem.capacity import cycle_capacities, rate_response_from_cycler, slope_plateau
     from echem.dqdv import dqdv
     from echem.gitt import gitt
     from echem.plating import plating_onset
@@ -72,6 +75,8 @@ def _run(args: argparse.Namespace) -> int:
                       file=sys.stderr)
         if args.dqdv:
             results.append(dqdv(ds, cycle=args.cycle))
+        if args.one_c is not None:
+            results.append(rate_response_from_cycler(ds, one_c_ma_g=args.one_c))
         return results
 
     return run_files(args, analyse, technique="echem")

@@ -73,6 +73,15 @@ def test_cli_bad_mass_and_bad_file(capsys, tmp_path):
     assert "x.csv" in err
 
 
+def test_cli_rate(capsys):
+    rc = main(["echem", str(DATA / "echem" / "HC-demo_rate.csv"), "--json", "--quiet",
+               "--one-c", "300"])
+    assert rc == 0
+    m = json.loads(capsys.readouterr().out)[0]["descriptors"]["rate_response"]
+    assert_allclose(m["value"], TRUTH["rate"]["rate_response"], rtol=1e-6)
+    assert_allclose(m["extra"]["pearson_r"], TRUTH["rate"]["pearson_r"], rtol=1e-6)
+
+
 def test_cli_gitt(capsys, tmp_path):
     from echem.synthetic import gitt_pulse_train, write_cycler_csv
 
