@@ -7,8 +7,9 @@ from typing import Any
 
 
 def run(ctx: Any) -> None:
-    """Fit ``raman/HC-demo.txt`` (two_band, La by the three relations) and track the G band
-    of ``insitu_raman/HC-demo_operando.txt`` against time and voltage."""
+    """Fit ``raman/HC-demo.txt`` (two_band, La by the three relations), map I_D/I_G and
+    the G position of ``raman/HC-demo_map.txt``, and track the G band of
+    ``insitu_raman/HC-demo_operando.txt`` against time and voltage."""
     import charz
     from raman.bands import fit_bands, la_from_ratio
     from raman.insitu import read_series, track_bands
@@ -34,6 +35,27 @@ def run(ctx: Any) -> None:
         la = la_from_ratio(float(m[ratio]), laser=laser, relation=rel, warn=False)
         lines.append(f"la_raman_{rel} (from {ratio}),{la:.4g},,")
     ctx.write_text("raman_fit_vs_truth.csv", "\n".join(lines) + "\n")
+
+    # a small map (long-form WiRE text): I_D/I_G rises along x, the G apex moves along y
+    map_truth = truth.get("map")
+    if map_truth:
+        import matplotlib.pyplot as plt
+
+        raman_map = charz.read(ctx.example(map_truth["file"]), technique="raman", laser=532.0)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            mres = fit_bands(raman_map, la_relation="tuinstra_koenig")
+        for w in caught:
+            ctx.notes.append(f"raman map: {w.message}")
+        fig, axes = plt.subplots(1, 2, figsize=(8.5, 3.4))
+        mres.plot_map("id_ig", ax=axes[0], cmap="viridis")
+        mres.plot_map("g_position", ax=axes[1], cmap="magma")
+        fig.tight_layout()
+        ctx.save_figure(fig, "raman_map")
+        path = ctx.out / "raman_map_spectra.csv"
+        keys = ["id_ig", "id_ig_stderr", "g_position", "g_position_stderr", "d_fwhm",
+                "g_fwhm", "success"]
+        ctx.write_text(path.name, mres.maps[keys].to_dataframe().to_csv(float_format="%.6g"))
 
     # operando: G position (BWF apex) and I_D/I_G per spectrum, voltage attached
     insitu = ctx.truth.get("insitu", {})

@@ -93,3 +93,18 @@ def test_demo_part(tmp_path):
     assert rec.descriptors["id_ig"].value == pytest.approx(TRUTH["raman"]["id_ig"], rel=0.03)
     assert (tmp_path / "raman_fit.png").exists()
     assert (tmp_path / "insitu_raman_bands.csv").exists()
+
+
+def test_demo_map_against_truth():
+    # tools/examples_raman.py: I_D/I_G linear along x, G apex linear along y
+    truth = TRUTH["raman"]["map"]
+    import charz
+    from raman.bands import fit_bands
+
+    da = charz.read(DATA / truth["file"], technique="raman")
+    assert dict(da.sizes) == {"y": 5, "x": 6, "raman_shift": 301}
+    res = fit_bands(da, despike=False)  # no laser in the file: no La, no warning
+    idig = res.maps["id_ig"].mean("y").values
+    np.testing.assert_allclose(idig, truth["id_ig_along_x"], rtol=0.03)
+    gpos = res.maps["g_position"].mean("x").values
+    np.testing.assert_allclose(gpos, truth["g_position_along_y"], atol=1.0)
