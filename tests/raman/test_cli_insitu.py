@@ -108,3 +108,17 @@ def test_demo_map_against_truth():
     np.testing.assert_allclose(idig, truth["id_ig_along_x"], rtol=0.03)
     gpos = res.maps["g_position"].mean("x").values
     np.testing.assert_allclose(gpos, truth["g_position_along_y"], atol=1.0)
+
+
+def test_read_series_from_folder_of_labspec_spectra(tmp_path):
+    x = np.linspace(1800, 1000, 201)
+    for k, clock in enumerate(["10:00:00", "10:01:00", "10:02:30"]):
+        head = (f"#Acq. time (s)=\t20\n#Accumulations=\t2\n#Laser (nm)=\t532\n"
+                f"#Acquired=\t02.03.2026 {clock}\n")
+        body = "\n".join(f"{a:.2f}\t{100 + k + a / 100:.3f}" for a in x)
+        (tmp_path / f"spec_{k + 1}.txt").write_bytes((head + body).encode("cp1252"))
+    series = read_series(tmp_path, tz="+01:00")
+    assert series.dims == ("time", "raman_shift")
+    np.testing.assert_allclose(series["time"].values, [0.0, 60.0, 150.0])
+    # mid-acquisition: start + (20 s × 2) / 2, in UTC (local +01:00)
+    assert str(series["timestamp"].values[0]).startswith("2026-03-02T09:00:20")
