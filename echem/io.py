@@ -955,7 +955,11 @@ def _frame_to_dataset(df: pd.DataFrame, name: str, *, mass_mg: float | None,
                 f"{name}: the current column {icol!r} does not say its unit; pass "
                 "current_unit='mA' (or 'A', 'uA')"
             )
-        scale = {"ma": 1.0, "a": 1e3, "ua": 1e-3}[unit.lower().replace("µ", "u")]
+        scales = {"ma": 1.0, "a": 1e3, "ua": 1e-3}
+        u = unit.lower().replace("µ", "u")
+        if u not in scales:
+            raise CyclerDataError(f"{name}: current_unit must be 'mA', 'A' or 'uA', got {unit!r}")
+        scale = scales[u]
     i = i_raw * scale
     stcol = _find(cols, "step_type")
     stype = _map_types(df[stcol]) if stcol is not None else None
@@ -966,9 +970,11 @@ def _frame_to_dataset(df: pd.DataFrame, name: str, *, mass_mg: float | None,
     else:
         qcol = _find(cols, "capacity")
         q = None
-        if qcol is not None:
+        # a capacity column is used only when its header names the unit (mAh, Ah, uAh);
+        # otherwise the capacity is integrated from the current
+        if qcol is not None and (capacity_unit_scale or _norm(qcol) in _UNIT_SCALE):
             q = pd.to_numeric(df[qcol], errors="coerce").to_numpy(float) * (
-                capacity_unit_scale or _UNIT_SCALE.get(_norm(qcol), 1.0))
+                capacity_unit_scale or _UNIT_SCALE[_norm(qcol)])
     ccol, scol, dcol = (_find(cols, r) for r in ("cycle", "step", "datetime"))
 
     def ints(c: str | None) -> np.ndarray | None:

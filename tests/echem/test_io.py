@@ -433,3 +433,16 @@ def test_neware_xlsx_layout(tmp_path, shared_data):
     assert ds.attrs["instrument"] == "Neware BTSDA (xlsx export)"
     for name in ("time", "voltage", "current", "capacity", "cycle", "step"):
         assert_allclose(ds[name].values, ref[name].values, err_msg=name)
+
+
+def test_csv_capacity_without_unit_is_integrated(tmp_path):
+    path = tmp_path / "c.csv"
+    path.write_text("time_s,voltage_V,current_mA,capacity\n0,1,-1,0\n1800,0.5,-1,999\n"
+                    "3600,0.1,-1,999\n", encoding="utf-8")
+    ds = charz.read(path, technique="echem")
+    assert ds.attrs["capacity_source"].startswith("integrated")
+    assert_allclose(ds.capacity_abs.values, [0.0, 0.5, 1.0])
+    bare = tmp_path / "bare.csv"
+    bare.write_text("time,voltage,current\n0,1.0,-0.1\n10,0.9,-0.1\n", encoding="utf-8")
+    with pytest.raises(CyclerDataError, match="current_unit must be"):
+        charz.read(bare, technique="echem", current_unit="mAh")
