@@ -57,19 +57,51 @@ def _baseline(value: str) -> str | None:
     return None if value.lower() == "none" else value
 
 
+def analyse_file(path, *, laser: float | None = None, block: str | None = None,
+                 baseline: str | None = "quadratic", **fit_options) -> list:
+    """``charz report`` hook: read one file and fit it with :func:`raman.bands.fit_bands`.
+
+    Parameters
+    ----------
+    path : path
+        Any Raman file :func:`charz.read` understands.
+    laser : float, optional
+        Laser wavelength in nm (reader option; also used for La).
+    block : str, optional
+        OPUS data block (reader option).
+    baseline : str or None
+        As ``--baseline`` (``"none"`` = data as given).
+    **fit_options
+        Further keyword arguments of :func:`raman.bands.fit_bands` (``model``,
+        ``la_relation``, ``window``, ``despike``, ``second_order`` ...).
+
+    Returns
+    -------
+    list of BandFitResult
+        One result per file (maps and series: one record = the mean over the spectra).
+    """
+    import charz
+    from raman.bands import fit_bands
+
+    read_opts = {k: v for k, v in (("laser", laser), ("block", block)) if v is not None}
+    da = charz.read(path, technique="raman", **read_opts)
+    if isinstance(baseline, str) and baseline.lower() == "none":
+        baseline = None
+    if "window" in fit_options and fit_options["window"] is not None:
+        fit_options["window"] = tuple(float(v) for v in fit_options["window"])
+    return [fit_bands(da, baseline=baseline, **fit_options)]
+
+
 def _run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    import charz
     from charz.cli_common import run_files
-    from raman.bands import fit_bands
 
     def analyse(path: Path) -> list:
-        opts = {} if args.laser is None else {"laser": args.laser}
-        da = charz.read(path, technique="raman", **opts)
-        res = fit_bands(da, model=args.model, baseline=_baseline(args.baseline),
-                        window=_window(args, (800.0, 2000.0)), despike=args.despike,
-                        la_relation=args.la_relation, second_order=args.second_order)
+        res = analyse_file(path, laser=args.laser, model=args.model,
+                           baseline=_baseline(args.baseline),
+                           window=_window(args, (800.0, 2000.0)), despike=args.despike,
+                           la_relation=args.la_relation, second_order=args.second_order)[0]
         if args.out and res.is_series:
             from charz.output import atomic_write_text
 

@@ -122,3 +122,14 @@ def test_read_series_from_folder_of_labspec_spectra(tmp_path):
     np.testing.assert_allclose(series["time"].values, [0.0, 60.0, 150.0])
     # mid-acquisition: start + (20 s × 2) / 2, in UTC (local +01:00)
     assert str(series["timestamp"].values[0]).startswith("2026-03-02T09:00:20")
+
+
+def test_report_hook_analyse_file():
+    from raman._cli import analyse_file
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataCleaningWarning)
+        (res,) = analyse_file(DATA / "raman/HC-demo.txt", la_relation="tuinstra_koenig",
+                              baseline="linear", window=[900, 1900])
+    assert res.parameters["baseline"].startswith("linear")
+    assert res.parameters["window"] == [900.0, 1900.0]
