@@ -699,7 +699,8 @@ def read_witec_txt(
 # generic two-column text and long-form map text
 # ---------------------------------------------------------------------------------------
 
-_RAMAN_WORDS = re.compile(r"raman|laser|shift|wavenumber|cm-1|cm\^-1|1/cm|cm⁻¹", re.IGNORECASE)
+_RAMAN_WORDS = re.compile(r"raman|laser|shift|wavenumber|#wave\b|cm-1|cm\^-1|1/cm|cm⁻¹",
+                          re.IGNORECASE)
 _OTHER_WORDS = re.compile(
     r"2theta|2-theta|two_theta|2θ|angle|p/p0|relative.pressure|voltage|\bq\b|wavelength_ka",
     re.IGNORECASE,
@@ -735,7 +736,7 @@ def _sniff_long_map(path: Path, head: bytes) -> bool:
         return False
     text = decode_text(head)
     first = "\n".join(text.splitlines()[:5]).lower()
-    return bool(re.search(r"#?\s*x\b.*#?\s*y\b.*#?\s*wave", first))
+    return bool(re.search(r"#?\s*x\b.*(#?\s*y\b.*)?#?\s*wave", first))
 
 
 def _sniff_two_column(path: Path, head: bytes) -> bool:
@@ -743,6 +744,8 @@ def _sniff_two_column(path: Path, head: bytes) -> bool:
         return False
     text = decode_text(head)
     if text.lstrip().startswith(("#Acq", "//Exported")) or _sniff_labspec(path, head):
+        return False
+    if _sniff_long_map(path, head):
         return False
     lines = [ln for ln in text.splitlines() if ln.strip()]
     first_num = next((i for i, ln in enumerate(lines) if re.match(r"^\s*[-+.\d]", ln)), None)

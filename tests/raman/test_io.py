@@ -332,3 +332,23 @@ def test_binary_files_are_not_text(shared_data):
 
     path = shared_data / "raman/spectrochempy-data/test.0000"
     assert not _sniff_two_column(path, path.read_bytes()[:HEAD_BYTES])
+
+
+def test_wire_two_column_and_line_text(tmp_path):
+    # WiRE "Save As .txt": single spectrum "#Wave #Intensity"; line map "#X #Wave #Intensity"
+    x = np.linspace(2000, 800, 120)
+    p = tmp_path / "single.txt"
+    p.write_text("#Wave\t\t#Intensity\n" + "\n".join(
+        f"{a:.4f}\t{b:.3f}" for a, b in zip(x, _bands(x), strict=True)))
+    da = charz.read(p)
+    assert da.attrs["reader"].endswith("read_two_column")
+    np.testing.assert_allclose(da.values, _bands(x)[::-1], rtol=1e-4)  # 3 decimals written
+    lines = ["#X\t#Wave\t#Intensity"]
+    for xv in (0.0, 5.0, 10.0):
+        lines += [f"{xv}\t{a:.4f}\t{b * (1 + xv / 10):.4f}"
+                  for a, b in zip(x, _bands(x), strict=True)]
+    p = tmp_path / "line.txt"
+    p.write_text("\n".join(lines))
+    da = charz.read(p)
+    assert dict(da.sizes) == {"x": 3, "raman_shift": 120}
+    np.testing.assert_allclose(da.sel(x=10.0).values, 2 * _bands(x)[::-1], rtol=1e-5)
