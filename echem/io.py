@@ -56,7 +56,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from charz.errors import CharzError, CorruptFileError, PhysicsWarning
+from charz.errors import CharzError, CharzWarning, CorruptFileError, PhysicsWarning
 from charz.io import decode_text, register_reader, require
 
 __all__ = [
@@ -289,6 +289,14 @@ def cycler_dataset(
         t, v, i = t[keep], v[keep], i[keep]
     if t.size == 0:
         raise CyclerDataError(f"{name}: no point has a finite time, voltage and current")
+    back = np.diff(t) < 0
+    if back.any():
+        warnings.warn(
+            f"{name}: time goes backwards at {int(back.sum())} point(s) (a step-time column, "
+            "or concatenated tests?); capacities are integrated per step and stay valid, "
+            "but time-based alignment will not",
+            CharzWarning, stacklevel=3,
+        )
 
     def sub(a: Any) -> np.ndarray | None:
         if a is None:
@@ -801,9 +809,10 @@ def _norm(name: str) -> str:
 
 
 _ALIASES: dict[str, tuple[str, ...]] = {
-    "time": ("times", "time", "timesec", "testtime", "testtimes", "totaltime", "totaltimes",
-             "elapsedtime", "elapsedtimes", "cumulativetime", "times1", "timeh", "testtimeh",
-             "timemin", "testmin", "testsec", "runtimeh"),
+    # test/total time before a bare "time" (Neware's "Time" is the step time)
+    "time": ("times", "testtime", "testtimes", "totaltime", "totaltimes", "cumulativetime",
+             "elapsedtime", "elapsedtimes", "testtimeh", "testmin", "testsec", "runtimeh",
+             "time", "timesec", "times1", "timeh", "timemin"),
     "voltage": ("voltagev", "voltage", "volts", "potentialv", "ewev", "ecellv", "v", "u",
                 "voltagemv"),
     "current": ("currentma", "currentua", "currenta", "current", "ima", "amps", "ia"),
@@ -1455,6 +1464,15 @@ def read_neware_nda(path: Path, *, mass_mg: float | None = None, tz: str | None 
         raise CyclerDataError(f"{path.name}: the file has no data points")
     ts = pd.to_datetime(df["Timestamp"])
     t = np.asarray(df["Time"], float)
+    if np.any(np.diff(t) < 0):
+        # older files: "Time" is the step time; chain the steps (each starts where the
+        # previous one ended)
+        restart = np.zeros(t.size, bool)
+        restart[1:] = np.diff(t) < 0
+        seg = np.cumsum(restart)
+        ends = np.append(np.flatnonzero(restart) - 1, t.size - 1)
+        offset = np.concatenate([[0.0], np.cumsum(t[ends[:-1]])])
+        t = t + offset[seg]
     utc = None
     iso = None
     extra: dict[str, str] = {}

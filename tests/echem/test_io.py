@@ -35,6 +35,7 @@ def _contract(ds: xr.Dataset) -> None:
         assert ds.attrs["active_mass_mg"] > 0
     assert set(np.unique(ds["step_type"].values)) <= {"rest", "cc_charge", "cc_discharge", "cv"}
     assert np.all(np.diff(ds["step"].values) >= 0)
+    assert np.all(np.diff(ds["time"].values) >= 0)  # test time, never a step time
     assert ds["cycle"].dtype.kind == "i"
 
 
@@ -183,6 +184,9 @@ def test_neware_flat_csv_matches_its_capacity_columns(shared_data):
     assert_allclose(ds.capacity.values, df["Spec. Cap.(mAh/g)"].to_numpy(), atol=0.01)
     assert np.unique(ds.cycle.values).tolist() == [1, 2, 3, 4]
     assert_allclose(ds.time.values[1], 60.0)  # hh:mm:ss strings
+    # 'Cumulative Time' (not the step time 'Time'): 144:02:18 at the end
+    assert np.all(np.diff(ds.time.values) >= 0)
+    assert_allclose(ds.time.values[-1], 144 * 3600 + 2 * 60 + 18)
 
 
 def test_arbin_csv_epoch_datetime(shared_data):
@@ -224,6 +228,16 @@ def test_neware_nda(shared_data, name, rows, cycles):
     _contract(ds)
     assert ds.sizes["record"] == rows
     assert np.unique(ds.cycle.values).size == cycles
+
+
+def test_neware_step_time_is_chained(shared_data):
+    # NewareNDA gives step time for this BTS 8.0 file; the test time must span the test:
+    # TestInfo.xml StartTime 2024-02-01 20:24:23, EndTime 2024-02-02 08:34:23 (12 h 10 min)
+    # and the last record at 43 800 s after the first by the Timestamp column
+    pytest.importorskip("NewareNDA")
+    ds = charz.read(shared_data / ECHEM / "navani" / "test.ndax")
+    _contract(ds)
+    assert_allclose(ds.time.values[-1], 43800.0)
 
 
 def test_neware_nda_voltage_range_and_cv(shared_data):
