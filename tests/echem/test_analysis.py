@@ -308,3 +308,14 @@ def test_quantized_landt_export_gives_clean_dqdv(shared_data):
     assert "quantized" in ds.attrs["capacity_source"]
     for cycle in (1, 2):
         assert dqdv(ds, cycle=cycle).peaks.sizes["peak"] <= 3
+
+
+def test_gitt_desodiation_pulses():
+    # mirror a sodiation train: current sign flipped, voltage reflected; D must not change
+    ds, truth = gitt_pulse_train(n_pulses=8, rest=8e-6 / (np.pi**2 * 1e-10), dt=20.0)
+    mirrored = cycler_dataset(ds.time.values, 2.0 - ds.voltage.values, -ds.current.values,
+                              cycle=ds.cycle.values, mass_mg=3.0)
+    a = gitt(ds, length_cm=truth["length_cm"]).diffusion
+    b = gitt(mirrored, length_cm=truth["length_cm"]).diffusion
+    assert (b["direction"].values == 1).all()
+    assert_allclose(b["D"].values, a["D"].values, rtol=1e-9)
