@@ -45,9 +45,9 @@ def _run(args: argparse.Namespace) -> int:
 
     import charz
     from charz.cli_common import run_files
-    from charz.errors import FitError
+    from charz.errors import CharzError, FitError
     from echem.capacity import cycle_capacities, rate_response_from_cycler, slope_plateau
-    from echem.dqdv import dqdv
+    from echem.dqdv import dqdv, stripping_peak
     from echem.gitt import gitt
     from echem.plating import plating_onset
 
@@ -67,7 +67,18 @@ def _run(args: argparse.Namespace) -> int:
         below_zero = bool(np.any((ds["voltage"].values < 0) & (ds["current"].values < 0)))
         if args.oversodiation == "yes" or (args.oversodiation == "auto" and below_zero):
             try:
-                results.append(plating_onset(ds, window=args.window))
+                onset = plating_onset(ds, window=args.window)
+                results.append(onset)
+                try:  # the desodiation that follows: Na-stripping peak (plating warning)
+                    strip = stripping_peak(ds, cycle=onset.cycle)
+                    results.append(strip)
+                    if strip.detected:
+                        print(f"charz echem: note: {path.name}: sodium-stripping peak at "
+                              f"{strip.peak_voltage * 1e3:.1f} mV "
+                              f"({strip.stripping_capacity:.1f} mA*h/g stripped)",
+                              file=sys.stderr)
+                except CharzError:
+                    pass
             except FitError as exc:
                 if args.oversodiation == "yes":
                     raise

@@ -43,12 +43,15 @@ def test_cli_oversodiation_and_plots(capsys, tmp_path):
     rc = main(["echem", str(DATA / "echem" / "HC-demo_oversodiation.csv"), "--json", "--quiet",
                "--dqdv", "--plot", str(plot)])
     assert rc == 0
-    d = json.loads(capsys.readouterr().out)[0]["descriptors"]
+    out = capsys.readouterr()
+    d = json.loads(out.out)[0]["descriptors"]
+    assert "sodium-stripping peak at 15" in out.err
     ov = TRUTH["oversodiation"]
     assert_allclose(d["plating_onset_capacity"]["value"], ov["plating_onset_capacity"],
                     rtol=0.01)
     assert plot.exists()
-    assert len(list(tmp_path.glob("ov*.png"))) == 4  # caps, split, onset, dQ/dV
+    # capacities, split, onset, stripping dQ/dV, cycle dQ/dV
+    assert len(list(tmp_path.glob("ov*.png"))) == 5
 
 
 def test_cli_mass_and_split_voltage(capsys):
