@@ -242,3 +242,19 @@ def test_no_laser_no_la_and_map_plot():
     two = xr.concat([two, two], dim="y").assign_coords(y=("y", [0.0, 1.0], {"units": "um"}))
     ax = fit_bands(two, despike=False).plot_map("g_position")
     assert ax.get_title().endswith("g_position")
+
+
+@pytest.mark.parametrize("engine", ["lmfit", "batch"])
+@pytest.mark.parametrize("dim", ["spectrum", "time"])
+def test_empty_and_masked_spectra_in_series(engine, dim):
+    # an interrupted map pads never-collected spectra with NaN; a stretch may be masked
+    da = xr.concat([_spectrum("two_band", seed=i, spike=False) for i in range(12)], dim=dim)
+    v = da.values.copy()
+    v[3] = np.nan
+    v[5, 100:120] = np.nan
+    da = da.copy(data=v)
+    res = fit_bands(da, la_relation="tuinstra_koenig", engine=engine)
+    ok = res.maps["success"].values
+    assert not ok[3] and ok.sum() == 11
+    np.testing.assert_allclose(res.maps["g_position"].values[ok], 1600 - 85 / 24, atol=1.0)
+    assert res.descriptors()["g_position"].extra["n_spectra"] == 11
