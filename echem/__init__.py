@@ -13,6 +13,8 @@ Readers (registered with :func:`charz.read`) return the cycler Dataset described
 * :mod:`echem.gitt`: :func:`gitt` (D(V), Weppner & Huggins 1977);
 * :mod:`echem.correlate`: :func:`correlation_table`, :func:`correlate`
   (structure–performance: Pearson r, p-value, n);
+* :mod:`echem.summary`: :func:`analyse` (the standard set for one file: what
+  ``charz echem`` and ``charz report`` run);
 * :mod:`echem.synthetic`: generated cells with known answers.
 
 No record keys are added beyond the contract's echem keys. Only the readers are imported
@@ -39,6 +41,7 @@ _LAZY = {
     "gitt": "echem.gitt",
     "correlate": "echem.correlate",
     "correlation_table": "echem.correlate",
+    "analyse": "echem.summary",
 }
 
 __all__ = ["CyclerDataError", "cycler_dataset", "with_mass", *_LAZY]

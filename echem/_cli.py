@@ -39,17 +39,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     import sys
+    import warnings
     from pathlib import Path
-
-    import numpy as np
 
     import charz
     from charz.cli_common import run_files
-    from charz.errors import CharzError, FitError
-    from echem.capacity import cycle_capacities, rate_response_from_cycler, slope_plateau
-    from echem.dqdv import dqdv, stripping_peak
+    from charz.errors import CharzWarning
+    from echem.dqdv import StrippingResult, dqdv
     from echem.gitt import gitt
-    from echem.plating import plating_onset
+    from echem.summary import analyse as standard
 
     def analyse(path: Path) -> list:
         opts = {}
@@ -58,36 +56,22 @@ def _run(args: argparse.Namespace) -> int:
         if args.tz is not None:
             opts["tz"] = args.tz
         ds = charz.read(path, technique="echem", **opts)
-        results: list = []
         if args.gitt_length is not None:
-            results.append(gitt(ds, length_cm=args.gitt_length))
-            return results
-        results.append(cycle_capacities(ds, cycle=args.cycle))
-        results.append(slope_plateau(ds, split_voltage=args.split_voltage, cycle=args.cycle))
-        below_zero = bool(np.any((ds["voltage"].values < 0) & (ds["current"].values < 0)))
-        if args.oversodiation == "yes" or (args.oversodiation == "auto" and below_zero):
-            try:
-                onset = plating_onset(ds, window=args.window)
-                results.append(onset)
-                try:  # the desodiation that follows: Na-stripping peak (plating warning)
-                    strip = stripping_peak(ds, cycle=onset.cycle)
-                    results.append(strip)
-                    if strip.detected:
-                        print(f"charz echem: note: {path.name}: sodium-stripping peak at "
-                              f"{strip.peak_voltage * 1e3:.1f} mV "
-                              f"({strip.stripping_capacity:.1f} mA*h/g stripped)",
-                              file=sys.stderr)
-                except CharzError:
-                    pass
-            except FitError as exc:
-                if args.oversodiation == "yes":
-                    raise
-                print(f"charz echem: note: {path.name}: no plating onset ({exc})",
-                      file=sys.stderr)
+            return [gitt(ds, length_cm=args.gitt_length)]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", CharzWarning)
+            results = standard(ds, split_voltage=args.split_voltage, cycle=args.cycle,
+                               oversodiation=args.oversodiation, window=args.window,
+                               one_c_ma_g=args.one_c)
+        for w in caught:
+            print(f"charz echem: note: {path.name}: {w.message}", file=sys.stderr)
+        for r in results:
+            if isinstance(r, StrippingResult) and r.detected:
+                print(f"charz echem: note: {path.name}: sodium-stripping peak at "
+                      f"{r.peak_voltage * 1e3:.1f} mV ({r.stripping_capacity:.1f} mA*h/g "
+                      "stripped)", file=sys.stderr)
         if args.dqdv:
             results.append(dqdv(ds, cycle=args.cycle))
-        if args.one_c is not None:
-            results.append(rate_response_from_cycler(ds, one_c_ma_g=args.one_c))
         return results
 
     return run_files(args, analyse, technique="echem")

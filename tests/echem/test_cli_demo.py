@@ -173,3 +173,28 @@ def test_correlate_needs_three_samples():
     with pytest.raises(CharzError, match="no sample has descriptor"):
         correlate(recs, "la", "plateau_capacity")
     assert correlation_table(recs).empty
+
+
+def test_analyse_standard_set():
+    import warnings
+
+    from charz.errors import CharzWarning
+    from echem import analyse
+
+    res = analyse(DATA / "echem" / "HC-demo_oversodiation.csv")
+    keys = set().union(*(r.descriptors() for r in res))
+    assert {"reversible_capacity", "initial_coulombic_efficiency", "slope_capacity",
+            "plateau_capacity", "plating_onset_capacity"} <= keys
+    # over 0 V only: no plating step, no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CharzWarning)
+        res = analyse(DATA / "echem" / "HC-demo_cycler.csv")
+    assert "plating_onset_capacity" not in set().union(*(r.descriptors() for r in res))
+    res = analyse(DATA / "echem" / "HC-demo_rate.csv", one_c_ma_g=300.0)
+    assert "rate_response" in set().union(*(r.descriptors() for r in res))
+    from charz.errors import FitError
+
+    with pytest.raises(FitError, match="2 or more C-rates"):  # one rate only
+        analyse(DATA / "echem" / "HC-demo_cycler.csv", one_c_ma_g=300.0)
+    with pytest.raises(CharzError, match="oversodiation must be"):
+        analyse(DATA / "echem" / "HC-demo_cycler.csv", oversodiation="maybe")
