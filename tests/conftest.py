@@ -32,7 +32,7 @@ def _shared_data_dir() -> Path | None:
 SHARED_DATA = _shared_data_dir()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def shared_data() -> Path:
     """Folder of the shared real files; skips the test when it is absent."""
     if SHARED_DATA is None:

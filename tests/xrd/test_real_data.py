@@ -43,14 +43,10 @@ def test_pilatus_image_matches_dioptas(shared_data: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def fcbenten():
-    from conftest import SHARED_DATA
-
-    if SHARED_DATA is None:
-        pytest.skip("../shared/data is not present")
+def fcbenten(shared_data):
     import pandas as pd
 
-    x = pd.read_excel(SHARED_DATA / "xrd/fc-benten-applsci/xrd_data.xlsx", sheet_name="data1")
+    x = pd.read_excel(shared_data / "xrd/fc-benten-applsci/xrd_data.xlsx", sheet_name="data1")
     lam = 12.39842 / 24.0 / 10  # 24.0 keV (code/xrd_data1.py) → 0.05166 nm
     tt = x["twotheta"].to_numpy(float)
     sample = make_pattern(tt, x["TEC10V50E"].to_numpy(float),
