@@ -17,7 +17,9 @@ and bounds are in :data:`MODELS`):
 
 In models without D2 the G band may go up to 1620 cm⁻¹ (hard carbon at 532 nm shows an
 apparent G at 1590–1605 cm⁻¹; raman-fitting's 1595 cm⁻¹ bound is too tight, FIELD-NOTES
-§2.3). Shapes use height and FWHM (:mod:`charz.peaks`).
+§2.3). Widths start at hard-carbon values (D 160, G 60–80 cm⁻¹) but may go down to 15 (D)
+and 8 cm⁻¹ (G), so graphitic impurities and graphene fit without hitting a bound. Shapes
+use height and FWHM (:mod:`charz.peaks`).
 
 Background: by default a polynomial (``baseline="quadratic"``, or ``"linear"`` ..., in
 ``u = (x − x_mid)/half_span``) is fitted *together with* the bands, so that band tails are
@@ -217,27 +219,27 @@ class BandSpec:
         return ["center", "fwhm"] + (["q"] if self.shape == "bwf" else [])
 
 
-_D = BandSpec("d", "lorentzian", (1350.0, 1300.0, 1400.0), (160.0, 40.0, 400.0))
+_D = BandSpec("d", "lorentzian", (1350.0, 1300.0, 1400.0), (160.0, 15.0, 400.0))
 MODELS: dict[str, tuple[BandSpec, ...]] = {
     "two_band": (
         _D,
-        BandSpec("g", "bwf", (1605.0, 1560.0, 1660.0), (80.0, 30.0, 200.0),
+        BandSpec("g", "bwf", (1605.0, 1560.0, 1660.0), (80.0, 8.0, 200.0),
                  (-10.0, -100.0, -2.0)),
     ),
     "three_band": (
         _D,
-        BandSpec("g", "lorentzian", (1590.0, 1560.0, 1620.0), (70.0, 30.0, 160.0)),
+        BandSpec("g", "lorentzian", (1590.0, 1560.0, 1620.0), (70.0, 8.0, 160.0)),
         BandSpec("d3", "gaussian", (1510.0, 1460.0, 1550.0), (150.0, 50.0, 300.0)),
     ),
     "four_band": (
         _D,
-        BandSpec("g", "lorentzian", (1590.0, 1560.0, 1620.0), (70.0, 30.0, 160.0)),
+        BandSpec("g", "lorentzian", (1590.0, 1560.0, 1620.0), (70.0, 8.0, 160.0)),
         BandSpec("d3", "gaussian", (1510.0, 1460.0, 1550.0), (150.0, 50.0, 300.0)),
         BandSpec("d4", "lorentzian", (1200.0, 1120.0, 1280.0), (150.0, 50.0, 300.0)),
     ),
     "sadezky": (
         _D,
-        BandSpec("g", "lorentzian", (1580.0, 1560.0, 1600.0), (60.0, 30.0, 140.0)),
+        BandSpec("g", "lorentzian", (1580.0, 1560.0, 1600.0), (60.0, 8.0, 140.0)),
         BandSpec("d2", "lorentzian", (1615.0, 1600.0, 1640.0), (40.0, 15.0, 80.0)),
         BandSpec("d3", "gaussian", (1510.0, 1460.0, 1550.0), (150.0, 50.0, 300.0)),
         BandSpec("d4", "lorentzian", (1200.0, 1120.0, 1280.0), (150.0, 50.0, 300.0)),

@@ -121,8 +121,45 @@ def crop(
 # ---------------------------------------------------------------------------------------
 
 
+def _drop_real_peaks(y: np.ndarray, mask: np.ndarray, noise: np.ndarray, *,
+                     max_width: int) -> np.ndarray:
+    """Unflag runs of candidates that are narrow real bands, not cosmic spikes.
+
+    A cosmic spike is at most ``max_width`` pixels wide and sits on a flat or monotonic
+    neighbourhood; a real band (the 10–20 cm⁻¹ G band of graphene or graphite, the Si
+    line) is wider, or has flanks that rise towards it on both sides (by > 3 σ over the 3
+    pixels outside the run).
+    """
+    m = y.shape[-1]
+    y2 = y.reshape(-1, m)
+    k2 = mask.reshape(-1, m)
+    sig = np.broadcast_to(np.nan_to_num(noise, nan=np.inf), (*y.shape[:-1], 1)).reshape(-1)
+    padded = np.pad(k2, ((0, 0), (1, 1)))
+    edges = np.diff(padded.astype(np.int8), axis=1)
+    rs, cs = np.nonzero(edges == 1)  # run starts (row, first column)
+    re_, ce = np.nonzero(edges == -1)  # run ends (row, one past the last column)
+    order_s = np.lexsort((cs, rs))
+    order_e = np.lexsort((ce, re_))
+    rows, start, stop = rs[order_s], cs[order_s], ce[order_e]
+    width = stop - start
+    left_out = np.clip(start - 1, 0, m - 1)
+    left_far = np.clip(start - 4, 0, m - 1)
+    right_out = np.clip(stop, 0, m - 1)
+    right_far = np.clip(stop + 3, 0, m - 1)
+    rise_l = y2[rows, left_out] - y2[rows, left_far]
+    rise_r = y2[rows, right_out] - y2[rows, right_far]
+    flanks = (rise_l > 3 * sig[rows]) & (rise_r > 3 * sig[rows])
+    real = (width > max_width) | flanks
+    if not real.any():
+        return mask
+    out = k2.copy()
+    for r, a, b in zip(rows[real], start[real], stop[real], strict=True):  # few runs
+        out[r, a:b] = False
+    return out.reshape(mask.shape)
+
+
 def whitaker_hayes_raw(
-    y: np.ndarray, *, threshold: float = 8.0, kernel_size: int = 3
+    y: np.ndarray, *, threshold: float = 8.0, kernel_size: int = 3, max_width: int = 3
 ) -> tuple[np.ndarray, np.ndarray]:
     """Whitaker–Hayes despiking along the last axis.
 
@@ -136,6 +173,9 @@ def whitaker_hayes_raw(
     kernel_size : int
         Half-width m of the replacement window (points): a spike is replaced by the mean
         of the non-spike points within ±m.
+    max_width : int
+        Widest run of pixels taken as one spike; wider runs, and runs whose neighbours
+        rise towards them on both sides, are real bands and are kept.
 
     Returns
     -------
@@ -180,6 +220,8 @@ def whitaker_hayes_raw(
     mask = ndimage.binary_dilation(mask, structure=np.ones([1] * (y.ndim - 1) + [3])) & (
         resid > 2 * np.nan_to_num(noise, nan=np.inf)
     ) | mask
+    if mask.any():
+        mask = _drop_real_peaks(y, mask, noise, max_width=max_width)
     if not mask.any():
         return y.copy(), mask
     good = (~mask).astype(float)

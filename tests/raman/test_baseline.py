@@ -110,3 +110,22 @@ def test_anchored_recovers_line_outside_bands():
 def test_unknown_method():
     with pytest.raises(CharzError, match="not a pybaselines Baseline method"):
         subtract_baseline(crop(_carbon()), method="nope")
+
+
+def test_sharp_real_band_is_not_a_spike(test_data):
+    import charz
+
+    # graphene (sp.wdf): G at 1585 cm⁻¹ only ~6 pixels wide must stay untouched
+    da = crop(charz.read(test_data / "raman/sp.wdf"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no DataCleaningWarning: nothing replaced
+        out = remove_spikes(da)
+    np.testing.assert_array_equal(out.values, da.values)
+    # a 2-pixel cosmic spike next to a sharp band is still removed
+    x = np.linspace(800, 2000, 1001)
+    y = 100 + lorentzian(x, 800, 1585, 8.0) + np.random.default_rng(2).normal(0, 2, x.size)
+    y[700:702] += 1500
+    with pytest.warns(DataCleaningWarning, match="2 spike point"):
+        out = remove_spikes(make_spectrum(y, x))
+    assert np.all(out.values[700:702] < 200)
+    np.testing.assert_array_equal(out.values[:650], y[:650])
