@@ -122,7 +122,7 @@ def crop(
 
 
 def _drop_real_peaks(y: np.ndarray, mask: np.ndarray, noise: np.ndarray, *,
-                     max_width: int) -> np.ndarray:
+                     max_width: int, flanks: bool = True) -> np.ndarray:
     """Unflag runs of candidates that are narrow real bands, not cosmic spikes.
 
     A cosmic spike is at most ``max_width`` pixels wide and sits on a flat or monotonic
@@ -148,8 +148,8 @@ def _drop_real_peaks(y: np.ndarray, mask: np.ndarray, noise: np.ndarray, *,
     right_far = np.clip(stop + 3, 0, m - 1)
     rise_l = y2[rows, left_out] - y2[rows, left_far]
     rise_r = y2[rows, right_out] - y2[rows, right_far]
-    flanks = (rise_l > 3 * sig[rows]) & (rise_r > 3 * sig[rows])
-    real = (width > max_width) | flanks
+    rising = (rise_l > 3 * sig[rows]) & (rise_r > 3 * sig[rows])
+    real = (width > max_width) | (rising if flanks else False)
     if not real.any():
         return mask
     out = k2.copy()
@@ -241,6 +241,7 @@ def remove_spikes(
     kernel_size: int = 3,
     dim: str | None = None,
     window: int = 3,
+    max_width: int = 3,
 ) -> xr.DataArray:
     """Remove cosmic-ray spikes.
 
@@ -264,6 +265,8 @@ def remove_spikes(
         dimension).
     window : int
         Frames in the temporal median (odd).
+    max_width : int
+        Widest run of pixels taken as one spike (wider runs are real changes or bands).
 
     Returns
     -------
@@ -285,7 +288,8 @@ def remove_spikes(
         method = "temporal_median" if long_series else "whitaker_hayes"
     y = np.asarray(arr.values, float)
     if method == "whitaker_hayes":
-        out, mask = whitaker_hayes_raw(y, threshold=threshold, kernel_size=kernel_size)
+        out, mask = whitaker_hayes_raw(y, threshold=threshold, kernel_size=kernel_size,
+                                       max_width=max_width)
     elif method == "temporal_median":
         sdim = dim or ("time" if "time" in lead else (lead[0] if lead else None))
         if sdim is None or arr.sizes[sdim] < 3:
@@ -293,7 +297,11 @@ def remove_spikes(
         axis = arr.dims.index(sdim)
         size = [1] * y.ndim
         size[axis] = window
-        med = ndimage.median_filter(y, size=size, mode="nearest")
+        # frames are compared after scaling each to its median level: intensity drifts
+        # (focus, laser power) are not spikes
+        level = _nanmedian(np.abs(y), axis=-1, keepdims=True)
+        level = np.where(np.isfinite(level) & (level > 0), level, 1.0)
+        med = ndimage.median_filter(y / level, size=size, mode="nearest") * level
         resid = y - med
         # noise of each spectrum from its second differences along the shift axis
         # (robust, and unaffected by the median's ties at the series ends): σ = 1.4826
@@ -306,6 +314,8 @@ def remove_spikes(
         mask = ndimage.binary_dilation(
             mask, structure=np.ones([1] * (y.ndim - 1) + [3])
         ) & (resid > 2 * np.nan_to_num(sigma, nan=np.inf)) | mask
+        if mask.any():  # a cosmic spike is at most a few pixels wide
+            mask = _drop_real_peaks(y, mask, sigma, max_width=max_width, flanks=False)
         out = np.where(mask, med, y)
     else:
         raise CharzError(
