@@ -333,7 +333,7 @@ def rate_test_cell(
     Every cycle at rate C sodiates and desodiates Q(C) = ``capacity_0`` + ``slope``·C
     + δ(C) (mA*h/g; δ Gaussian with sd ``scatter``, one value per distinct rate) at a
     current of C·``one_c_ma_g``·mass; voltages follow the hard-carbon curves compressed to
-    Q(C), with ±20 mV·C polarisation.
+    Q(C), with ±20 mV·C polarisation (sodiation held above a 5 mV cut-off).
 
     Returns
     -------
@@ -359,7 +359,8 @@ def rate_test_cell(
             for sign in (-1.0, 1.0):
                 q = frac * q_tot
                 if sign < 0:
-                    v = hc_sodiation_voltage(q * 270.0 / q_tot) - 0.02 * c
+                    # polarised, but a rate test stops at its 5 mV cut-off: never below
+                    v = np.maximum(hc_sodiation_voltage(q * 270.0 / q_tot) - 0.02 * c, 0.005)
                 else:
                     v = desodiation_voltage(q * 210.0 / q_tot, slope_capacity=60.0) + 0.02 * c
                 t_parts.append(t0 + frac * dur)
