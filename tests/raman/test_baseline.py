@@ -129,3 +129,14 @@ def test_sharp_real_band_is_not_a_spike(test_data):
         out = remove_spikes(make_spectrum(y, x))
     assert np.all(out.values[700:702] < 200)
     np.testing.assert_array_equal(out.values[:650], y[:650])
+
+
+def test_temporal_median_ignores_intensity_drift():
+    # focus/laser drift: frame 3 is 30 % brighter everywhere; no spike must be reported
+    frames = [_carbon(seed=s) * (1.3 if s == 3 else 1.0) for s in range(6)]
+    da = xr.concat(frames, dim="time").assign_coords(time=("time", np.arange(6.0) * 60,
+                                                           {"units": "s"}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = remove_spikes(da)
+    np.testing.assert_array_equal(out.values, da.values)
