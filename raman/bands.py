@@ -357,8 +357,6 @@ def _descriptor_values(
     with np.errstate(divide="ignore", invalid="ignore"):
         out["id_ig"] = out["d_apex_height"] / out["g_apex_height"]
         out["ad_ag"] = out["d_area"] / out["g_area"]
-    out["d_position"] = out["d_position"]
-    out["g_position"] = out["g_position"]
     return out
 
 

@@ -589,8 +589,8 @@ def fit_batch(
     -------
     dict
         ``heights`` (n, nbands), ``nonlin`` (n, nθ), ``coefs`` (n, npoly), ``success``
-        (n,), ``redchi`` (n,), ``cov`` (n, p, p) in the order heights, θ, background, and
-        ``iterations`` (n,).
+        (n,), ``redchi`` (n,), ``cov`` (n, p, p) in the order heights, θ, background,
+        ``iterations`` (n,) and ``dof`` (n,, degrees of freedom).
     """
     from raman.bands import nonlinear_start
 
