@@ -107,14 +107,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _format_warning(message, category, filename, lineno, line=None) -> str:
+    """Warnings on the command line: one line, ``charz: warning: ...`` (no source line)."""
+    text = " ".join(str(message).split())
+    return f"charz: warning: {text} [{category.__name__}]\n"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``charz`` command; returns the exit code."""
+    import warnings
+
     parser = build_parser()
     args = parser.parse_args(argv)
     run = getattr(args, "run", None)
     if run is None:
         parser.print_help(sys.stderr)
         return 2
+    previous = warnings.formatwarning
+    warnings.formatwarning = _format_warning
     try:
         return int(run(args) or 0)
     except CharzError as exc:
@@ -124,6 +134,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("charz: interrupted", file=sys.stderr)
         return 130
+    finally:
+        warnings.formatwarning = previous
 
 
 if __name__ == "__main__":  # pragma: no cover

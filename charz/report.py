@@ -4,7 +4,7 @@ The manifest lists one input file per row, as CSV (columns ``sample,technique,fi
 optional ``options`` as ``key=value;key=value``) or JSON (a list of such objects). Paths
 are relative to the manifest. Each technique analyses its files with its defaults (the
 same as ``charz <technique> FILE``) through ``<technique>._cli.analyse_file(path,
-**options) -> [result, ...]``. A bad file is reported and skipped; every good result is
+**options) -> [result, ...]`` (``pycnometry`` rows: ``saxs._cli.analyse_pycnometer``). A bad file is reported and skipped; every good result is
 written: ``records.json``, the tables, and (when the ``echem`` package provides it) the
 structure–performance correlation table.
 """
@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import importlib
 import json
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,8 +26,10 @@ from charz.record import StructuralRecord, merge_records, records_to_json
 
 __all__ = ["ManifestRow", "read_manifest", "run_manifest"]
 
-#: Manifest technique names that are handled by another package.
-ALIASES = {"pycnometry": "saxs", "true_density": "saxs", "he": "saxs", "cycler": "echem"}
+#: Manifest technique names handled by another package: name -> (package, hook).
+ALIASES = {"pycnometry": ("saxs", "analyse_pycnometer"),
+           "true_density": ("saxs", "analyse_pycnometer"),
+           "cycler": ("echem", "analyse_file")}
 
 
 @dataclass(frozen=True)
@@ -41,10 +44,15 @@ class ManifestRow:
 
 def _parse_options(text: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for part in filter(None, (p.strip() for p in (text or "").split(";"))):
+    # split at ';' only where a new key= follows, so lists such as window=[15;35] survive
+    parts = re.split(r";\s*(?=[A-Za-z_]\w*\s*=)", text or "")
+    for part in filter(None, (p.strip() for p in parts)):
         key, sep, value = part.partition("=")
         if not sep:
             raise CharzError(f"manifest option {part!r} is not key=value")
+        value = value.strip()
+        if value.startswith("[") and ";" in value:
+            value = value.replace(";", ",")
         try:
             out[key.strip()] = json.loads(value)
         except json.JSONDecodeError:
@@ -76,10 +84,9 @@ def read_manifest(path: str | Path) -> list[ManifestRow]:
             raise CharzError(
                 f"{path.name}: row {i} needs 'sample', 'technique' and 'file' (got {item!r})"
             ) from None
-        tech = ALIASES.get(tech, tech)
-        if tech not in TECHNIQUES:
+        if tech not in TECHNIQUES and tech not in ALIASES:
             raise CharzError(f"{path.name}: row {i}: technique {tech!r} is not one of "
-                             f"{', '.join(TECHNIQUES)}")
+                             f"{', '.join((*TECHNIQUES, *ALIASES))}")
         opts = item.get("options") or {}
         if isinstance(opts, str):
             opts = _parse_options(opts)
@@ -90,14 +97,19 @@ def read_manifest(path: str | Path) -> list[ManifestRow]:
 
 
 def _analyse(row: ManifestRow) -> StructuralRecord:
+    package, hook = ALIASES.get(row.technique, (row.technique, "analyse_file"))
     try:
-        mod = importlib.import_module(f"{row.technique}._cli")
-        analyse = mod.analyse_file
+        mod = importlib.import_module(f"{package}._cli")
+        analyse = getattr(mod, hook)
     except (ModuleNotFoundError, AttributeError):
         raise CharzError(
-            f"{row.file.name}: the {row.technique} package provides no analysis for reports yet"
+            f"{row.file.name}: the {package} package provides no {row.technique} analysis for "
+            "reports yet"
         ) from None
-    results = analyse(row.file, **row.options)
+    try:
+        results = analyse(row.file, **row.options)
+    except TypeError as exc:  # an option the analysis does not take
+        raise CharzError(f"{row.file.name}: bad manifest options {row.options}: {exc}") from None
     return StructuralRecord(row.sample).with_results(*results)
 
 

@@ -239,3 +239,51 @@ def _run_insitu(args: argparse.Namespace) -> int:
     print(f"charz insitu saxs: {ok}/{table['success'].size} frames fitted; wrote {len(files)} "
           f"files to {out}")
     return 0 if ok == table["success"].size else 1
+
+
+def analyse_file(path, *, q_unit: str | None = None, model: str = "porod_dab",
+                 guinier: bool = True, **fit_options) -> list:
+    """``charz report`` hook: read one SAXS curve and fit the pore model (defaults of the CLI).
+
+    Parameters
+    ----------
+    path : path
+        A 1-D SAXS file :func:`charz.read` understands.
+    q_unit : str, optional
+        ``1/A`` or ``1/nm`` for files that do not state it (reader option).
+    model : {'porod_dab', 'spheres', 'unified', 'guinier_porod'}
+        Pore model, as ``--model``.
+    guinier : bool
+        Also fit Guinier on the pore term for ``saxs_rg`` when the model gives none.
+    **fit_options
+        Keyword arguments of the model's fit function (``q_range``, ``porod_exponent`` ...).
+    """
+    import saxs
+    from charz.errors import CharzError, FitError
+    from saxs import models
+    from saxs.guinier import fit_guinier
+
+    fitters = {"porod_dab": models.fit_porod_dab, "spheres": models.fit_power_law_spheres,
+               "unified": models.fit_unified, "guinier_porod": models.fit_guinier_porod}
+    if model not in fitters:
+        raise CharzError(f"SAXS model {model!r} is not one of {', '.join(fitters)}")
+    curve = saxs.read(path, **({} if q_unit is None else {"q_unit": q_unit}))
+    if fit_options.get("q_range") is not None:
+        fit_options["q_range"] = tuple(float(v) for v in fit_options["q_range"])
+    fit = fitters[model](curve, **fit_options)
+    results: list = [fit]
+    if guinier and fit.rg is None:
+        try:
+            results.append(fit_guinier(fit.pore_term(), report_diameter=False))
+        except FitError:
+            pass  # no Guinier range: saxs_rg stays empty, the pore diameter is still reported
+    return results
+
+
+def analyse_pycnometer(path, *, skeleton_density: float = 2.26,
+                       last_cycles: int | None = None) -> list:
+    """``charz report`` hook for ``pycnometry`` rows: true density and closed-pore volume."""
+    from saxs.density import closed_pore_volume, read_pycnometer
+
+    report = read_pycnometer(path, last_cycles=last_cycles)
+    return [closed_pore_volume(report, skeleton_density=float(skeleton_density))]

@@ -58,3 +58,18 @@ def _run(args: argparse.Namespace) -> int:
         )]
 
     return run_files(args, analyse, technique="sorption")
+
+
+def analyse_file(path, **options) -> list:
+    """``charz report`` hook: read one isotherm and run :func:`sorption.summary.summarize`.
+
+    ``options`` are keyword arguments of :func:`~sorption.summary.summarize`
+    (``bet_range``, ``thickness_curve``, ``bjh_branch``, ``p_total`` ...).
+    """
+    import charz
+    from sorption.summary import summarize
+
+    for key in ("bet_range", "t_range", "dr_range"):
+        if options.get(key) is not None:
+            options[key] = tuple(float(v) for v in options[key])
+    return [summarize(charz.read(path, technique="sorption"), **options)]

@@ -163,3 +163,30 @@ def _run_insitu(args: argparse.Namespace) -> int:
     print(f"charz insitu xrd: {ok}/{res.table.sizes[res.table['d002'].dims[0]]} frames fitted; "
           f"wrote {len(files)} files to {out}")
     return 0 if ok == res.table["success"].size else 1
+
+
+def analyse_file(path, *, wavelength: float | None = None, **fit_options) -> list:
+    """``charz report`` hook: read one pattern and fit it with :func:`xrd.peaks.fit_pattern`.
+
+    Parameters
+    ----------
+    path : path
+        Any XRD file :func:`charz.read` understands (one scan).
+    wavelength : float, optional
+        X-ray wavelength in nm, for files that do not state it (reader option).
+    **fit_options
+        Keyword arguments of :func:`xrd.peaks.fit_pattern` (``convention``, ``shape``,
+        ``window``, ``n_002`` ...), as written in the manifest's options column.
+    """
+    import charz
+    from charz.errors import CharzError
+    from xrd.peaks import fit_pattern
+
+    opts = {} if wavelength is None else {"wavelength": float(wavelength)}
+    da = charz.read(path, technique="xrd", **opts)
+    if da.ndim != 1:
+        raise CharzError(f"{da.attrs.get('source', path)}: holds {dict(da.sizes)} scans; "
+                         "a report takes one pattern per file (use 'charz insitu xrd')")
+    if fit_options.get("window") is not None:
+        fit_options["window"] = tuple(float(v) for v in fit_options["window"])
+    return [fit_pattern(da, **fit_options)]
