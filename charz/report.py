@@ -2,11 +2,14 @@
 
 The manifest lists one input file per row, as CSV (columns ``sample,technique,file`` and
 optional ``options`` as ``key=value;key=value``) or JSON (a list of such objects). Paths
-are relative to the manifest. Each technique analyses its files with its defaults (the
+are relative to the manifest. Technique ``records`` merges saved ``records.json`` files
+(sample ``*`` takes every record in the file), so a report can combine earlier results
+with new measurements. Each technique analyses its files with its defaults (the
 same as ``charz <technique> FILE``) through ``<technique>._cli.analyse_file(path,
 **options) -> [result, ...]`` (``pycnometry`` rows: ``saxs._cli.analyse_pycnometer``). A bad file is reported and skipped; every good result is
-written: ``records.json``, the tables, and (when the ``echem`` package provides it) the
-structure–performance correlation table.
+written: ``records.json``, the tables, and — with three or more samples — the
+structure–performance correlation table ``correlations.csv`` (Pearson r, p-value, n for
+every structural × electrochemical pair that at least three samples have).
 """
 
 from __future__ import annotations
@@ -84,9 +87,9 @@ def read_manifest(path: str | Path) -> list[ManifestRow]:
             raise CharzError(
                 f"{path.name}: row {i} needs 'sample', 'technique' and 'file' (got {item!r})"
             ) from None
-        if tech not in TECHNIQUES and tech not in ALIASES:
+        if tech not in TECHNIQUES and tech not in ALIASES and tech != "records":
             raise CharzError(f"{path.name}: row {i}: technique {tech!r} is not one of "
-                             f"{', '.join((*TECHNIQUES, *ALIASES))}")
+                             f"{', '.join((*TECHNIQUES, *ALIASES, 'records'))}")
         opts = item.get("options") or {}
         if isinstance(opts, str):
             opts = _parse_options(opts)
@@ -96,7 +99,22 @@ def read_manifest(path: str | Path) -> list[ManifestRow]:
     return rows
 
 
-def _analyse(row: ManifestRow) -> StructuralRecord:
+def _saved_records(row: ManifestRow) -> list[StructuralRecord]:
+    from charz.record import records_from_json
+
+    try:
+        text = row.file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CharzError(f"{row.file.name}: cannot read saved records ({exc})") from None
+    found = [r for r in records_from_json(text) if row.sample in ("*", r.sample)]
+    if not found:
+        raise CharzError(f"{row.file.name}: holds no record of sample {row.sample!r}")
+    return found
+
+
+def _analyse(row: ManifestRow) -> list[StructuralRecord]:
+    if row.technique == "records":
+        return _saved_records(row)
     package, hook = ALIASES.get(row.technique, (row.technique, "analyse_file"))
     try:
         mod = importlib.import_module(f"{package}._cli")
@@ -110,7 +128,20 @@ def _analyse(row: ManifestRow) -> StructuralRecord:
         results = analyse(row.file, **row.options)
     except TypeError as exc:  # an option the analysis does not take
         raise CharzError(f"{row.file.name}: bad manifest options {row.options}: {exc}") from None
-    return StructuralRecord(row.sample).with_results(*results)
+    return [StructuralRecord(row.sample).with_results(*results)]
+
+
+def _write_correlations(records: list[StructuralRecord], out: Path) -> None:
+    """Structure–performance correlations (Pearson r, p, n) when echem is installed."""
+    from charz.output import atomic_write_text
+
+    try:
+        correlate = importlib.import_module("echem.correlate")
+    except ModuleNotFoundError:
+        return
+    table = correlate.correlation_table(records)
+    if len(table):
+        atomic_write_text(out / "correlations.csv", table.to_csv(index=False))
 
 
 def run_manifest(manifest: str | Path, out: str | Path, *, as_json: bool = False) -> int:
@@ -120,17 +151,13 @@ def run_manifest(manifest: str | Path, out: str | Path, *, as_json: bool = False
 
     rows = read_manifest(manifest)
     batch = run_batch(rows, _analyse, desc="charz report")
-    records = merge_records(batch.ok)
+    records = merge_records(r for recs in batch.ok for r in recs)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out / "records.json", records_to_json(records, indent=2))
     write_tables(records, out)
-    try:
-        correlate = importlib.import_module("echem.correlate")
-    except ModuleNotFoundError:
-        correlate = None
-    if correlate is not None and hasattr(correlate, "write_correlations") and len(records) > 2:
-        correlate.write_correlations(records, out)
+    if len(records) >= 3:
+        _write_correlations(records, out)
     if as_json:
         print(records_to_json(records, indent=2))
     else:

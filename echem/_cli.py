@@ -75,3 +75,14 @@ def _run(args: argparse.Namespace) -> int:
         return results
 
     return run_files(args, analyse, technique="echem")
+
+
+def analyse_file(path, **options) -> list:
+    """``charz report`` hook: the standard analyses of one cycler file.
+
+    ``options`` are keyword arguments of :func:`echem.summary.analyse` (``mass_mg``,
+    ``split_voltage``, ``cycle``, ``oversodiation``, ``one_c_ma_g``, ``tz``).
+    """
+    from echem.summary import analyse
+
+    return analyse(path, **options)

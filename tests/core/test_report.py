@@ -63,3 +63,27 @@ def test_bad_option_is_a_clear_error(tmp_path, capsys):
     assert main(["report", str(m), "--out", str(tmp_path / "o"), "--quiet"]) == 1
     err = capsys.readouterr().err
     assert "HC-demo.xye: bad manifest options" in err
+
+
+def test_three_samples_with_saved_records_give_correlations(tmp_path):
+    import pandas as pd
+
+    t = truth()["echem"]["structure_performance"]
+    rows = [(s, "echem", str(path(v["file"])), "") for s, v in t["samples"].items()]
+    rows.append(("*", "records", str(path(t["records"])), ""))
+    m = _manifest(tmp_path, rows)
+    out = tmp_path / "out"
+    assert main(["report", str(m), "--out", str(out), "--quiet"]) == 0
+    records = {r.sample: r for r in records_from_json((out / "records.json").read_text())}
+    assert set(records) == {"HC-A", "HC-B", "HC-C"}
+    for s, v in t["samples"].items():
+        # echem from the cycler files, structure from the saved records: merged per sample
+        assert records[s]["plateau_capacity"].value == pytest.approx(v["plateau_capacity"],
+                                                                     rel=0.02)
+        assert records[s]["closed_pore_volume"].value == pytest.approx(v["closed_pore_volume"])
+    corr = pd.read_csv(out / "correlations.csv")
+    row = corr[(corr.x == "closed_pore_volume") & (corr.y == "plateau_capacity")].iloc[0]
+    assert row.n == 3
+    # Pearson r of the generator's exact values; the fitted plateau capacities move it little
+    assert row.pearson_r == pytest.approx(t["pearson_r_closed_pore_volume_plateau_capacity"],
+                                          abs=0.01)
