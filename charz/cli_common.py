@@ -20,7 +20,7 @@ from typing import Any
 
 from charz.errors import CharzError
 
-__all__ = ["add_common_options", "run_files"]
+__all__ = ["add_common_options", "add_insitu_options", "run_files"]
 
 
 def add_common_options(parser: argparse.ArgumentParser, *, files: bool = True) -> None:
@@ -35,6 +35,24 @@ def add_common_options(parser: argparse.ArgumentParser, *, files: bool = True) -
                         help="also write records.json and the tables to DIR")
     parser.add_argument("--sample", default=None,
                         help="sample name (default: the file name without suffix)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def add_insitu_options(parser: argparse.ArgumentParser, *, files_help: str,
+                       tz_help: str = "time zone of zone-less timestamps (e.g. Europe/Berlin "
+                                      "or +01:00)") -> None:
+    """Options every ``charz insitu <technique>`` takes.
+
+    ``FILES_OR_DIR...``, ``--echem CYCLER``, ``--out DIR`` (required), ``--tz``,
+    ``--offset-s`` and ``--quiet`` (see :func:`charz.series.attach_echem` for the alignment).
+    """
+    parser.add_argument("files", nargs="+", metavar="FILES_OR_DIR", help=files_help)
+    parser.add_argument("--echem", metavar="CYCLER", default=None,
+                        help="cycler file: voltage/capacity attached to each frame by time")
+    parser.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    parser.add_argument("--tz", default=None, help=tz_help)
+    parser.add_argument("--offset-s", type=float, default=0.0,
+                        help="cycler clock offset (s) added to the frame times")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from charz.cli_common import add_common_options
+from charz.cli_common import add_common_options, add_insitu_options
 
 _MODELS = ["two_band", "three_band", "four_band", "sadezky"]
 _RELATIONS = ["cancado", "tuinstra_koenig", "ferrari"]
@@ -120,16 +120,10 @@ def _run(args: argparse.Namespace) -> int:
 def add_insitu_parser(subparsers: argparse._SubParsersAction) -> None:
     """``charz insitu raman FILES_OR_DIR [--echem CYCLER] --out DIR``."""
     p = subparsers.add_parser("raman", help="operando Raman: G band per spectrum, heatmap, CSV")
-    p.add_argument("files", nargs="+", metavar="FILES_OR_DIR",
-                   help="a time-series file (LabSpec matrix, series .wdf) or a folder/list of "
-                        "spectra")
-    p.add_argument("--echem", metavar="CYCLER", default=None,
-                   help="cycler file: voltage/capacity attached by time")
-    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
-    p.add_argument("--tz", default=None,
-                   help="time zone of the Raman clock (LabSpec writes local time), e.g. +01:00")
-    p.add_argument("--offset-s", type=float, default=0.0, help="cycler clock offset (s)")
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_insitu_options(p, files_help="a time-series file (LabSpec matrix, series .wdf) or a "
+                                     "folder/list of spectra",
+                       tz_help="time zone of the Raman clock (LabSpec writes local time), "
+                               "e.g. +01:00")
     _add_fit_options(p, window=(1000.0, 1800.0))
     p.set_defaults(run=_run_insitu)
 

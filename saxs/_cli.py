@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from charz.cli_common import add_common_options
+from charz.cli_common import add_common_options, add_insitu_options
 
 MODELS = ("porod_dab", "spheres", "unified", "guinier_porod")
 
@@ -171,11 +171,7 @@ def _run(args: argparse.Namespace) -> int:
 def add_insitu_parser(subparsers: argparse._SubParsersAction) -> None:
     """``charz insitu saxs FILES_OR_DIR [--echem CYCLER] --out DIR``."""
     p = subparsers.add_parser("saxs", help="operando SAXS: pore-term fit per frame, heatmap")
-    p.add_argument("files", nargs="+", metavar="FILES_OR_DIR",
-                   help="a folder of numbered 1-D curves, or several files")
-    p.add_argument("--echem", metavar="CYCLER", default=None,
-                   help="cycler file: voltage/capacity attached by time")
-    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    add_insitu_options(p, files_help="a folder of numbered 1-D curves, or several files")
     p.add_argument("--q-unit", choices=["1/A", "1/nm"], default=None,
                    help="q unit of files whose header does not say")
     p.add_argument("--model", choices=MODELS, default="porod_dab", help="pore model")
@@ -183,9 +179,6 @@ def add_insitu_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="fitted q range in 1/nm")
     p.add_argument("--porod-exponent", type=float, default=None, metavar="P",
                    help="fix the low-q power-law exponent")
-    p.add_argument("--tz", default=None, help="time zone of zone-less timestamps")
-    p.add_argument("--offset-s", type=float, default=0.0, help="cycler clock offset (s)")
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(run=_run_insitu)
 
 

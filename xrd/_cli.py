@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from charz.cli_common import add_common_options
+from charz.cli_common import add_common_options, add_insitu_options
 
 
 def _add_fit_options(p: argparse.ArgumentParser) -> None:
@@ -96,11 +96,8 @@ def _run(args: argparse.Namespace) -> int:
 def add_insitu_parser(subparsers: argparse._SubParsersAction) -> None:
     """``charz insitu xrd FILES_OR_DIR [--echem CYCLER] --out DIR``."""
     p = subparsers.add_parser("xrd", help="operando XRD: (002) per frame, heatmap, CSV")
-    p.add_argument("files", nargs="+", metavar="FILES_OR_DIR",
-                   help="a folder of numbered patterns, several files, or one multi-scan file")
-    p.add_argument("--echem", metavar="CYCLER", default=None,
-                   help="cycler file: voltage/capacity attached by timestamps")
-    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    add_insitu_options(p, files_help="a folder of numbered patterns, several files, or one "
+                                     "multi-scan file")
     p.add_argument("--background", metavar="FILE", default=None,
                    help="empty-cell pattern, subtracted with a per-frame scale")
     p.add_argument("--cell-hump", action="store_true",
@@ -112,10 +109,6 @@ def add_insitu_parser(subparsers: argparse._SubParsersAction) -> None:
                         "pyFAI to 2θ)")
     p.add_argument("--group", type=int, default=1, metavar="N",
                    help="average N consecutive frames before fitting")
-    p.add_argument("--tz", default=None,
-                   help="time zone of zone-less timestamps (e.g. Europe/Berlin)")
-    p.add_argument("--offset-s", type=float, default=0.0, help="cycler clock offset (s)")
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
     _add_fit_options(p)
     p.set_defaults(run=_run_insitu)
 
