@@ -102,7 +102,8 @@ def run_files(
 
         write_tables(records, args.out)
     if batch.failed:
-        print(f"charz: error: {batch.summary()}", file=sys.stderr)
+        if several:  # one input: its error line above is the whole story
+            print(f"charz: error: {batch.summary()}", file=sys.stderr)
         return 1
     return 0
 
