@@ -60,8 +60,8 @@ def _wavelength(pattern: xr.DataArray, wavelength: float | None) -> float:
     wl = pattern.attrs.get("wavelength")
     if wl is None:
         raise MissingMetadataError(
-            f"{pattern.attrs.get('source', 'pattern')}: no wavelength in attrs; pass "
-            "wavelength= in nm"
+            f"{pattern.attrs.get('source', 'pattern')}: no wavelength; pass wavelength= in nm "
+            "(e.g. 0.15406 for Cu Kα1)"
         )
     return float(wl)
 

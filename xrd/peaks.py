@@ -46,7 +46,7 @@ import xarray as xr
 from charz.errors import CharzError, FitError, MissingMetadataError, PhysicsWarning
 from charz.peaks import gaussian, lorentzian, pseudo_voigt
 from charz.record import Measurement, Provenance
-from xrd.corrections import correct_intensity, crop, ka2_shift, strip_ka2
+from xrd.corrections import _wavelength, correct_intensity, crop, ka2_shift, strip_ka2
 
 __all__ = [
     "CONVENTIONS",
@@ -430,18 +430,6 @@ def _make_model(spec: _Spec) -> lmfit.Model:
         + [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=1.0) for n in names]
     )
     return lmfit.Model(carbon_xrd, independent_vars=["x"], name="carbon_xrd")
-
-
-def _wavelength(pattern: xr.DataArray, wavelength: float | None) -> float:
-    if wavelength is not None:
-        return float(wavelength)
-    wl = pattern.attrs.get("wavelength")
-    if wl is None:
-        raise MissingMetadataError(
-            f"{pattern.attrs.get('source', 'pattern')}: no wavelength; pass wavelength= in nm "
-            "(e.g. 0.15406 for Cu Kα1)"
-        )
-    return float(wl)
 
 
 def _tt(d: float, lam: float) -> float:
