@@ -10,7 +10,6 @@ SasView's Porod constants in cm⁻¹Å⁻⁴ are ×10⁴ in charz's cm⁻¹nm⁻
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -27,20 +26,8 @@ from saxs.invariant import (
 )
 from saxs.models import dab, fit_porod_dab, power_law
 
-LOCAL = Path(__file__).resolve().parents[1] / "data" / "saxs"
 
 
-@pytest.fixture
-def find(request):
-    """Path of a SasView file: the BSD copy in tests/data/saxs, else ../shared/data/saxs."""
-
-    def _find(rel: str) -> Path:
-        local = LOCAL / Path(rel).name
-        if local.exists():
-            return local
-        return request.getfixturevalue("shared_data") / "saxs" / rel
-
-    return _find
 
 
 EXTRAP = {1: (None, None), 2: ("guinier", None), 3: (None, "power_law"),
