@@ -55,13 +55,15 @@ def test_page_holds_values_figures_methods_provenance(tmp_path):
     text = out.read_text(encoding="utf-8")
     assert "<title>Test campaign</title>" in text
     # the value of each measurement with its uncertainty, journal-rounded
-    assert "0.3812 ± 0.0017" in text and "4.2 ± 0.3" in text
+    assert "0.3812 ± 0.0017" in text
+    assert "4.2 ± 0.3" in text
     # campaign table for two samples, one row each
     assert text.count('<tr><th><a href="#s-HC-') == 2
     # figures embedded, no external URL of any kind
     assert text.count("data:image/png;base64,") == 2
     assert not re.search(r"""(src|href)=["']https?://""", text)
-    assert "Scherrer on (002), K 0.89" in text and "ab" * 32 in text
+    assert "Scherrer on (002), K 0.89" in text
+    assert "ab" * 32 in text
     assert "la not computed" in text
 
 
@@ -72,7 +74,9 @@ def test_flags_are_marked_and_explained(tmp_path):
     flagged = flagged.with_flags("at_bound:center_002")
     rec = StructuralRecord("BT86", {"d002": flagged})
     text = write_html_report(tmp_path / "r.html", [rec]).read_text(encoding="utf-8")
-    assert "at_bound:center_002" in text and "1 flagged" in text and "†" in text
+    assert "at_bound:center_002" in text
+    assert "1 flagged" in text
+    assert "†" in text
 
 
 def test_values_are_escaped(tmp_path):
@@ -93,7 +97,8 @@ def test_report_renders_in_headless_chromium(tmp_path):
               f"--user-data-dir={tmp_path / 'profile'}"]
     dom = subprocess.run([*common, "--dump-dom", page.as_uri()], capture_output=True,
                          text=True, timeout=120, check=True).stdout
-    assert 'data-images="2"' in dom and 'data-images-broken="0"' in dom
+    assert 'data-images="2"' in dom
+    assert 'data-images-broken="0"' in dom
     assert dom.count("<table") >= 3          # campaign + one values table per section
     shot = tmp_path / "shot.png"
     subprocess.run([*common, f"--screenshot={shot}", "--window-size=1280,1600",
