@@ -18,6 +18,7 @@ import sys
 from collections.abc import Sequence
 
 from charz import __version__
+from charz.cli_common import add_strict_option
 from charz.errors import CharzError
 from charz.io import TECHNIQUES
 
@@ -25,16 +26,18 @@ __all__ = ["build_parser", "main"]
 
 
 def _run_demo(args: argparse.Namespace) -> int:
+    from charz.cli_common import flag_summary
     from charz.demo import run_demo
     from charz.output import set_quiet
     from charz.record import records_to_json
 
     set_quiet(args.quiet or args.json)
-    report = run_demo(args.out, quiet=args.quiet or args.json)
+    report = run_demo(args.out, quiet=args.quiet or args.json, strict=args.strict)
     if args.json:
         print(records_to_json(report.records, indent=2))
     else:
-        print(f"charz demo: wrote {len(report.files)} files to {report.out}")
+        print(f"charz demo: {flag_summary(report.records)}; "
+              f"wrote {len(report.files)} files to {report.out}")
         for name in report.skipped:
             print(f"  note: {name}", file=sys.stderr)
     return 1 if report.failed else 0
@@ -45,7 +48,7 @@ def _run_report(args: argparse.Namespace) -> int:
     from charz.report import run_manifest
 
     set_quiet(args.quiet)
-    return run_manifest(args.manifest, args.out, as_json=args.json)
+    return run_manifest(args.manifest, args.out, as_json=args.json, strict=args.strict)
 
 
 def _run_table(args: argparse.Namespace) -> int:
@@ -76,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="run every analysis on the embedded example data")
     demo.add_argument("--out", default="charz-demo", help="report folder (default: charz-demo)")
     demo.add_argument("--json", action="store_true", help="print the records as JSON")
+    add_strict_option(demo)
     demo.add_argument("--quiet", action="store_true", help="no progress bars")
     demo.set_defaults(run=_run_demo)
 
@@ -83,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("manifest", help="manifest file (CSV/TOML/JSON: sample, technique, file)")
     report.add_argument("--out", required=True, help="report folder")
     report.add_argument("--json", action="store_true", help="print the records as JSON")
+    add_strict_option(report)
     report.add_argument("--quiet", action="store_true", help="no progress bars")
     report.set_defaults(run=_run_report)
 

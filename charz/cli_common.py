@@ -20,11 +20,18 @@ from typing import Any
 
 from charz.errors import CharzError
 
-__all__ = ["add_common_options", "add_insitu_options", "run_files"]
+__all__ = [
+    "add_common_options",
+    "add_insitu_options",
+    "add_strict_option",
+    "flag_summary",
+    "run_files",
+]
 
 
 def add_common_options(parser: argparse.ArgumentParser, *, files: bool = True) -> None:
-    """Add ``FILE...``, ``--json``, ``--plot``, ``--out``, ``--sample``, ``--quiet``."""
+    """Add ``FILE...``, ``--json``, ``--plot``, ``--out``, ``--sample``, ``--strict``,
+    ``--quiet``."""
     if files:
         parser.add_argument("files", nargs="+", metavar="FILE", help="input file(s)")
     parser.add_argument("--json", action="store_true", help="print the records as JSON")
@@ -35,7 +42,22 @@ def add_common_options(parser: argparse.ArgumentParser, *, files: bool = True) -
                         help="also write records.json and the tables to DIR")
     parser.add_argument("--sample", default=None,
                         help="sample name (default: the file name without suffix)")
+    add_strict_option(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def add_strict_option(parser: argparse.ArgumentParser) -> None:
+    """Add ``--strict``: a flagged result (see :mod:`charz.flags`) is an error, not a warning."""
+    parser.add_argument("--strict", action="store_true",
+                        help="treat flagged results (fit at a bound, not converged, no "
+                             "signal, ...) as errors instead of warning")
+
+
+def flag_summary(records: Sequence[Any]) -> str:
+    """``"12 results, 2 flagged"`` over the descriptors of some records."""
+    values = [m for r in records for m in r.descriptors.values()]
+    n_flagged = sum(1 for m in values if m.flags)
+    return f"{len(values)} result{'s' if len(values) != 1 else ''}, {n_flagged} flagged"
 
 
 def add_insitu_options(parser: argparse.ArgumentParser, *, files_help: str,
@@ -73,8 +95,10 @@ def run_files(
     """Run ``analyse(path) -> [result, ...]`` on every file; print/write records.
 
     A file that raises :class:`CharzError` is reported on stderr and skipped; every good
-    result is still printed and written. Exit code 0 if all files succeeded, else 1.
+    result is still printed and written. A file with flagged results warns once (with
+    ``--strict`` it fails). Exit code 0 if all files succeeded, else 1.
     """
+    from charz.flags import report_flags
     from charz.output import run_batch, set_quiet
     from charz.record import StructuralRecord, merge_records, records_to_json
 
@@ -86,6 +110,7 @@ def run_files(
         results = list(analyse(path))
         sample = args.sample or path.name.split(".")[0]
         record = StructuralRecord(sample).with_results(*results)
+        report_flags(path.name, record, strict=getattr(args, "strict", False))
         if args.plot:
             _save_plots(results, _plot_path(args.plot, path.name.split(".")[0], several))
         return record, results
@@ -101,6 +126,9 @@ def run_files(
         from charz.tables import write_tables
 
         write_tables(records, args.out)
+    summary = flag_summary(records)
+    if several or not summary.endswith(" 0 flagged"):
+        print(f"charz {technique}: {summary}", file=sys.stderr)
     if batch.failed:
         if several:  # one input: its error line above is the whole story
             print(f"charz: error: {batch.summary()}", file=sys.stderr)
@@ -122,11 +150,12 @@ def _save_plots(results: Sequence[Any], path: Path) -> None:
 
 
 def _print_record(rec: Any) -> None:
-    from charz.tables import format_uncertainty
+    from charz._format import format_uncertainty
 
     print(f"{rec.sample}")
     for key, m in rec.descriptors.items():
         val = format_uncertainty(m.value, m.stderr, style="pm")
-        print(f"  {key:<28} {val} {m.unit if m.unit != '1' else ''}   [{m.method}]")
+        flags = f"  FLAGGED: {', '.join(m.flags)}" if m.flags else ""
+        print(f"  {key:<28} {val} {m.unit if m.unit != '1' else ''}   [{m.method}]{flags}")
     for key, m in rec.conflicts:
         print(f"  {key:<28} {m.value:g} {m.unit}   [CONFLICT: {m.method}]")

@@ -43,12 +43,16 @@ class DemoContext:
         Known parameters of the generated example data (``truth.json``).
     quiet : bool
         No progress bars.
+    strict : bool
+        Flagged results (:mod:`charz.flags`) are errors: :meth:`add` raises
+        :class:`~charz.errors.FlaggedResultError` and the part fails.
     """
 
     data_dir: Path
     out: Path
     truth: dict[str, Any]
     quiet: bool = False
+    strict: bool = False
     records: list[StructuralRecord] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -61,11 +65,17 @@ class DemoContext:
         return path
 
     def add(self, *results: HasDescriptors, sample: str = DEMO_SAMPLE) -> None:
-        """Add analysis results to the record of ``sample`` (the demo sample by default)."""
-        self.records.append(StructuralRecord(sample).with_results(*results))
+        """Add analysis results to the record of ``sample`` (the demo sample by default).
+
+        Flagged results warn once (raise with ``strict``), see :func:`charz.flags.report_flags`.
+        """
+        self.add_record(StructuralRecord(sample).with_results(*results))
 
     def add_record(self, record: StructuralRecord) -> None:
         """Add a whole record (e.g. other samples of a structure–performance example)."""
+        from charz.flags import report_flags
+
+        report_flags(f"demo sample {record.sample}", record, strict=self.strict)
         self.records.append(record)
 
     def save_figure(self, fig: Any, name: str) -> list[Path]:
@@ -117,8 +127,19 @@ def _parts(missing: list[str]) -> list[tuple[str, Callable[[DemoContext], None]]
     return parts
 
 
-def run_demo(out: str | Path = "charz-demo", *, quiet: bool = False) -> DemoReport:
+def run_demo(
+    out: str | Path = "charz-demo", *, quiet: bool = False, strict: bool = False
+) -> DemoReport:
     """Run the demo: fit every example file, write records, tables and figures to ``out``.
+
+    Parameters
+    ----------
+    out : str or Path
+        Report folder (created).
+    quiet : bool
+        No progress bars.
+    strict : bool
+        A part whose results carry flags fails (see :class:`DemoContext`).
 
     Returns
     -------
@@ -135,7 +156,7 @@ def run_demo(out: str | Path = "charz-demo", *, quiet: bool = False) -> DemoRepo
     out.mkdir(parents=True, exist_ok=True)
     data_dir = example_data_dir()
     truth = json.loads((data_dir / "truth.json").read_text(encoding="utf-8"))
-    ctx = DemoContext(data_dir, out, truth, quiet)
+    ctx = DemoContext(data_dir, out, truth, quiet, strict)
     failed: list[str] = []
     parts = _parts(ctx.notes)
     with use_style():

@@ -15,8 +15,11 @@ __all__ = [
     "CorruptFileError",
     "DataCleaningWarning",
     "FitError",
+    "FlagWarning",
+    "FlaggedResultError",
     "MissingDependencyError",
     "MissingMetadataError",
+    "OptionError",
     "PhysicsWarning",
     "ReadError",
     "RecordError",
@@ -52,6 +55,14 @@ class FitError(CharzError, RuntimeError):
     """A fit did not converge, hit a bound, or its input cannot be fitted."""
 
 
+class FlaggedResultError(FitError):
+    """A result carries flags (:mod:`charz.flags`) and ``strict=True``/``--strict`` was given."""
+
+
+class OptionError(CharzError, ValueError):
+    """An option is invalid, or cannot take effect (e.g. a relation that needs a missing laser)."""
+
+
 class RecordError(CharzError, ValueError):
     """A descriptor record was given an unknown key, a wrong unit or a bad value."""
 
@@ -66,6 +77,10 @@ class CharzWarning(UserWarning):
 
 class PhysicsWarning(CharzWarning):
     """A result is outside the physically plausible or calibrated range."""
+
+
+class FlagWarning(CharzWarning):
+    """A result is returned with flags (:mod:`charz.flags`): quote it with care."""
 
 
 class ConflictWarning(CharzWarning):

@@ -13,11 +13,13 @@ import json
 import math
 import warnings
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from charz._format import format_uncertainty
 from charz.errors import ConflictWarning, RecordError
+from charz.flags import combine
 
 __all__ = [
     "DESCRIPTORS",
@@ -289,6 +291,16 @@ class Measurement:
         Input file(s), reader, parameters, package version.
     extra : Mapping
         Auxiliary numbers that belong with the value (``{"pearson_r": 0.99}``).
+    flags : tuple of str
+        Why the number should not be quoted as is (vocabulary: :data:`charz.flags.FLAGS`,
+        e.g. ``("at_bound:center",)``); empty for a clean number.
+
+    Examples
+    --------
+    >>> Measurement(0.378, 0.0003, "nm", "xrd", "Bragg on (002)")
+    0.3780(3) nm [xrd]
+    >>> Measurement(0.45, None, "nm", "xrd", "Bragg").with_flags("at_bound:center")
+    0.4500 nm [xrd, at_bound:center]
     """
 
     value: float
@@ -298,6 +310,7 @@ class Measurement:
     method: str
     source: Provenance = field(default_factory=Provenance)
     extra: Mapping[str, Any] = field(default_factory=dict)
+    flags: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         try:
@@ -314,6 +327,23 @@ class Measurement:
                 stderr = None  # lmfit's "not estimated"
         object.__setattr__(self, "stderr", stderr)
         object.__setattr__(self, "extra", _jsonable(dict(self.extra), "measurement extra"))
+        if isinstance(self.flags, str):
+            raise RecordError(f"flags must be a tuple of strings, got the string {self.flags!r}")
+        object.__setattr__(self, "flags", combine(self.flags))
+
+    def __repr__(self) -> str:
+        unit = "" if self.unit == "1" else f" {self.unit}"
+        tags = ", ".join((self.technique or "?", *self.flags))
+        return f"{format_uncertainty(self.value, self.stderr)}{unit} [{tags}]"
+
+    def with_flags(self, *flags: Any) -> Measurement:
+        """A copy with ``flags`` added (validated, de-duplicated, order kept).
+
+        Each argument is a flag, an iterable of flags or a Measurement (its flags), so a
+        derived value inherits with ``lc.with_flags(d002)``.
+        """
+        new = combine(self.flags, *flags)
+        return self if new == self.flags else replace(self, flags=new)
 
     def to_dict(self) -> dict[str, Any]:
         """The contract's per-key JSON object."""
@@ -328,6 +358,8 @@ class Measurement:
         }
         if self.extra:
             out["extra"] = dict(self.extra)
+        if self.flags:
+            out["flags"] = list(self.flags)
         return out
 
     @classmethod
@@ -348,6 +380,7 @@ class Measurement:
                 data.get("method", ""),
                 source,
                 dict(data.get("extra", {})),
+                tuple(data.get("flags", ())),
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise RecordError(f"not a measurement object: {data!r} ({exc})") from None
@@ -446,6 +479,11 @@ class StructuralRecord:
         merged = self.with_measurements(other.descriptors)
         extra = [c for c in other.conflicts if c not in merged.conflicts]
         return StructuralRecord(self.sample, merged.descriptors, merged.conflicts + tuple(extra))
+
+    def __repr__(self) -> str:
+        items = ", ".join(f"{k}={m!r}" for k, m in self.descriptors.items())
+        more = f", {len(self.conflicts)} conflict(s)" if self.conflicts else ""
+        return f"StructuralRecord({self.sample!r}: {items or 'no descriptors'}{more})"
 
     # -- access -----------------------------------------------------------------------
     def __getitem__(self, key: str) -> Measurement:

@@ -112,9 +112,14 @@ def _saved_records(row: ManifestRow) -> list[StructuralRecord]:
     return found
 
 
-def _analyse(row: ManifestRow) -> list[StructuralRecord]:
+def _analyse(row: ManifestRow, strict: bool = False) -> list[StructuralRecord]:
+    from charz.flags import report_flags
+
     if row.technique == "records":
-        return _saved_records(row)
+        records = _saved_records(row)
+        for rec in records:
+            report_flags(f"{row.file.name} ({rec.sample})", rec, strict=strict)
+        return records
     package, hook = ALIASES.get(row.technique, (row.technique, "analyse_file"))
     try:
         mod = importlib.import_module(f"{package}._cli")
@@ -128,7 +133,9 @@ def _analyse(row: ManifestRow) -> list[StructuralRecord]:
         results = analyse(row.file, **row.options)
     except TypeError as exc:  # an option the analysis does not take
         raise CharzError(f"{row.file.name}: bad manifest options {row.options}: {exc}") from None
-    return [StructuralRecord(row.sample).with_results(*results)]
+    record = StructuralRecord(row.sample).with_results(*results)
+    report_flags(row.file.name, record, strict=strict)
+    return [record]
 
 
 def _write_correlations(records: list[StructuralRecord], out: Path) -> None:
@@ -144,13 +151,22 @@ def _write_correlations(records: list[StructuralRecord], out: Path) -> None:
         atomic_write_text(out / "correlations.csv", table.to_csv(index=False))
 
 
-def run_manifest(manifest: str | Path, out: str | Path, *, as_json: bool = False) -> int:
-    """Analyse every file of a manifest and write one table; returns the exit code."""
+def run_manifest(
+    manifest: str | Path, out: str | Path, *, as_json: bool = False, strict: bool = False
+) -> int:
+    """Analyse every file of a manifest and write one table; returns the exit code.
+
+    With ``strict``, a file whose results carry flags (:mod:`charz.flags`) fails like a
+    bad file; otherwise it warns once and its results are written.
+    """
+    from functools import partial
+
+    from charz.cli_common import flag_summary
     from charz.output import atomic_write_text, run_batch
     from charz.tables import write_tables
 
     rows = read_manifest(manifest)
-    batch = run_batch(rows, _analyse, desc="charz report")
+    batch = run_batch(rows, partial(_analyse, strict=strict), desc="charz report")
     records = merge_records(r for recs in batch.ok for r in recs)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -162,7 +178,7 @@ def run_manifest(manifest: str | Path, out: str | Path, *, as_json: bool = False
         print(records_to_json(records, indent=2))
     else:
         print(f"charz report: {len(records)} sample(s), {len(batch.ok)} of {len(rows)} file(s) "
-              f"analysed; wrote {out}")
+              f"analysed, {flag_summary(records)}; wrote {out}")
     if batch.failed:
         print(f"charz: error: {batch.summary()}", file=sys.stderr)
         return 1

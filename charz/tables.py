@@ -18,10 +18,12 @@ from typing import Literal
 
 import pandas as pd
 
+from charz._format import format_uncertainty
 from charz.errors import CharzWarning
 from charz.record import DESCRIPTORS, StructuralRecord
 
 __all__ = [
+    "FLAG_MARK",
     "GROUPS",
     "format_uncertainty",
     "formatted_table",
@@ -39,82 +41,6 @@ GROUPS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _decimals_for_sig(x: float, sig: int) -> int:
-    if x == 0:
-        return sig - 1
-    return sig - 1 - math.floor(math.log10(abs(x)))
-
-
-def _fmt_fixed(x: float, decimals: int) -> str:
-    if decimals >= 0:
-        s = f"{x:.{decimals}f}"
-    else:
-        q = 10 ** (-decimals)
-        s = f"{round(x / q) * q:.0f}"
-    return "0" + s[2:] if s.startswith("-0") and float(s) == 0 else s
-
-
-def format_uncertainty(
-    value: float,
-    stderr: float | None,
-    *,
-    style: Literal["parentheses", "pm"] = "parentheses",
-    sig: int = 4,
-) -> str:
-    """Format a value with its standard error as a journal prints it.
-
-    Parameters
-    ----------
-    value : float
-        The value.
-    stderr : float or None
-        One standard error; None or 0 prints the value alone with ``sig`` significant
-        digits.
-    style : {'parentheses', 'pm'}
-        ``0.381(2)`` (concise notation) or ``0.381 ± 0.002``.
-    sig : int
-        Significant digits of a value that has no uncertainty.
-
-    Returns
-    -------
-    str
-
-    Notes
-    -----
-    The uncertainty keeps one significant digit, two when its leading digit is 1 (so that
-    0.0014 is not rounded to 0.001, a 30 % change); the value is rounded to the same
-    decimal place. E.g. (0.3812, 0.0017) → ``0.3812(17)``; (1234.5, 27) → ``1230(30)``.
-
-    Examples
-    --------
-    >>> format_uncertainty(0.381, 0.002)
-    '0.381(2)'
-    >>> format_uncertainty(0.381, 0.002, style="pm")
-    '0.381 ± 0.002'
-    """
-    if not math.isfinite(value):
-        return "–"
-    if stderr is None or not math.isfinite(stderr) or stderr <= 0:
-        return _fmt_fixed(value, max(_decimals_for_sig(value, sig), 0))
-    exp = math.floor(math.log10(stderr))
-    nsig = 2 if stderr / 10**exp < 2 else 1
-    decimals = nsig - 1 - exp
-    u = round(stderr, decimals)
-    # rounding can carry into the next decade (0.0096 → 0.010): recompute once
-    exp2 = math.floor(math.log10(u))
-    if exp2 != exp:
-        nsig = 2 if u / 10**exp2 < 2 else 1
-        decimals = nsig - 1 - exp2
-        u = round(u, decimals)
-    v = _fmt_fixed(value, decimals)
-    if style == "pm":
-        return f"{v} ± {_fmt_fixed(u, decimals)}"
-    if style != "parentheses":
-        raise ValueError(f"style {style!r} is not 'parentheses' or 'pm'")
-    digits = round(u * 10**decimals) if decimals > 0 else round(u)
-    return f"{v}({digits})"
-
-
 def _keys(records: Sequence[StructuralRecord], keys: Sequence[str] | None) -> list[str]:
     present = {k for r in records for k in r.descriptors}
     if keys is not None:
@@ -129,7 +55,9 @@ def to_dataframe(
     """Numeric table: one row per sample, columns ``"<label>"`` and ``"u(<label>)"``.
 
     Column labels are the plain-text labels of :data:`~charz.record.DESCRIPTORS`
-    (``d002 (nm)``); ``df.attrs["keys"]`` maps them back to record keys.
+    (``d002 (nm)``); ``df.attrs["keys"]`` maps them back to record keys. When any value is
+    flagged (:mod:`charz.flags`), a last text column ``flags`` lists, per sample, each
+    flagged key with its flags (``d002: at_bound:center``).
     """
     records = list(records)
     ks = _keys(records, keys)
@@ -143,10 +71,42 @@ def to_dataframe(
             m = r.descriptors.get(k)
             row += [m.value, m.stderr] if m is not None else [math.nan, math.nan]
         rows.append(row)
-    df = pd.DataFrame(rows, columns=cols, index=pd.Index([r.sample for r in records], name="sample"))
+    index = pd.Index([r.sample for r in records], name="sample")
+    df = pd.DataFrame(rows, columns=cols, index=index)
     df = df.astype(float)
+    notes = [_row_flags(r, ks) for r in records]
+    if any(notes):
+        df["flags"] = notes
     df.attrs["keys"] = {DESCRIPTORS[k].label_text: k for k in ks}
     return df
+
+
+#: Mark of a flagged value in the formatted tables (LaTeX: ``$^\dagger$``).
+FLAG_MARK = "†"
+
+
+def _row_flags(record: StructuralRecord, keys: Sequence[str]) -> str:
+    return "; ".join(f"{k}: {', '.join(record.descriptors[k].flags)}" for k in keys
+                     if k in record.descriptors and record.descriptors[k].flags)
+
+
+def _flag_notes(records: Sequence[StructuralRecord], keys: Sequence[str],
+                labels: Literal["tex", "text"] = "text") -> list[str]:
+    """One note per flagged value: ``† HC-1, d002 (nm): fit parameter center ended ...``."""
+    from charz.flags import explain
+
+    notes = []
+    for r in records:
+        for k in keys:
+            m = r.descriptors.get(k)
+            if m is not None and m.flags:
+                spec = DESCRIPTORS[k]
+                label = spec.label_tex if labels == "tex" else spec.label_text
+                why = "; ".join(f"{f} ({explain(f)})" for f in m.flags)
+                sample = _tex_escape(r.sample) if labels == "tex" else r.sample
+                why = _tex_escape(why) if labels == "tex" else why
+                notes.append(f"{sample}, {label}: {why}")
+    return notes
 
 
 def formatted_table(
@@ -156,16 +116,22 @@ def formatted_table(
     labels: Literal["tex", "text"] = "text",
     style: Literal["parentheses", "pm"] = "parentheses",
 ) -> pd.DataFrame:
-    """Table of strings (value with uncertainty) with LaTeX or plain labels."""
+    """Table of strings (value with uncertainty) with LaTeX or plain labels.
+
+    A flagged value gets the mark :data:`FLAG_MARK` (``$^\\dagger$`` with LaTeX labels);
+    the tables' notes say why.
+    """
     records = list(records)
     ks = _keys(records, keys)
+    mark = "$^\\dagger$" if labels == "tex" else FLAG_MARK
     data = {}
     for k in ks:
         spec = DESCRIPTORS[k]
         col = []
         for r in records:
             m = r.descriptors.get(k)
-            col.append("–" if m is None else format_uncertainty(m.value, m.stderr, style=style))
+            col.append("–" if m is None else format_uncertainty(m.value, m.stderr, style=style)
+                       + (mark if m.flags else ""))
         data[spec.label_tex if labels == "tex" else spec.label_text] = col
     return pd.DataFrame(data, index=pd.Index([r.sample for r in records], name="Sample"))
 
@@ -223,8 +189,13 @@ def to_latex(records: Iterable[StructuralRecord], *, style: Literal["parentheses
             lines.append(_tex_escape(str(sample)) + " & " + " & ".join(row.values) + " \\\\")
         lines.append("\\bottomrule")
         lines.append("\\end{tabular}")
-        notes = [f"{DESCRIPTORS[k].label_tex}: {_tex_escape(m)}" for k, m in _methods(records, keys)]
+        notes = [f"{DESCRIPTORS[k].label_tex}: {_tex_escape(m)}"
+                 for k, m in _methods(records, keys)]
         lines.append("\\par\\smallskip{\\footnotesize " + "; ".join(notes) + ".}")
+        flagged = _flag_notes(records, keys, "tex")
+        if flagged:
+            lines.append("\\par{\\footnotesize $^\\dagger$ flagged, quote with care: "
+                         + "; ".join(flagged) + ".}")
         chunks.append("\n".join(lines))
     return "\n\n".join(chunks) + "\n"
 
@@ -241,6 +212,8 @@ def to_markdown(records: Iterable[StructuralRecord], *, style: Literal["parenthe
         body = ["| " + str(s).replace("|", "\\|") + " | " + " | ".join(r.values) + " |"
                 for s, r in ft.iterrows()]
         notes = [f"- {DESCRIPTORS[k].label_text}: {m}" for k, m in _methods(records, keys)]
+        notes += [f"- {FLAG_MARK} flagged, quote with care: {n}"
+                  for n in _flag_notes(records, keys)]
         chunks.append("\n".join([f"### {title}", "", head, rule, *body, "", *notes]))
     return "\n\n".join(chunks) + "\n"
 
@@ -252,12 +225,12 @@ def _methods_frame(records: Sequence[StructuralRecord]) -> pd.DataFrame:
             rows.append({"sample": r.sample, "key": k, "value": m.value, "stderr": m.stderr,
                          "unit": m.unit, "technique": m.technique, "method": m.method,
                          "file": m.source.source, "sha256": m.source.sha256,
-                         "conflict": False})
+                         "flags": ", ".join(m.flags), "conflict": False})
         for k, m in r.conflicts:
             rows.append({"sample": r.sample, "key": k, "value": m.value, "stderr": m.stderr,
                          "unit": m.unit, "technique": m.technique, "method": m.method,
                          "file": m.source.source, "sha256": m.source.sha256,
-                         "conflict": True})
+                         "flags": ", ".join(m.flags), "conflict": True})
     return pd.DataFrame(rows)
 
 
