@@ -67,7 +67,7 @@ from charz.errors import (
     MissingMetadataError,
     UnknownFormatError,
 )
-from charz.io import decode_text, parse_number, register_reader, require
+from charz.io import decode_text, parse_number, register_reader, require, resolve_metadata
 
 __all__ = [
     "make_spectrum",
@@ -184,19 +184,9 @@ def _laser_from_text(text: str | None) -> float | None:
 
 def _resolve_laser(attrs: dict[str, Any], laser: float | None) -> float | None:
     """User value wins over the file's (which is kept as ``laser_wavelength_file``)."""
-    file_value = attrs.get("laser_wavelength")
-    if laser is not None:
-        laser = float(laser)
-        if not 150.0 < laser < 2000.0:
-            raise MissingMetadataError(f"laser={laser!r}: give the laser wavelength in nm")
-        if file_value is not None and abs(file_value - laser) > 1e-6:
-            attrs["laser_wavelength_file"] = file_value
-        attrs["laser_wavelength"] = laser
-        attrs["laser_wavelength_source"] = "user"
-        return laser
-    if file_value is not None:
-        attrs["laser_wavelength_source"] = "file"
-    return file_value
+    return resolve_metadata(attrs, "laser_wavelength", laser, attrs.get("laser_wavelength"),
+                            unit="nm", valid=(150.0, 2000.0), name=str(attrs.get("source", "")),
+                            example="laser=532")
 
 
 def _local_iso(text: str) -> str:

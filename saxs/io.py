@@ -39,7 +39,7 @@ import numpy as np
 import xarray as xr
 
 from charz.errors import CharzError, CorruptFileError, DataCleaningWarning, MissingMetadataError
-from charz.io import decode_text, read_text_table, register_reader, require
+from charz.io import decode_text, read_text_table, register_reader, require, resolve_metadata
 
 __all__ = [
     "integrate_image",
@@ -117,16 +117,24 @@ def q_unit_from_text(text: str) -> str | None:
 
 def _resolve_q_unit(file_unit: str | None, user_unit: str | None, name: str,
                     *, from_format: bool = False) -> tuple[str, str]:
-    """Return (unit, how) — the user's option overrides, else the file's, else raise."""
-    if user_unit is not None:
-        return normalise_q_unit(user_unit, where=name), "user"
-    if file_unit is not None:
-        return file_unit, "format" if from_format else "file header"
-    raise MissingMetadataError(
-        f"{name}: the q unit is not stated in the file; pass q_unit='1/A' or q_unit='1/nm' "
-        "(--q-unit on the command line). charz does not guess: the two differ by a factor "
-        "of 10 in every length"
-    )
+    """Return (unit, how) — the user's option overrides, else the file's, else raise.
+
+    ``how`` (``attrs["q_unit_from"]``) is ``"user"``, ``"file header"`` or ``"format"``
+    (the format's definition); ``attrs["q_unit_source"]`` is ``"user"`` or ``"file"`` as
+    for every other metadata (:func:`charz.io.resolve_metadata`).
+    """
+    user = normalise_q_unit(user_unit, where=name) if user_unit is not None else None
+    scratch: dict[str, Any] = {}
+    unit = resolve_metadata(scratch, "q_unit", user, file_unit, name=name)
+    if unit is None:
+        raise MissingMetadataError(
+            f"{name}: the q unit is not stated in the file; pass q_unit='1/A' or "
+            "q_unit='1/nm' (--q-unit on the command line). charz does not guess: the two "
+            "differ by a factor of 10 in every length"
+        )
+    if scratch["q_unit_source"] == "user":
+        return unit, "user"
+    return unit, "format" if from_format else "file header"
 
 
 _I_UNITS = {
@@ -230,6 +238,7 @@ def make_curve(
         "technique": "saxs",
         "q_unit_original": unit,
         "q_unit_from": q_unit_from,
+        "q_unit_source": "user" if q_unit_from == "user" else "file",
         "absolute_scale": int(intensity_unit in ("1/cm", "1/m", "cm^2/g")),
     }
     if attrs:

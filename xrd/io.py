@@ -53,7 +53,7 @@ import numpy as np
 import xarray as xr
 
 from charz.errors import CorruptFileError, DataCleaningWarning, MissingMetadataError
-from charz.io import decode_text, read_text_table, register_reader
+from charz.io import decode_text, read_text_table, register_reader, resolve_metadata
 
 __all__ = [
     "ANODE_LINES",
@@ -137,23 +137,12 @@ def _resolve_wavelength(
     """Fill ``wavelength``/``wavelength_source`` from the user, the file or the anode."""
     out = dict(attrs)
     file_wl = out.get("wavelength")
-    if user is not None:
-        user = float(user)
-        if not 0.001 < user < 1.0:
-            raise MissingMetadataError(
-                f"{path.name}: wavelength={user!r} is not a plausible X-ray wavelength in nm "
-                "(expected 0.001–1 nm, e.g. 0.15406 for Cu Kα1)"
-            )
-        if file_wl is not None:
-            out["wavelength_file"] = float(file_wl)
-        out["wavelength"] = user
-        out["wavelength_source"] = "user"
+    if file_wl is not None and not (np.isfinite(file_wl) and file_wl > 0):
+        file_wl = None
+    wl = resolve_metadata(out, "wavelength", user, file_wl, unit="nm", valid=(0.001, 1.0),
+                          name=path.name, example="0.15406 for Cu Kα1")
+    if wl is not None:
         return out
-    if file_wl is not None and np.isfinite(file_wl) and file_wl > 0:
-        out["wavelength"] = float(file_wl)
-        out.setdefault("wavelength_source", "file")
-        return out
-    out.pop("wavelength", None)
     anode = str(out.get("anode", "")).strip().capitalize()
     if anode in ANODE_LINES:
         ka1, ka2 = ANODE_LINES[anode]

@@ -19,6 +19,7 @@ from charz.errors import (
 @pytest.fixture
 def fake_readers():
     """Register test-only readers for made-up suffixes; remove them afterwards."""
+    cio.load_plugins()  # else the restore below would drop the techniques' readers
     before = list(cio._REGISTRY)
 
     @cio.register_reader(".zzb", technique="xrd")
