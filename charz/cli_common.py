@@ -23,6 +23,7 @@ from charz.errors import CharzError
 __all__ = [
     "add_common_options",
     "add_insitu_options",
+    "add_scheduler_option",
     "add_strict_option",
     "flag_summary",
     "run_files",
@@ -66,16 +67,36 @@ def add_insitu_options(parser: argparse.ArgumentParser, *, files_help: str,
     """Options every ``charz insitu <technique>`` takes.
 
     ``FILES_OR_DIR...``, ``--echem CYCLER``, ``--out DIR`` (required), ``--tz``,
-    ``--offset-s`` and ``--quiet`` (see :func:`charz.series.attach_echem` for the alignment).
+    ``--align {absolute,relative}``, ``--offset-s`` and ``--quiet`` (see
+    :func:`charz.series.attach_echem` for the alignment: by default absolute times are
+    required on both clocks, a zone-less one needs ``--tz``; ``--align relative`` puts the
+    first frame at the cycler's start instead). A technique whose series run on the
+    engine adds :func:`add_scheduler_option`.
     """
     parser.add_argument("files", nargs="+", metavar="FILES_OR_DIR", help=files_help)
     parser.add_argument("--echem", metavar="CYCLER", default=None,
                         help="cycler file: voltage/capacity attached to each frame by time")
     parser.add_argument("--out", required=True, metavar="DIR", help="output folder")
     parser.add_argument("--tz", default=None, help=tz_help)
+    parser.add_argument("--align", choices=["absolute", "relative"], default="absolute",
+                        help="absolute (default): match frames and cycler by absolute time "
+                             "(a clock without a zone needs --tz); relative: the first frame "
+                             "at the cycler's start (both series start at zero)")
     parser.add_argument("--offset-s", type=float, default=0.0,
                         help="cycler clock offset (s) added to the frame times")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def add_scheduler_option(parser: argparse.ArgumentParser) -> None:
+    """``--scheduler {threads,processes,local[:N],tcp://HOST:PORT}``.
+
+    For subcommands whose series run on :func:`charz.series.apply_series`; the handler
+    wraps its work in ``with charz.series.scheduler(args.scheduler):``.
+    """
+    parser.add_argument("--scheduler", default=None, metavar="SPEC",
+                        help="run on a dask scheduler: threads, processes, local[:N] (a "
+                             "LocalCluster of N worker processes) or tcp://HOST:PORT (a running "
+                             "cluster); for Zarr/NetCDF/HDF5-backed series and maps")
 
 
 def _plot_path(base: str, stem: str, several: bool) -> Path:

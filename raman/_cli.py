@@ -143,6 +143,7 @@ def _run_insitu(args: argparse.Namespace) -> int:
     series = read_series(src, tz=args.tz, laser=args.laser)
     cycler = charz.read(args.echem, technique="echem") if args.echem else None
     res = track_bands(series, model=args.model, cycler=cycler, offset_s=args.offset_s,
+                      align=args.align, tz=args.tz,
                       window=_window(args, (1000.0, 1800.0)), baseline=_baseline(args.baseline),
                       despike=args.despike, la_relation=args.la_relation,
                       second_order=args.second_order)

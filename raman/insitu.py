@@ -187,6 +187,8 @@ def track_bands(
     model: str = "two_band",
     cycler: xr.Dataset | None = None,
     offset_s: float = 0.0,
+    align: str = "absolute",
+    tz: str | None = None,
     window: tuple[float, float] | None = (1000.0, 1800.0),
     **fit_options: Any,
 ) -> InsituRamanResult:
@@ -203,6 +205,13 @@ def track_bands(
         the spectra's times (:func:`charz.series.attach_echem`).
     offset_s : float
         Cycler clock offset in s (see :func:`charz.series.attach_echem`).
+    align : {'absolute', 'relative'}
+        ``absolute`` (default): spectra and cycler matched by absolute time; a clock
+        without a zone raises :class:`~charz.errors.MissingMetadataError` unless ``tz``
+        (cycler) / ``read_series(..., tz=)`` (spectra) gives it. ``relative``: the first
+        spectrum at the cycler's start.
+    tz : str, optional
+        Zone of a zone-less cycler clock.
     window : (float, float) or None
         Fit window in 1/cm (operando cells often cut the range; default 1000–1800).
     **fit_options
@@ -219,7 +228,7 @@ def track_bands(
     if "time" not in series.dims:
         raise CharzError(f"track_bands: the series needs a 'time' dimension, got {series.dims}")
     if cycler is not None:
-        series = attach_echem(series, cycler, offset_s=offset_s)
+        series = attach_echem(series, cycler, offset_s=offset_s, align=align, tz=tz)
     res = fit_bands(series, model=model, window=window, **fit_options)
     table = res.maps
     for name in ("voltage", "capacity", "timestamp"):

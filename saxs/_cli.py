@@ -203,7 +203,8 @@ def _run_insitu(args: argparse.Namespace) -> int:
     cycler = None
     if args.echem:
         cycler = charz.read(args.echem, technique="echem")
-        series = attach_echem(series, cycler, offset_s=args.offset_s)
+        series = attach_echem(series, cycler, offset_s=args.offset_s, align=args.align,
+                              tz=args.tz)
     table = fit_series(series, model=args.model, quiet=args.quiet,
                        q_range=tuple(args.q_range) if args.q_range else None,
                        porod_exponent=args.porod_exponent)

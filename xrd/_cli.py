@@ -141,7 +141,8 @@ def _run_insitu(args: argparse.Namespace) -> int:
                          mask=[tuple(m) for m in args.mask], convention=args.convention,
                          shape=args.shape, ka2="ignore" if args.ka2 == "strip" else args.ka2,
                          window=tuple(args.window) if args.window else None, cycler=cycler,
-                         offset_s=args.offset_s, group=args.group)
+                         offset_s=args.offset_s, align=args.align, tz=args.tz,
+                         group=args.group)
     files = [res.to_csv(out / "insitu_xrd_frames.csv"), res.to_netcdf(out / "insitu_xrd.nc")]
     with use_style():
         if "time" in series.dims:

@@ -214,6 +214,8 @@ def fit_002_series(
     seed: Literal["previous", "fixed"] = "previous",
     cycler: xr.Dataset | None = None,
     offset_s: float = 0.0,
+    align: str = "absolute",
+    tz: str | None = None,
     group: int = 1,
 ) -> InsituXRDResult:
     """Fit the (002) band in every frame of an XRD series.
@@ -250,6 +252,10 @@ def fit_002_series(
         (:func:`charz.series.attach_echem`).
     offset_s : float
         Clock offset passed to :func:`charz.series.attach_echem`.
+    align : {'absolute', 'relative'}
+        Time alignment with the cycler (:func:`charz.series.attach_echem`).
+    tz : str, optional
+        Zone of a zone-less cycler clock (:func:`charz.series.attach_echem`).
     group : int
         Average groups of this many consecutive frames before fitting (weak frames);
         times, voltage and capacity are averaged alike.
@@ -277,7 +283,7 @@ def fit_002_series(
     if cycler is not None:
         from charz.series import attach_echem
 
-        data = attach_echem(data, cycler, dim=dim, offset_s=offset_s)
+        data = attach_echem(data, cycler, dim=dim, offset_s=offset_s, align=align, tz=tz)
         notes.append(str(data.attrs.get("echem_alignment", "cycler attached")))
     if group > 1:
         attrs = dict(data.attrs)

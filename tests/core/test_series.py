@@ -78,12 +78,38 @@ def test_attach_echem_relative_time_and_no_overlap():
                      times=[0.0, 100.0, 200.0])
     cyc = xr.Dataset({"time": ("record", np.array([0.0, 150.0])),
                       "voltage": ("record", np.array([2.0, 0.5]))})
+    with pytest.raises(MissingMetadataError, match=r"frames .*relative times only.*cycler"):
+        attach_echem(s, cyc)  # no absolute time anywhere: never a silent fallback
     with pytest.warns(CharzWarning, match="1 of 3 frames lie outside"):
-        out = attach_echem(s, cyc, offset_s=0.0)
+        out = attach_echem(s, cyc, align="relative", offset_s=0.0)
     np.testing.assert_allclose(out.voltage.values[:2], [2.0, 1.0])
     assert np.isnan(out.voltage.values[2])
+    assert out.attrs["echem_alignment"].startswith("relative time")
     with pytest.raises(CharzError, match="do not overlap"):
-        attach_echem(s, cyc, offset_s=1e5)
+        attach_echem(s, cyc, align="relative", offset_s=1e5)
+
+
+def test_attach_echem_zone_less_clocks_need_tz_or_relative():
+    x = np.linspace(0, 1, 3)
+    # frames in zone-less local time: stack_frames itself refuses without tz
+    s = stack_frames([_frame(x, x, "2026-01-01T10:00:00", 60),
+                      _frame(x, x, "2026-01-01T10:10:00", 60)], tz="+01:00")
+    # cycler starting at 09:55 local (08:55 UTC) without a zone, as an instrument writes it
+    cyc = xr.Dataset({"time": ("record", np.array([0.0, 3600.0])),
+                      "voltage": ("record", np.array([2.0, 0.2]))},
+                     attrs={"start_time": "2026-01-01T09:55:00", "source": "cyc.csv"})
+    with pytest.raises(MissingMetadataError,
+                       match=r"frames .*absolute timestamps.*cycler \(cyc.csv\): local time "
+                             r"'2026-01-01T09:55:00' without a time zone.*--align relative"):
+        attach_echem(s, cyc)
+    out = attach_echem(s, cyc, tz="+01:00")
+    # frame mid-times 10:00:30 and 10:10:30 local = 330 s and 930 s after the cycler start
+    np.testing.assert_allclose(out.cycler_time.values, [330.0, 930.0])
+    np.testing.assert_allclose(out.voltage.values, 2.0 - 1.8 * np.array([330, 930]) / 3600)
+    rel = attach_echem(s, cyc, align="relative")
+    np.testing.assert_allclose(rel.cycler_time.values, [0.0, 600.0])
+    with pytest.raises(ValueError, match="align='sideways'"):
+        attach_echem(s, cyc, align="sideways")
 
 
 def test_heatmap_has_shared_time_axis_and_colorbar_units():
@@ -127,8 +153,8 @@ def test_composite_fit_recovers_truth_and_matches_plain_lmfit():
 
     rng = np.random.default_rng(0)
     x = np.linspace(1000, 1800, 800)
-    truth_ = dict(d_height=1.1, d_center=1345.0, d_fwhm=180.0, g_height=1.0, g_center=1600.0,
-                  g_fwhm=85.0, g_q=-12.0)
+    truth_ = {"d_height": 1.1, "d_center": 1345.0, "d_fwhm": 180.0, "g_height": 1.0,
+              "g_center": 1600.0, "g_fwhm": 85.0, "g_q": -12.0}
     y = (lorentzian(x, 1.1, 1345.0, 180.0) + bwf(x, 1.0, 1600.0, 85.0, -12.0)
          + rng.normal(0, 0.01, x.size))
     model = LorentzianPeak("d_") + BWFPeak("g_")
@@ -161,6 +187,158 @@ def test_fit_series_over_map_dims_recovers_positions():
     ds = fit_series(PseudoVoigtPeak(), da, dim="two_theta")
     assert ds["center"].dims == ("y", "x")
     ok = ds["success"].values
-    assert ok.sum() == 5 and not ok[1, 2]
+    assert ok.sum() == 5
+    assert not ok[1, 2]
     np.testing.assert_allclose(ds["center"].values[ok], centers[ok], atol=0.02)
     assert ds["best_fit"].dims == ("y", "x", "two_theta")
+
+
+# ---- the series engine ---------------------------------------------------------------
+
+from charz.record import Provenance  # noqa: E402
+from charz.series import (  # noqa: E402
+    SeriesResult,
+    apply_series,
+    join_flags,
+    scheduler,
+    split_flags,
+)
+
+OUT = {"two_theta_002": float, "two_theta_002_stderr": float, "fwhm_002": float,
+       "success": bool, "flags": object}
+
+
+def _centroid_kernel(block, *, x):
+    """Test kernel: centroid and RMS width of a positive peak; flat rows have no signal."""
+    n = block.shape[0]
+    y = np.where(np.isfinite(block), block, 0.0)
+    flat = np.nanmax(np.abs(y), axis=1) == 0
+    w = np.where(flat[:, None], 1.0, y)
+    c = (w * x).sum(axis=1) / w.sum(axis=1)
+    sd = np.sqrt((w * (x - c[:, None]) ** 2).sum(axis=1) / w.sum(axis=1))
+    flags = join_flags([("no_signal",) if f else (("at_bound:p002_center",) if cc > 24.5 else ())
+                        for f, cc in zip(flat, c, strict=True)])
+    return {"two_theta_002": np.where(flat, np.nan, c),
+            "two_theta_002_stderr": np.full(n, 0.01), "fwhm_002": np.where(flat, np.nan, sd),
+            "success": ~flat, "flags": flags}
+
+
+def _map(n_y=3, n_x=4):
+    rng = np.random.default_rng(0)
+    x = np.linspace(15.0, 35.0, 401)
+    centres = rng.uniform(22.0, 25.0, size=(n_y, n_x))
+    y = np.exp(-0.5 * ((x - centres[..., None]) / 1.0) ** 2)
+    y[0, 1] = 0.0            # all zero: never collected
+    y[2, 3] = np.nan         # all NaN
+    da = xr.DataArray(y, dims=("y", "x", "two_theta"),
+                      coords={"y": np.arange(n_y) * 5.0, "x": np.arange(n_x) * 5.0,
+                              "two_theta": x}, attrs={"source": "map.zarr"})
+    return da, centres
+
+
+def _result(maps):
+    return SeriesResult(maps=maps, technique="xrd", keys=("two_theta_002", "fwhm_002"),
+                        methods={"two_theta_002": "centroid"},
+                        source=Provenance("map.zarr"),
+                        depends={"two_theta_002": ("p002_center",), "fwhm_002": ()})
+
+
+def _check_maps(maps, centres):
+    good = np.ones(centres.shape, bool)
+    good[0, 1] = good[2, 3] = False
+    np.testing.assert_array_equal(maps["success"].values, good)
+    # centroid of a Gaussian far from the window edges = its centre (to ~1e-6 deg)
+    np.testing.assert_allclose(maps["two_theta_002"].values[good], centres[good], atol=1e-5)
+    assert maps["flags"].values[0, 1] == "no_signal"
+    assert maps["y"].attrs == {}
+    assert list(maps["x"].values) == [0.0, 5.0, 10.0, 15.0]
+    return good
+
+
+def test_apply_series_numpy_counts_and_mean_of_good_slices():
+    da, centres = _map()
+    maps = apply_series(da, _centroid_kernel, core_dims=["two_theta"], outputs=OUT,
+                        kwargs={"x": da.two_theta.values}, block_size=5)
+    good = _check_maps(maps, centres)
+    res = _result(maps)
+    n_flagged = int((centres[good] > 24.5).sum())
+    assert res.summary() == f"10/12 fitted, 2 without signal, {n_flagged} flagged"
+    d = res.descriptors()
+    v = centres[good]
+    assert d["two_theta_002"].value == pytest.approx(v.mean(), abs=1e-5)
+    assert d["two_theta_002"].stderr == pytest.approx(v.std(ddof=1) / np.sqrt(v.size), rel=1e-4)
+    assert d["two_theta_002"].extra["n"] == 10
+    assert d["two_theta_002"].extra["n_total"] == 12
+    assert d["two_theta_002"].unit == "deg"
+    assert d["two_theta_002"].method.startswith("mean of 10 of 12 slices")
+    # at_bound:p002_center goes to the key computed from it, not to the width
+    if hasattr(d["two_theta_002"], "flags"):
+        assert d["two_theta_002"].flags == ("at_bound:p002_center",)
+        assert d["fwhm_002"].flags == ()
+
+
+def test_apply_series_single_slice_and_flag_strings():
+    da, centres = _map()
+    one = da.isel(y=1, x=2)
+    maps = apply_series(one, _centroid_kernel, core_dims=["two_theta"], outputs=OUT,
+                        kwargs={"x": da.two_theta.values})
+    assert maps["success"].dims == ()
+    res = _result(maps)
+    assert not res.is_series
+    assert res.descriptors()["two_theta_002"].value == pytest.approx(centres[1, 2], abs=1e-5)
+    assert split_flags("at_bound:a,no_signal") == ("at_bound:a", "no_signal")
+    assert split_flags("") == ()
+    with pytest.raises(CharzError, match="outputs must include 'flags'"):
+        apply_series(one, _centroid_kernel, core_dims=["two_theta"], outputs={"success": bool})
+
+
+def test_apply_series_dask_stays_lazy_and_matches_numpy():
+    pytest.importorskip("dask")
+    da, centres = _map()
+    lazy = da.chunk({"y": 2, "x": 2, "two_theta": 100})
+    maps = apply_series(lazy, _centroid_kernel, core_dims=["two_theta"], outputs=OUT,
+                        kwargs={"x": da.two_theta.values})
+    assert maps["two_theta_002"].chunks is not None        # lazy, nothing computed yet
+    assert maps["flags"].chunks == ((2, 1), (2, 2))
+    _check_maps(maps.compute(), centres)
+    res = _result(maps)
+    ref = _result(apply_series(da, _centroid_kernel, core_dims=["two_theta"], outputs=OUT,
+                               kwargs={"x": da.two_theta.values}))
+    assert res.summary() == ref.summary()
+    a, b = res.descriptors()["two_theta_002"], ref.descriptors()["two_theta_002"]
+    assert a.value == pytest.approx(b.value, rel=1e-12)
+    assert a.stderr == pytest.approx(b.stderr, rel=1e-9)
+
+
+def test_apply_series_on_a_local_cluster_writes_zarr(tmp_path):
+    pytest.importorskip("distributed")
+    pytest.importorskip("zarr")
+    da, centres = _map()
+    lazy = da.chunk({"y": 1})
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                      dashboard_address=None) as cluster, Client(cluster):
+        res = _result(apply_series(lazy, _centroid_kernel, core_dims=["two_theta"],
+                                   outputs=OUT, kwargs={"x": da.two_theta.values}))
+        stored = res.to_zarr(tmp_path / "maps.zarr")
+        assert stored.maps["two_theta_002"].chunks is not None   # read back lazily
+        _check_maps(stored.maps.compute(), centres)
+        assert stored.summary().startswith("10/12 fitted, 2 without signal")
+    nc = res.to_netcdf(tmp_path / "maps.nc")  # after the cluster: threads scheduler
+    back = xr.open_dataset(nc)
+    np.testing.assert_allclose(back["two_theta_002"].values, stored.maps["two_theta_002"].values)
+    back.close()
+
+
+def test_scheduler_specs():
+    import dask
+
+    with scheduler("synchronous"):
+        assert dask.config.get("scheduler") == "synchronous"
+    with scheduler(None) as client:
+        assert client is None
+    with pytest.raises(ValueError, match="not one of: threads"), scheduler("cloud"):
+        pass
+    with pytest.raises(ValueError, match="worker count"), scheduler("local:0"):
+        pass
