@@ -106,6 +106,26 @@ def _plot_path(base: str, stem: str, several: bool) -> Path:
     return p.with_name(f"{p.stem}_{stem}{p.suffix}") if several else p
 
 
+def _figure_name(result: Any, index: int) -> str:
+    """A stable, readable name of a result's figure (``fit``, ``guinier``, ...)."""
+    name = getattr(result, "figure_name", None)
+    if name:
+        return str(name)
+    import re
+
+    cls = type(result).__name__
+    for suffix in ("Result", "Summary"):
+        if cls.endswith(suffix) and len(cls) > len(suffix):
+            cls = cls[: -len(suffix)]
+            break
+    word = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", cls).lower()
+    return word or f"figure{index}"
+
+
+def _plottable(results: Sequence[Any]) -> list[Any]:
+    return [r for r in results if callable(getattr(r, "plot", None))]
+
+
 def run_files(
     args: argparse.Namespace,
     analyse: Callable[[Path], Sequence[Any]],
@@ -117,8 +137,16 @@ def run_files(
 
     A file that raises :class:`CharzError` is reported on stderr and skipped; every good
     result is still printed and written. A file with flagged results warns once (with
-    ``--strict`` it fails). Exit code 0 if all files succeeded, else 1.
+    ``--strict`` it fails). ``--plot`` writes each result's figure (the first one at the
+    given path, further ones as ``<stem>_<kind>.<suffix>``) and lists them on stdout; a fit
+    that fails with a :class:`~charz.errors.FitError` carrying its partial result
+    (``exc.result``) still has its figure written, so the user can see why. ``--out DIR``
+    writes the tables, every figure (PNG and PDF) and ``report.html``. Exit code 0 if all
+    files succeeded, else 1.
     """
+    import warnings
+
+    from charz.errors import FitError
     from charz.flags import report_flags
     from charz.output import run_batch, set_quiet
     from charz.record import StructuralRecord, merge_records, records_to_json
@@ -126,14 +154,40 @@ def run_files(
     set_quiet(getattr(args, "quiet", False))
     paths = [Path(f) for f in (files if files is not None else args.files)]
     several = len(paths) > 1
+    out = Path(args.out) if getattr(args, "out", None) else None
+    figures: list[tuple[Path, str, str]] = []
+    run_warnings: list[tuple[str, str]] = []
+    written: list[Path] = []
+
+    def draw(results: Sequence[Any], path: Path, sample: str) -> None:
+        if args.plot:
+            written.extend(_save_plots(results, _plot_path(args.plot, path.name.split(".")[0],
+                                                           several)))
+        if out is not None:
+            for i, res in enumerate(_plottable(results)):
+                target = out / f"{sample}_{technique}_{_figure_name(res, i)}"
+                files = _save_one(res, target, ("png", "pdf"))
+                written.extend(files)
+                figures.append((files[0], sample, technique))
 
     def one(path: Path) -> tuple[StructuralRecord, list[Any]]:
-        results = list(analyse(path))
         sample = args.sample or path.name.split(".")[0]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                results = list(analyse(path))
+            except FitError as exc:
+                partial = getattr(exc, "result", None)
+                if partial is not None and (args.plot or out is not None):
+                    draw([partial], path, sample)
+                raise
+            finally:
+                for w in caught:  # shown now, and kept for report.html
+                    warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+                    run_warnings.append((sample, str(w.message)))
         record = StructuralRecord(sample).with_results(*results)
         report_flags(path.name, record, strict=getattr(args, "strict", False))
-        if args.plot:
-            _save_plots(results, _plot_path(args.plot, path.name.split(".")[0], several))
+        draw(results, path, sample)
         return record, results
 
     batch = run_batch(paths, one, desc=f"charz {technique}")
@@ -143,10 +197,22 @@ def run_files(
     else:
         for rec in records:
             _print_record(rec)
-    if args.out and records:
+    if out is not None and records:
+        from charz.htmlreport import HtmlReport
         from charz.tables import write_tables
 
-        write_tables(records, args.out)
+        written.extend(write_tables(records, out))
+        page = HtmlReport(f"charz {technique}: {', '.join(r.sample for r in records)}")
+        page.add_records(records)
+        for fig_path, sample, tech in figures:
+            page.add_figure(fig_path, sample=sample, technique=tech)
+        for sample, text in run_warnings:
+            page.add_warning(text, sample=sample)
+        for item, err in batch.failed:
+            page.add_warning(f"{Path(str(item)).name} failed: {err}")
+        written.append(page.write(out / "report.html"))
+    if written and not args.json:
+        print("wrote " + ", ".join(str(p) for p in written))
     summary = flag_summary(records)
     if several or not summary.endswith(" 0 flagged"):
         print(f"charz {technique}: {summary}", file=sys.stderr)
@@ -157,17 +223,32 @@ def run_files(
     return 0
 
 
-def _save_plots(results: Sequence[Any], path: Path) -> None:
-    from charz.plotting import save_figure
+def _save_one(result: Any, target: Path, formats: Sequence[str]) -> list[Path]:
+    from charz.plotting import save_figure, use_style
 
-    plottable = [r for r in results if hasattr(r, "plot")]
+    with use_style():
+        ax = result.plot()
+        fig = ax.figure if hasattr(ax, "figure") else ax
+        return save_figure(fig, target, formats=formats)
+
+
+def _save_plots(results: Sequence[Any], path: Path) -> list[Path]:
+    """Write each result's figure: the first at ``path``, the others ``<stem>_<kind>``."""
+    plottable = _plottable(results)
     if not plottable:
         raise CharzError(f"--plot: nothing to plot for {path.stem}")
+    written: list[Path] = []
+    used: set[str] = set()
     for i, res in enumerate(plottable):
-        ax = res.plot()
-        fig = ax.figure if hasattr(ax, "figure") else ax
-        target = path if i == 0 else path.with_name(f"{path.stem}_{i}{path.suffix}")
-        save_figure(fig, target, formats=(target.suffix.lstrip("."),))
+        if i == 0:
+            target = path
+        else:
+            kind = _figure_name(res, i)
+            kind = kind if kind not in used else f"{kind}{i}"
+            target = path.with_name(f"{path.stem}_{kind}{path.suffix}")
+        used.add(_figure_name(res, i))
+        written += _save_one(res, target, (target.suffix.lstrip(".") or "png",))
+    return written
 
 
 def _print_record(rec: Any) -> None:

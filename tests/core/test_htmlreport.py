@@ -111,3 +111,24 @@ def test_report_renders_in_headless_chromium(tmp_path):
     assert ink > 0.01                         # text and figures drawn, not a blank page
     red = ((img[..., 0] > 0.6) & (img[..., 1] < 0.5) & (img[..., 2] < 0.5)).mean()
     assert red > 1e-4                         # the embedded figure's red curve is visible
+
+
+def test_technique_command_out_writes_report_and_lists_figures(tmp_path, capsys):
+    from charz.cli import main
+    from charz.examples import path
+
+    out = tmp_path / "out"
+    code = main(["xrd", str(path("xrd/HC-demo.xye")), "--plot", str(tmp_path / "p.png"),
+                 "--out", str(out), "--quiet"])
+    assert code == 0
+    stdout = capsys.readouterr().out
+    page = out / "report.html"
+    assert page.exists()
+    assert str(tmp_path / "p.png") in stdout            # --plot figures are listed
+    assert str(page) in stdout
+    figs = sorted(p.name for p in out.glob("*.png"))
+    assert figs == ["HC-demo_xrd_xrd_fit.png"]
+    assert (out / "HC-demo_xrd_xrd_fit.pdf").exists()
+    text = page.read_text(encoding="utf-8")
+    assert text.count("data:image/png;base64,") == 1
+    assert "0.3780" in text                             # d002 of the example (truth 0.378 nm)
