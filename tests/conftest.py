@@ -1,8 +1,14 @@
 """Shared fixtures.
 
-``shared_data`` points at ``../shared/data`` (real instrument files that are GPL or carry no
-licence, so they are read in place and never copied into the project). Tests that use it
-are skipped where that folder is absent, e.g. in a user's clone.
+Real instrument files live in two places:
+
+- ``tests/data`` — small permissive files copied with attribution (``SOURCES.md``, licence
+  texts in ``tests/data/LICENSES``);
+- the shared data folder — GPL or unlicensed files read in place, never copied:
+  ``$CHARZ_SHARED_DATA`` when set, else ``<repo>/../shared/data``. Tests that read it carry
+  the ``shared_data`` marker (added automatically to tests that use the ``shared_data``
+  fixture or get a shared file from ``data_file``) and are skipped where it is absent, e.g.
+  in a user's clone.
 """
 
 from __future__ import annotations
@@ -21,23 +27,62 @@ DATA = ROOT / "tests" / "data"
 
 def _shared_data_dir() -> Path | None:
     env = os.environ.get("CHARZ_SHARED_DATA")
-    candidates = [Path(env)] if env else []
-    candidates += [ROOT.parent / "shared" / "data", Path("/work/shared/data")]
-    for c in candidates:
-        if c.is_dir():
-            return c
-    return None
+    candidate = Path(env) if env else ROOT.parent / "shared" / "data"
+    return candidate if candidate.is_dir() else None
 
 
 SHARED_DATA = _shared_data_dir()
+_SKIP_SHARED = ("the shared data folder is absent ($CHARZ_SHARED_DATA or ../shared/data: "
+                "real GPL/unlicensed files are read there, never copied)")
+
+
+def find_data_file(rel: str | Path) -> tuple[Path | None, bool]:
+    """``(path, is_shared)`` of ``rel`` in tests/data, else in the shared data folder."""
+    local = DATA / rel
+    if local.exists():
+        return local, False
+    if SHARED_DATA is not None and (SHARED_DATA / rel).exists():
+        return SHARED_DATA / rel, True
+    return None, SHARED_DATA is None
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "shared_data" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.shared_data)
+
+
+def pytest_runtest_setup(item):
+    if SHARED_DATA is None and item.get_closest_marker("shared_data") is not None:
+        pytest.skip(_SKIP_SHARED)
 
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """Folder of the shared real files; skips the test when it is absent."""
     if SHARED_DATA is None:
-        pytest.skip("../shared/data is not present (real GPL/unlicensed files live there)")
+        pytest.skip(_SKIP_SHARED)
     return SHARED_DATA
+
+
+@pytest.fixture
+def data_file(request):
+    """``data_file(rel) -> Path``: ``rel`` in tests/data, else in the shared data folder.
+
+    A shared file marks the test ``shared_data``; a file found in neither place skips the
+    test (with the reason).
+    """
+
+    def _data_file(rel: str | Path) -> Path:
+        path, shared = find_data_file(rel)
+        if path is None:
+            pytest.skip(_SKIP_SHARED if shared else
+                        f"{rel} is neither in tests/data nor in the shared data folder")
+        if shared:
+            request.node.add_marker(pytest.mark.shared_data)
+        return path
+
+    return _data_file
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ import bz2
 import contextlib
 import gzip
 import importlib
+import inspect
 import lzma
 import shutil
 import struct
@@ -33,6 +34,7 @@ from charz.errors import (
     CharzError,
     CorruptFileError,
     MissingDependencyError,
+    OptionError,
     ReadError,
     UnknownFormatError,
 )
@@ -46,6 +48,7 @@ __all__ = [
     "load_plugins",
     "read",
     "reader_failure",
+    "reader_options",
     "readers",
     "register_reader",
     "require",
@@ -292,6 +295,18 @@ _LIBRARIES = frozenset({
 })
 
 
+def _raised_in_library(exc: BaseException) -> bool:
+    """True when the innermost frame of ``exc`` is in one of :data:`_LIBRARIES` (xlrd, for
+    one, checks its input with ``assert``)."""
+    tb = exc.__traceback__
+    if tb is None:
+        return False
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    module = str(tb.tb_frame.f_globals.get("__name__", ""))
+    return module.split(".", 1)[0] in _LIBRARIES
+
+
 def reader_failure(
     exc: BaseException, path: str | Path, reader: str = ""
 ) -> CorruptFileError | None:
@@ -313,13 +328,16 @@ def reader_failure(
     Returns
     -------
     CorruptFileError or None
-        None when ``exc`` is already a charz error or not a reading failure (a bug, which
-        must surface as is).
+        None when ``exc`` is already a charz error or not a reading failure (a bug in charz,
+        which must surface as is). Builtin exceptions of the kinds a parser raises on bad
+        input, exceptions defined by the reading libraries, and any exception raised inside
+        one of those libraries (xlrd's internal ``assert``) count as reading failures.
     """
     if isinstance(exc, CharzError) or isinstance(exc, (KeyboardInterrupt, SystemExit)):
         return None
     root = type(exc).__module__.split(".", 1)[0]
-    if not (isinstance(exc, _BUILTIN_FAILURES) or root in _LIBRARIES):
+    if not (isinstance(exc, _BUILTIN_FAILURES) or root in _LIBRARIES
+            or _raised_in_library(exc)):
         return None
     kind = type(exc).__name__
     if type(exc).__module__ not in ("builtins", "__main__"):
@@ -371,6 +389,40 @@ def _candidates(path: Path, technique: str | None, head: bytes) -> list[ReaderSp
     return [r for r in pool if r.sniff is not None and _safe_sniff(r, path, head)]
 
 
+def reader_options(spec: ReaderSpec) -> tuple[str, ...] | None:
+    """Keyword options a reader takes (None when it takes any ``**options``).
+
+    Parameters
+    ----------
+    spec : ReaderSpec
+
+    Returns
+    -------
+    tuple of str or None
+    """
+    try:
+        params = list(inspect.signature(spec.func).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return None
+    return tuple(p.name for p in params[1:]
+                 if p.kind in (inspect.Parameter.KEYWORD_ONLY,
+                               inspect.Parameter.POSITIONAL_OR_KEYWORD))
+
+
+def _check_options(spec: ReaderSpec, options: dict[str, Any], name: str) -> None:
+    allowed = reader_options(spec)
+    if allowed is None:
+        return
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        takes = ", ".join(allowed) if allowed else "no options"
+        raise OptionError(
+            f"{name}: {spec.name} ({spec.technique}) does not take "
+            f"{', '.join(repr(u) for u in unknown)}; it takes {takes}")
+
+
 def _no_reader_message(given: Path, inner: Path, technique: str | None, head: bytes) -> str:
     """Say which technique the file looks like, else what the technique reads."""
     if technique is None:
@@ -416,6 +468,8 @@ def read(path: str | Path, *, technique: str | None = None, **options: Any) -> A
         like when it belongs to another one), ``AmbiguousFormatError`` when several do,
         ``CorruptFileError`` when the decompression or the chosen reader fails on the
         content; each names the file.
+    OptionError
+        An option the chosen reader does not take (never silently ignored).
     MissingDependencyError
         The reader needs an optional extra that is not installed.
     """
@@ -449,6 +503,7 @@ def read(path: str | Path, *, technique: str | None = None, **options: Any) -> A
                 "(or --technique on the command line)"
             )
         spec = found[0]
+        _check_options(spec, options, path.name)
         if spec.requires:
             require(spec.requires, spec.extra, purpose=f"read {path.name}")
         try:

@@ -263,3 +263,25 @@ def test_readers_record_sources_the_same_way(tmp_path):
     assert raman.attrs["laser_wavelength_source"] == "user"
     saxs = charz.read(example_data_dir() / "saxs" / "HC-demo.dat")
     assert saxs.attrs["q_unit_source"] == "file"
+
+
+def test_an_assert_inside_a_library_is_a_reading_failure():
+    import xml.dom.minidom as library_module  # any module of a listed library
+
+    ns: dict = {"__name__": library_module.__name__}
+    exec("def check(b):\n    assert b[:2] == b'OK'\n", ns)
+    with pytest.raises(AssertionError) as info:
+        ns["check"](b"no")
+    err = cio.reader_failure(info.value, "a.xls", "sorption.io.read_workbook")
+    assert isinstance(err, CorruptFileError)
+    with pytest.raises(AssertionError) as mine:
+        assert b"no"[:2] == b"OK"  # raised in charz's own (test) code: a bug, not wrapped
+    assert cio.reader_failure(mine.value, "a.xls") is None
+
+
+def test_an_option_the_reader_does_not_take_is_an_option_error():
+    from charz.errors import OptionError
+
+    with pytest.raises(OptionError, match=r"HC-demo\.xye: xrd\.io\.read_xy \(xrd\) does not "
+                                          r"take 'laser'; it takes wavelength"):
+        charz.read(XRD_EXAMPLE, laser=532.0)
