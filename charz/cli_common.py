@@ -173,7 +173,6 @@ def run_files(
     def one(path: Path) -> tuple[StructuralRecord, list[Any]]:
         sample = args.sample or path.name.split(".")[0]
         with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
             try:
                 results = list(analyse(path))
             except FitError as exc:
