@@ -113,8 +113,10 @@ def example_data_dir() -> Path:
 
 def _parts(missing: list[str]) -> list[tuple[str, Callable[[DemoContext], None]]]:
     from charz import examples
+    from charz.compare import demo_campaign
 
-    parts: list[tuple[str, Callable[[DemoContext], None]]] = [("in-situ", examples.demo_insitu)]
+    parts: list[tuple[str, Callable[[DemoContext], None]]] = [("in-situ", examples.demo_insitu),
+                                                               ("campaign", demo_campaign)]
     for name in TECHNIQUES:
         try:
             mod = importlib.import_module(f"{name}._demo")

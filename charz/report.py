@@ -7,9 +7,11 @@ are relative to the manifest. Technique ``records`` merges saved ``records.json`
 with new measurements. Each technique analyses its files with its defaults (the
 same as ``charz <technique> FILE``) through ``<technique>._cli.analyse_file(path,
 **options) -> [result, ...]`` (``pycnometry`` rows: ``saxs._cli.analyse_pycnometer``). A bad file is reported and skipped; every good result is
-written: ``records.json``, the tables, and — with three or more samples — the
-structure–performance correlation table ``correlations.csv`` (Pearson r, p-value, n for
-every structural × electrochemical pair that at least three samples have).
+written: ``records.json``, the tables, with two or more samples the comparison figures
+of :mod:`charz.compare` (stacked patterns and spectra, SAXS curves, isotherms, voltage
+profiles; PNG and PDF) and — with three or more samples — ``structure_performance`` and
+the correlation table ``correlations.csv`` (Pearson r, p-value, n for every pair of
+descriptors that at least three samples have).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from charz.errors import CharzError
 from charz.io import TECHNIQUES
 from charz.record import StructuralRecord, merge_records, records_to_json
 
-__all__ = ["ManifestRow", "read_manifest", "run_manifest"]
+__all__ = ["ManifestRow", "analyse_manifest", "read_manifest", "run_manifest"]
 
 #: Manifest technique names handled by another package: name -> (package, hook).
 ALIASES = {"pycnometry": ("saxs", "analyse_pycnometer"),
@@ -112,7 +114,8 @@ def _saved_records(row: ManifestRow) -> list[StructuralRecord]:
     return found
 
 
-def _analyse(row: ManifestRow, strict: bool = False) -> list[StructuralRecord]:
+def _analyse(row: ManifestRow, strict: bool = False,
+             collect: dict[str, list[Any]] | None = None) -> list[StructuralRecord]:
     from charz.flags import report_flags
 
     if row.technique == "records":
@@ -135,20 +138,35 @@ def _analyse(row: ManifestRow, strict: bool = False) -> list[StructuralRecord]:
         raise CharzError(f"{row.file.name}: bad manifest options {row.options}: {exc}") from None
     record = StructuralRecord(row.sample).with_results(*results)
     report_flags(row.file.name, record, strict=strict)
+    if collect is not None:  # the result objects, for the comparison figures
+        collect.setdefault(row.sample, []).extend(results)
     return [record]
 
 
-def _write_correlations(records: list[StructuralRecord], out: Path) -> None:
-    """Structure–performance correlations (Pearson r, p, n) when echem is installed."""
-    from charz.output import atomic_write_text
+def analyse_manifest(manifest: str | Path, *, strict: bool = False
+                     ) -> tuple[list[StructuralRecord], dict[str, list[Any]], Any]:
+    """Analyse every file of a manifest (a bad file is reported and skipped).
 
-    try:
-        correlate = importlib.import_module("echem.correlate")
-    except ModuleNotFoundError:
-        return
-    table = correlate.correlation_table(records)
-    if len(table):
-        atomic_write_text(out / "correlations.csv", table.to_csv(index=False))
+    Parameters
+    ----------
+    manifest : str or Path
+        CSV or JSON manifest (module docstring).
+    strict : bool
+        A file whose results carry flags fails like a bad file.
+
+    Returns
+    -------
+    (records, results, batch) : tuple
+        The merged records (one per sample), the analysis result objects per sample
+        (``{sample: [result, ...]}``, for :func:`charz.compare.comparison_figures`) and the
+        :class:`~charz.output.BatchResult` (``failed`` lists the bad files).
+    """
+    from charz.output import run_batch
+
+    rows = read_manifest(manifest)
+    results: dict[str, list[Any]] = {}
+    batch = run_batch(rows, lambda row: _analyse(row, strict, results), desc="charz report")
+    return merge_records(r for recs in batch.ok for r in recs), results, batch
 
 
 def run_manifest(
@@ -159,25 +177,23 @@ def run_manifest(
     With ``strict``, a file whose results carry flags (:mod:`charz.flags`) fails like a
     bad file; otherwise it warns once and its results are written.
     """
-    from functools import partial
-
     from charz.cli_common import flag_summary
-    from charz.output import atomic_write_text, run_batch
+    from charz.compare import comparison_figures
+    from charz.output import atomic_write_text
     from charz.tables import write_tables
 
-    rows = read_manifest(manifest)
-    batch = run_batch(rows, partial(_analyse, strict=strict), desc="charz report")
-    records = merge_records(r for recs in batch.ok for r in recs)
+    records, results, batch = analyse_manifest(manifest, strict=strict)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out / "records.json", records_to_json(records, indent=2))
     write_tables(records, out)
-    if len(records) >= 3:
-        _write_correlations(records, out)
+    if len(records) >= 2:  # comparison figures; with 3+ samples also correlations.csv
+        comparison_figures(results, records, out)
     if as_json:
         print(records_to_json(records, indent=2))
     else:
-        print(f"charz report: {len(records)} sample(s), {len(batch.ok)} of {len(rows)} file(s) "
+        n_files = len(batch.ok) + len(batch.failed)
+        print(f"charz report: {len(records)} sample(s), {len(batch.ok)} of {n_files} file(s) "
               f"analysed, {flag_summary(records)}; wrote {out}")
     if batch.failed:
         print(f"charz: error: {batch.summary()}", file=sys.stderr)
