@@ -12,18 +12,15 @@ def run(ctx: Any) -> None:
       voltage–capacity curves and dQ/dV (added to sample HC-demo).
     * ``echem/HC-demo_oversodiation.csv``: plating-onset capacity with the inflection
       point marked, and the sodium-stripping dQ/dV peak on the following desodiation.
-    * ``echem/HC-{A,B,C}_cycler.csv`` + ``echem/HC-ABC_structure.json``: three samples'
-      records, the correlation table (``echem_correlations.csv``) and the scatter of
-      closed-pore volume vs plateau capacity with Pearson r.
+    * the three-sample structure–performance comparison comes from the campaign's raw
+      files (``campaign/manifest.csv``, :func:`charz.compare.demo_campaign`).
     * ``echem/HC-demo_rate.csv``: rate response (slope, Pearson r) added to HC-demo.
     * ``echem/HC-demo_gitt.csv``: D(V) by GITT (``echem_gitt.csv`` and figure).
     """
     import matplotlib.pyplot as plt
 
     import charz
-    from charz.record import StructuralRecord, records_from_json
     from echem.capacity import cycle_capacities, rate_response_from_cycler, slope_plateau
-    from echem.correlate import correlate, correlation_table
     from echem.dqdv import dqdv, stripping_peak
     from echem.gitt import gitt
     from echem.plating import plating_onset
@@ -64,32 +61,6 @@ def run(ctx: Any) -> None:
                  f"{ov_truth.get('stripping_peak_voltage', '')}")
     lines.append(f"stripping_capacity,{strip.stripping_capacity:.6g},"
                  f"{ov_truth.get('stripping_capacity', '')}")
-
-    # 3. three samples: structure + echem records, correlation table and scatter
-    sp = truth.get("structure_performance", {})
-    structure = records_from_json(
-        ctx.example(sp.get("records", "echem/HC-ABC_structure.json")).read_text(encoding="utf-8"))
-    records = []
-    for rec in structure:
-        cell = charz.read(ctx.example(f"echem/{rec.sample}_cycler.csv"), technique="echem")
-        echem_rec = StructuralRecord(rec.sample).with_results(cycle_capacities(cell),
-                                                              slope_plateau(cell))
-        merged = rec.merge(echem_rec)
-        records.append(merged)
-        ctx.add_record(merged)
-        s_truth = sp.get("samples", {}).get(rec.sample, {})
-        for key in ("slope_capacity", "plateau_capacity"):
-            lines.append(f"{rec.sample} {key},{merged[key].value:.6g},{s_truth.get(key, '')}")
-    table = correlation_table(records)
-    ctx.write_text("echem_correlations.csv", table.to_csv(index=False))
-    corr = correlate(records, "closed_pore_volume", "plateau_capacity")
-    lines.append(f"pearson_r closed_pore_volume-plateau_capacity,{corr.pearson_r:.6g},"
-                 f"{sp.get('pearson_r_closed_pore_volume_plateau_capacity', '')}")
-    fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.8))
-    corr.plot(axes[0])
-    correlate(records, "mean_pore_diameter", "slope_share").plot(axes[1])
-    fig.tight_layout()
-    ctx.save_figure(fig, "echem_structure_performance")
 
     # 4. rate response and GITT of HC-demo
     r_truth = truth.get("rate", {})

@@ -172,3 +172,32 @@ def test_correlations_cover_every_pair_and_follow_the_trends(campaign_report, tr
     assert r("bet_area", "initial_coulombic_efficiency") < -0.95
     assert r("d002", "plateau_capacity") < -0.95
     assert r("closed_pore_volume", "plating_onset_capacity") > 0.9
+
+
+def test_demo_part_adds_the_campaign(tmp_path):
+    from charz.compare import demo_campaign
+    from charz.demo import DemoContext, example_data_dir
+    from charz.record import DESCRIPTORS
+
+    ctx = DemoContext(example_data_dir(), tmp_path, {}, quiet=True)
+    demo_campaign(ctx)
+    assert len(ctx.records) >= 3
+    contract = [k for k, s in DESCRIPTORS.items() if s.technique in
+                ("xrd", "raman", "pycnometry", "saxs", "sorption", "echem")]
+    for rec in ctx.records:
+        assert sum(k in rec.descriptors for k in contract) >= 30, rec.sample
+        for m in rec.descriptors.values():  # every number traced to a file
+            assert m.source.source
+            assert m.source.sha256
+    names = {p.name for p in ctx.files}
+    for stem in FIGURES:
+        assert {f"{stem}.png", f"{stem}.pdf"} <= names, stem
+    for name in ("correlations.csv", "campaign_table.csv", "campaign_table.xlsx",
+                 "campaign_table.tex", "campaign_table.md", "campaign_vs_truth.csv"):
+        assert name in names, name
+        assert (tmp_path / name).stat().st_size > 0
+    tex = (tmp_path / "campaign_table.tex").read_text(encoding="utf-8")
+    for group in ("Structure", "Porosity", "Electrochemistry"):
+        assert group in tex
+    vs = pd.read_csv(tmp_path / "campaign_vs_truth.csv").dropna()
+    assert len(vs) >= 60

@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from charz.cli import main
@@ -68,22 +69,33 @@ def test_bad_option_is_a_clear_error(tmp_path, capsys):
 def test_three_samples_with_saved_records_give_correlations(tmp_path):
     import pandas as pd
 
-    t = truth()["echem"]["structure_performance"]
-    rows = [(s, "echem", str(path(v["file"])), "") for s, v in t["samples"].items()]
-    rows.append(("*", "records", str(path(t["records"])), ""))
+    # the campaign's structure files first; then its cycler files plus those saved records
+    camp = path("campaign/manifest.csv").parent
+    t = json.loads((camp / "truth.json").read_text(encoding="utf-8"))["samples"]
+    rows = [(s, "pycnometry", str(camp / "pycnometry" / v["files"]["pycnometry"]), "")
+            for s, v in t.items()]
+    first = tmp_path / "structure"
+    assert main(["report", str(_manifest(tmp_path, rows)), "--out", str(first),
+                 "--quiet"]) == 0
+    rows = [(s, "echem", str(camp / "echem" / v["files"]["echem"]),
+             "mass_mg=2.0" if v["files"]["echem"].endswith(".txt") else "")
+            for s, v in t.items()]
+    rows.append(("*", "records", str(first / "records.json"), ""))
     m = _manifest(tmp_path, rows)
     out = tmp_path / "out"
     assert main(["report", str(m), "--out", str(out), "--quiet"]) == 0
     records = {r.sample: r for r in records_from_json((out / "records.json").read_text())}
-    assert set(records) == {"HC-A", "HC-B", "HC-C"}
-    for s, v in t["samples"].items():
+    assert set(records) == set(t)
+    for s, v in t.items():
         # echem from the cycler files, structure from the saved records: merged per sample
-        assert records[s]["plateau_capacity"].value == pytest.approx(v["plateau_capacity"],
-                                                                     rel=0.02)
-        assert records[s]["closed_pore_volume"].value == pytest.approx(v["closed_pore_volume"])
+        assert records[s]["plateau_capacity"].value == pytest.approx(
+            v["echem"]["plateau_capacity"], rel=0.03)
+        assert records[s]["closed_pore_volume"].value == pytest.approx(
+            v["pycnometry"]["closed_pore_volume"], rel=2e-3)
     corr = pd.read_csv(out / "correlations.csv")
     row = corr[(corr.x == "closed_pore_volume") & (corr.y == "plateau_capacity")].iloc[0]
     assert row.n == 3
     # Pearson r of the generator's exact values; the fitted plateau capacities move it little
-    assert row.pearson_r == pytest.approx(t["pearson_r_closed_pore_volume_plateau_capacity"],
-                                          abs=0.01)
+    exact = np.corrcoef([v["pycnometry"]["closed_pore_volume"] for v in t.values()],
+                        [v["echem"]["plateau_capacity"] for v in t.values()])[0, 1]
+    assert row.pearson_r == pytest.approx(exact, abs=0.01)
