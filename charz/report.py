@@ -6,12 +6,13 @@ are relative to the manifest. Technique ``records`` merges saved ``records.json`
 (sample ``*`` takes every record in the file), so a report can combine earlier results
 with new measurements. Each technique analyses its files with its defaults (the
 same as ``charz <technique> FILE``) through ``<technique>._cli.analyse_file(path,
-**options) -> [result, ...]`` (``pycnometry`` rows: ``saxs._cli.analyse_pycnometer``). A bad file is reported and skipped; every good result is
-written: ``records.json``, the tables, with two or more samples the comparison figures
-of :mod:`charz.compare` (stacked patterns and spectra, SAXS curves, isotherms, voltage
-profiles; PNG and PDF) and — with three or more samples — ``structure_performance`` and
-the correlation table ``correlations.csv`` (Pearson r, p-value, n for every pair of
-descriptors that at least three samples have).
+**options) -> [result, ...]`` (``pycnometry`` rows: ``saxs._cli.analyse_pycnometer``).
+A bad file is reported and skipped; every good result is written: ``records.json``, the
+tables, with two or more samples the comparison figures of :mod:`charz.compare` (stacked
+patterns and spectra, SAXS curves, isotherms, voltage profiles; PNG and PDF), and with
+three or more samples ``structure_performance`` and the correlation table
+``correlations.csv`` (Pearson r, p-value, n for every pair of descriptors that at least
+three samples have).
 """
 
 from __future__ import annotations
