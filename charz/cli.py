@@ -1,26 +1,26 @@
 """The ``charz`` command: a thin shell over the Python API.
 
-Each technique package contributes its subcommand from ``<technique>/_cli.py``:
+Each installed technique (:func:`charz.plugins.techniques`) contributes its subcommands
+through the hooks of its :class:`~charz.plugins.Technique`:
 
 * ``add_parser(subparsers)`` adds ``charz <technique> ...`` and sets ``run=handler`` with
   :meth:`argparse.ArgumentParser.set_defaults`; ``handler(args) -> int``.
 * optionally ``add_insitu_parser(subparsers)`` adds ``charz insitu <technique> ...``.
 
-Those modules import only :mod:`argparse` and :mod:`charz.cli_common` at top level; the
-technique's heavy imports happen inside the handler, so ``charz --help`` stays fast.
+The hooks import only :mod:`argparse` and :mod:`charz.cli_common`; the technique's heavy
+imports happen inside the handler, so ``charz --help`` stays fast.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from collections.abc import Sequence
 
 from charz import __version__
 from charz.cli_common import add_strict_option
 from charz.errors import CharzError
-from charz.io import TECHNIQUES
+from charz.plugins import techniques
 
 __all__ = ["build_parser", "main"]
 
@@ -68,7 +68,7 @@ def _run_table(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser (technique subcommands are added from their packages)."""
+    """The argument parser (technique subcommands come from the installed techniques)."""
     parser = argparse.ArgumentParser(
         prog="charz",
         description="Structural descriptors of carbon materials from raw instrument files.",
@@ -99,16 +99,11 @@ def build_parser() -> argparse.ArgumentParser:
     insitu = sub.add_parser("insitu", help="in-situ series: heatmaps beside the voltage curve")
     insitu_sub = insitu.add_subparsers(dest="insitu_technique", metavar="TECHNIQUE")
 
-    for name in TECHNIQUES:
-        try:
-            mod = importlib.import_module(f"{name}._cli")
-        except ModuleNotFoundError as exc:
-            if exc.name not in (name, f"{name}._cli"):
-                raise
-            continue
-        mod.add_parser(sub)
-        if hasattr(mod, "add_insitu_parser"):
-            mod.add_insitu_parser(insitu_sub)
+    for tech in techniques():
+        if tech.add_parser is not None:
+            tech.add_parser(sub)
+        if tech.add_insitu_parser is not None:
+            tech.add_insitu_parser(insitu_sub)
     return parser
 
 

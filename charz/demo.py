@@ -1,8 +1,9 @@
 """``charz demo``: every analysis that exists, on the example data shipped in the package.
 
 The core part draws the in-situ heatmaps (XRD and Raman frames beside the voltage curve)
-from the embedded series. Each technique package adds its part in ``<technique>/_demo.py``
-with ``run(ctx: DemoContext) -> None``: it reads its example files
+from the embedded series. Each installed technique adds its part through the ``demo`` hook
+of its :class:`~charz.plugins.Technique`, ``demo(ctx: DemoContext) -> None``: it reads its
+example files
 (``ctx.example("xrd/HC-demo.xye")``), fits, adds results to the demo record with
 ``ctx.add(result, ...)`` and saves figures with ``ctx.save_figure(fig, "xrd_fit")``. The
 demo and its table grow as techniques land.
@@ -10,7 +11,6 @@ demo and its table grow as techniques land.
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
 import traceback
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from charz.errors import CharzError
-from charz.io import TECHNIQUES
+from charz.plugins import techniques
 from charz.record import HasDescriptors, StructuralRecord, merge_records
 
 __all__ = ["DEMO_SAMPLE", "DemoContext", "DemoReport", "run_demo"]
@@ -117,15 +117,11 @@ def _parts(missing: list[str]) -> list[tuple[str, Callable[[DemoContext], None]]
 
     parts: list[tuple[str, Callable[[DemoContext], None]]] = [("in-situ", examples.demo_insitu),
                                                                ("campaign", demo_campaign)]
-    for name in TECHNIQUES:
-        try:
-            mod = importlib.import_module(f"{name}._demo")
-        except ModuleNotFoundError as exc:
-            if exc.name not in (name, f"{name}._demo"):
-                raise
-            missing.append(f"{name}: no demo part yet")
+    for tech in techniques():
+        if tech.demo is None:
+            missing.append(f"{tech.name}: no demo part")
             continue
-        parts.append((name, mod.run))
+        parts.append((tech.name, tech.demo))
     return parts
 
 

@@ -66,9 +66,25 @@ __all__ = [
     "validate_flag",
 ]
 
-#: The vocabulary: flag word -> why a number carrying it should not be quoted as is.
-#: ``at_bound`` and ``assumed`` take a detail after a colon (``at_bound:center``).
+#: The vocabulary: flag word -> what it means. ``at_bound`` and ``assumed`` take a detail
+#: after a colon (``at_bound:center``, ``assumed:wavelength``).
 FLAGS: Mapping[str, str] = {
+    "at_bound": "a fitted parameter (named after the colon) ended on or within a relative "
+                "tolerance of one of its bounds: the bound, not the data, set it",
+    "not_converged": "the fit did not converge",
+    "poor_fit": "the fit converged but describes the data poorly (criterion stated by the "
+                "technique)",
+    "no_signal": "no band or peak above the noise: flat, all zero, all NaN, or fitted "
+                 "amplitudes within their uncertainty of zero",
+    "outside_calibration": "the value lies outside the range its relation or calibration "
+                           "was established for",
+    "extrapolated": "the value was extrapolated beyond the measured range",
+    "assumed": "an input that changes the value (named after the colon) was not given and "
+               "a default was assumed",
+}
+
+#: Short phrases for warnings and table notes (``{detail}``: the part after the colon).
+_PHRASES: Mapping[str, str] = {
     "at_bound": "fit parameter {detail} ended at its bound",
     "not_converged": "the fit did not converge",
     "poor_fit": "the fit describes the data poorly",
@@ -120,7 +136,7 @@ def assumed(what: str) -> str:
 def explain(flag: str) -> str:
     """One phrase saying what a flag means (used in warnings and table notes)."""
     word, _, detail = validate_flag(flag).partition(":")
-    return FLAGS[word].format(detail=detail)
+    return _PHRASES[word].format(detail=detail)
 
 
 def _items(group: Any) -> Iterable[str]:

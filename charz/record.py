@@ -2,24 +2,25 @@
 
 The descriptor keys, their units and meaning are one table in code, :data:`DESCRIPTORS`,
 mirroring ``ARCHITECTURE.md`` (as sasmodels declares each model parameter in one row).
-Technique packages may add keys with :func:`register_descriptor`; the contract's keys keep
-their name and unit.
+Every key lives there, the ones a technique adds beyond the contract included (a new key
+is a new row in this table, documented in the README); nothing registers keys at import.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Protocol, runtime_checkable
 
 from charz._format import format_uncertainty
 from charz.errors import ConflictWarning, RecordError
 from charz.flags import combine
+from charz.hashing import file_sha256
 
 __all__ = [
     "DESCRIPTORS",
@@ -28,8 +29,10 @@ __all__ = [
     "Measurement",
     "Provenance",
     "StructuralRecord",
-    "file_sha256",
-    "register_descriptor",
+    "merge_records",
+    "read_records",
+    "records_from_json",
+    "records_to_json",
 ]
 
 
@@ -63,8 +66,9 @@ def _k(unit: str, technique: str, meaning: str, tex: str, text: str) -> KeySpec:
     return KeySpec(unit, technique, meaning, tex, text)
 
 
-#: The contract's descriptor keys, in the column order of hard-carbon structural tables.
-DESCRIPTORS: dict[str, KeySpec] = {
+#: Every descriptor key, in the column order of hard-carbon structural tables: the
+#: contract's keys (ARCHITECTURE.md) and the keys techniques add (marked "added keys").
+DESCRIPTORS: Mapping[str, KeySpec] = MappingProxyType({
     # XRD
     "d002": _k("nm", "xrd", "interlayer spacing, Bragg on the fitted (002) position",
                "d$_{002}$ (nm)", "d002 (nm)"),
@@ -81,6 +85,16 @@ DESCRIPTORS: dict[str, KeySpec] = {
                         "2θ100 (°)"),
     "fwhm_100": _k("deg", "xrd", "instrument-corrected (100)/(10) FWHM", "FWHM$_{100}$ (°)",
                    "FWHM100 (°)"),
+    # XRD, added keys
+    "d002_ordered": _k("nm", "xrd", "d of the ordered (smaller-d) (002) component",
+                       "d$_{002}^{\\mathrm{ord}}$ (nm)", "d002 ordered (nm)"),
+    "d002_dilated": _k("nm", "xrd", "d of the dilated (larger-d) (002) component",
+                       "d$_{002}^{\\mathrm{dil}}$ (nm)", "d002 dilated (nm)"),
+    "fraction_002_ordered": _k("1", "xrd",
+                               "area fraction of the ordered (narrower-d) (002) component",
+                               "f$_{002}^{\\mathrm{ord}}$", "f002 ordered"),
+    "dahn_r": _k("1", "xrd", "Dahn's R: (002) height over the tangent background under it",
+                 "R", "R (Dahn)"),
     # Raman
     "id_ig": _k("1", "raman", "D/G peak-height ratio", "I$_D$/I$_G$", "ID/IG"),
     "ad_ag": _k("1", "raman", "D/G integrated-area ratio", "A$_D$/A$_G$", "AD/AG"),
@@ -103,6 +117,17 @@ DESCRIPTORS: dict[str, KeySpec] = {
     "saxs_pore_diameter": _k("nm", "saxs", "pore diameter from the fitted pore model",
                              "D$_{\\mathrm{SAXS}}$ (nm)", "D SAXS (nm)"),
     "porod_exponent": _k("1", "saxs", "low-q power-law exponent", "P", "Porod exponent"),
+    # SAXS, added keys
+    "saxs_correlation_length": _k("nm", "saxs",
+                                  "DAB correlation length a of the pore term (Porod + DAB fit)",
+                                  "a$_{\\mathrm{DAB}}$ (nm)", "a DAB (nm)"),
+    "saxs_porosity": _k("1", "saxs",
+                        "pore volume fraction from the SAXS invariant (contrast stated)",
+                        "$\\phi_{\\mathrm{SAXS}}$", "φ SAXS"),
+    "saxs_pore_volume": _k("cm^3/g", "saxs", "SAXS nanopore volume per gram, φ/ρ_He",
+                           "V$_{\\mathrm{SAXS}}$ (cm$^3$ g$^{-1}$)", "V SAXS (cm³/g)"),
+    "saxs_specific_surface": _k("m^2/g", "saxs", "Porod specific surface per gram",
+                                "S$_{\\mathrm{Porod}}$ (m$^2$ g$^{-1}$)", "S Porod (m²/g)"),
     # sorption
     "bet_area": _k("m^2/g", "sorption", "BET area, Rouquerol range (ISO 9277)",
                    "S$_{\\mathrm{BET}}$ (m$^2$ g$^{-1}$)", "SBET (m²/g)"),
@@ -130,48 +155,15 @@ DESCRIPTORS: dict[str, KeySpec] = {
                                  "Q$_{\\mathrm{plating}}$ (mAh g$^{-1}$)", "Qplating (mAh/g)"),
     "rate_response": _k("mA*h/g", "echem", "slope of usable capacity vs C-rate (per 1 C)",
                         "dQ/dC (mAh g$^{-1}$)", "dQ/dC (mAh/g)"),
-}
-
-#: Keys fixed by ARCHITECTURE.md: their unit can never be changed by a plugin.
-_CONTRACT_KEYS = frozenset(DESCRIPTORS)
-
-
-def register_descriptor(key: str, spec: KeySpec) -> None:
-    """Add a descriptor key (for technique packages; document it in the README).
-
-    Registering the same spec twice is a no-op; changing a contract key raises.
-    """
-    if not key.isidentifier():
-        raise RecordError(f"descriptor key {key!r} must be a Python identifier")
-    old = DESCRIPTORS.get(key)
-    if old is not None and old != spec:
-        if key in _CONTRACT_KEYS:
-            raise RecordError(f"descriptor {key!r} is fixed by the contract as {old}")
-        raise RecordError(f"descriptor {key!r} is already registered as {old}")
-    DESCRIPTORS[key] = spec
-
+})
 
 def _spec(key: str) -> KeySpec:
-    if key not in DESCRIPTORS:
-        # keys added by technique packages are registered when those packages import
-        from charz.io import load_plugins
-
-        load_plugins()
     try:
         return DESCRIPTORS[key]
     except KeyError:
         raise RecordError(
             f"unknown descriptor key {key!r}; known keys: {', '.join(DESCRIPTORS)}"
         ) from None
-
-
-def file_sha256(path: str | Path) -> str:
-    """SHA-256 hex digest of a file's bytes (read in 1 MiB blocks)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _jsonable(value: Any, where: str) -> Any:
@@ -530,12 +522,38 @@ class StructuralRecord:
 
     @classmethod
     def from_json(cls, text: str) -> StructuralRecord:
-        """Inverse of :meth:`to_json`."""
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise RecordError(f"not JSON: {exc}") from None
+        """Inverse of :meth:`to_json`; also takes what ``records.json`` holds.
+
+        Parameters
+        ----------
+        text : str
+            JSON of one record object, or a list holding exactly one (``records.json`` of
+            one sample).
+
+        Raises
+        ------
+        RecordError
+            Not JSON, not a record, or a list of several records (use
+            :func:`read_records` or :func:`records_from_json` for those).
+        """
+        data = _loads(text)
+        if isinstance(data, list):
+            if len(data) != 1:
+                samples = [repr(d.get("sample")) if isinstance(d, Mapping) else "?"
+                           for d in data[:5]] + (["..."] if len(data) > 5 else [])
+                raise RecordError(
+                    f"the JSON holds {len(data)} records ({', '.join(samples)}), not one: use "
+                    "charz.read_records(path) or records_from_json(text)"
+                )
+            data = data[0]
         return cls.from_dict(data)
+
+
+def _loads(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise RecordError(f"not JSON: {exc}") from None
 
 
 def records_to_json(records: Iterable[StructuralRecord], **kwargs: Any) -> str:
@@ -546,13 +564,47 @@ def records_to_json(records: Iterable[StructuralRecord], **kwargs: Any) -> str:
 
 def records_from_json(text: str) -> list[StructuralRecord]:
     """Inverse of :func:`records_to_json` (a single object is accepted too)."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise RecordError(f"not JSON: {exc}") from None
+    data = _loads(text)
     if isinstance(data, Mapping):
         data = [data]
+    if not isinstance(data, list):
+        raise RecordError(f"not a record or a list of records: {str(data)[:200]}")
     return [StructuralRecord.from_dict(d) for d in data]
+
+
+def read_records(path: str | Path) -> list[StructuralRecord]:
+    """Read a ``records.json`` file (what ``--json``, ``charz demo`` and ``charz report`` write).
+
+    Parameters
+    ----------
+    path : str or Path
+        A JSON file holding a list of record objects, or one record object.
+
+    Returns
+    -------
+    list of StructuralRecord
+        In file order.
+
+    Raises
+    ------
+    RecordError
+        The file cannot be read or does not hold records (the message names the file).
+
+    Examples
+    --------
+    >>> records = charz.read_records("demo-report/records.json")  # doctest: +SKIP
+    >>> records[0]["d002"]  # doctest: +SKIP
+    0.3781(4) nm [xrd]
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RecordError(f"{path.name}: cannot read records ({exc})") from None
+    try:
+        return records_from_json(text)
+    except RecordError as exc:
+        raise RecordError(f"{path.name}: {exc}") from None
 
 
 def merge_records(records: Iterable[StructuralRecord]) -> list[StructuralRecord]:

@@ -4,38 +4,43 @@ The manifest lists one input file per row, as CSV (columns ``sample,technique,fi
 optional ``options`` as ``key=value;key=value``) or JSON (a list of such objects). Paths
 are relative to the manifest. Technique ``records`` merges saved ``records.json`` files
 (sample ``*`` takes every record in the file), so a report can combine earlier results
-with new measurements. Each technique analyses its files with its defaults (the
-same as ``charz <technique> FILE``) through ``<technique>._cli.analyse_file(path,
-**options) -> [result, ...]`` (``pycnometry`` rows: ``saxs._cli.analyse_pycnometer``).
-A bad file is reported and skipped; every good result is written: ``records.json``, the
-tables, with two or more samples the comparison figures of :mod:`charz.compare` (stacked
-patterns and spectra, SAXS curves, isotherms, voltage profiles; PNG and PDF), and with
-three or more samples ``structure_performance`` and the correlation table
-``correlations.csv`` (Pearson r, p-value, n for every pair of descriptors that at least
-three samples have).
+with new measurements. Each technique analyses its files with its defaults (the same as
+``charz <technique> FILE``) through the report hooks of its
+:class:`~charz.plugins.Technique`: ``analyse_file(path, **options) -> [result, ...]``, and
+``manifest_kinds`` for further row kinds (``pycnometry`` rows go to saxs, ``cycler`` rows
+to echem). A bad file is reported and skipped; every good result is written:
+``records.json``, the tables, with two or more samples the comparison figures of
+:mod:`charz.compare` (stacked patterns and spectra, SAXS curves, isotherms, voltage
+profiles; PNG and PDF), and with three or more samples ``structure_performance`` and the
+correlation table ``correlations.csv`` (Pearson r, p-value, n for every pair of
+descriptors that at least three samples have).
 """
 
 from __future__ import annotations
 
 import csv
-import importlib
 import json
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from charz.errors import CharzError
-from charz.io import TECHNIQUES
+from charz.errors import CharzError, OptionError
 from charz.record import StructuralRecord, merge_records, records_to_json
 
 __all__ = ["ManifestRow", "analyse_manifest", "read_manifest", "run_manifest"]
 
-#: Manifest technique names handled by another package: name -> (package, hook).
-ALIASES = {"pycnometry": ("saxs", "analyse_pycnometer"),
-           "true_density": ("saxs", "analyse_pycnometer"),
-           "cycler": ("echem", "analyse_file")}
+def _hooks() -> dict[str, Callable[..., list[Any]]]:
+    """Manifest technique name -> report hook, over the installed techniques."""
+    from charz.plugins import techniques
+
+    hooks: dict[str, Callable[..., list[Any]]] = {}
+    for tech in techniques():
+        for kind, hook in tech.report_hooks().items():
+            hooks.setdefault(kind, hook)
+    return hooks
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,7 @@ def read_manifest(path: str | Path) -> list[ManifestRow]:
     else:
         items = list(csv.DictReader(line for line in text.splitlines()
                                     if line.strip() and not line.lstrip().startswith("#")))
+    kinds = [*_hooks(), "records"]
     rows = []
     for i, item in enumerate(items, 1):
         try:
@@ -90,9 +96,9 @@ def read_manifest(path: str | Path) -> list[ManifestRow]:
             raise CharzError(
                 f"{path.name}: row {i} needs 'sample', 'technique' and 'file' (got {item!r})"
             ) from None
-        if tech not in TECHNIQUES and tech not in ALIASES and tech != "records":
+        if tech not in kinds:
             raise CharzError(f"{path.name}: row {i}: technique {tech!r} is not one of "
-                             f"{', '.join((*TECHNIQUES, *ALIASES, 'records'))}")
+                             f"{', '.join(kinds)}")
         opts = item.get("options") or {}
         if isinstance(opts, str):
             opts = _parse_options(opts)
@@ -124,19 +130,14 @@ def _analyse(row: ManifestRow, strict: bool = False,
         for rec in records:
             report_flags(f"{row.file.name} ({rec.sample})", rec, strict=strict)
         return records
-    package, hook = ALIASES.get(row.technique, (row.technique, "analyse_file"))
-    try:
-        mod = importlib.import_module(f"{package}._cli")
-        analyse = getattr(mod, hook)
-    except (ModuleNotFoundError, AttributeError):
-        raise CharzError(
-            f"{row.file.name}: the {package} package provides no {row.technique} analysis for "
-            "reports yet"
-        ) from None
+    analyse = _hooks().get(row.technique)
+    if analyse is None:
+        raise CharzError(f"{row.file.name}: no installed technique analyses "
+                         f"{row.technique!r} rows for reports")
     try:
         results = analyse(row.file, **row.options)
     except TypeError as exc:  # an option the analysis does not take
-        raise CharzError(f"{row.file.name}: bad manifest options {row.options}: {exc}") from None
+        raise OptionError(f"{row.file.name}: bad manifest options {row.options}: {exc}") from None
     record = StructuralRecord(row.sample).with_results(*results)
     report_flags(row.file.name, record, strict=strict)
     if collect is not None:  # the result objects, for the comparison figures

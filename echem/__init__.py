@@ -11,8 +11,6 @@ Readers (registered with :func:`charz.read`) return the cycler Dataset described
   over-sodiation curve);
 * :mod:`echem.dqdv`: :func:`dqdv` (incremental capacity), :func:`stripping_peak`;
 * :mod:`echem.gitt`: :func:`gitt` (D(V), Weppner & Huggins 1977);
-* :mod:`echem.correlate`: :func:`correlation_table`, :func:`correlate`
-  (structure–performance: Pearson r, p-value, n);
 * :mod:`echem.summary`: :func:`analyse` (the standard set for one file: what
   ``charz echem`` and ``charz report`` run);
 * :mod:`echem.synthetic`: generated cells with known answers.
@@ -26,8 +24,24 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from echem import io  # noqa: F401  (registers the readers)
+from charz.plugins import Technique
+from echem import (
+    _cli,
+    _demo,
+    io,  # noqa: F401  (registers the readers)
+)
 from echem.io import CyclerDataError, cycler_dataset, with_mass
+
+#: The plugin declaration (entry point ``charz.techniques``: ``echem = "echem:technique"``).
+#: ``charz report`` manifests may also call cycler rows ``cycler``.
+technique = Technique(
+    name="echem",
+    summary="battery cycling: capacities, ICE, slope/plateau, plating onset, rate, GITT",
+    add_parser=_cli.add_parser,
+    analyse_file=_cli.analyse_file,
+    manifest_kinds={"cycler": _cli.analyse_file},
+    demo=_demo.run,
+)
 
 _LAZY = {
     "cycle_capacities": "echem.capacity",
@@ -39,12 +53,10 @@ _LAZY = {
     "dqdv": "echem.dqdv",
     "stripping_peak": "echem.dqdv",
     "gitt": "echem.gitt",
-    "correlate": "echem.correlate",
-    "correlation_table": "echem.correlate",
     "analyse": "echem.summary",
 }
 
-__all__ = ["CyclerDataError", "cycler_dataset", "with_mass", *_LAZY]
+__all__ = ["CyclerDataError", "cycler_dataset", "technique", "with_mass", *_LAZY]
 
 
 def __getattr__(name: str) -> Any:

@@ -26,8 +26,23 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from raman import io  # noqa: F401  (registers the readers)
+from charz.plugins import Technique
+from raman import (
+    _cli,
+    _demo,
+    io,  # noqa: F401  (registers the readers)
+)
 from raman.io import make_spectrum, to_raman_shift
+
+#: The plugin declaration (entry point ``charz.techniques``: ``raman = "raman:technique"``).
+technique = Technique(
+    name="raman",
+    summary="Raman D/G band fits: ID/IG, AD/AG, La, band positions and widths",
+    add_parser=_cli.add_parser,
+    add_insitu_parser=_cli.add_insitu_parser,
+    analyse_file=_cli.analyse_file,
+    demo=_demo.run,
+)
 
 __all__ = [
     "crop",
@@ -37,6 +52,7 @@ __all__ = [
     "read_series",
     "remove_spikes",
     "subtract_baseline",
+    "technique",
     "to_raman_shift",
     "track_bands",
 ]

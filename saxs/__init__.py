@@ -9,8 +9,9 @@ Guinier–Porod, unified Beaucage), :mod:`saxs.guinier`, :mod:`saxs.invariant`,
 (maximum-entropy sphere size distributions) and :mod:`saxs.series` (one fit
 per in-situ frame). Command line: ``charz saxs`` and ``charz insitu saxs``.
 
-Descriptor keys added by this package (besides the contract's ``saxs_rg``,
-``saxs_pore_diameter``, ``porod_exponent``, ``true_density``, ``closed_pore_volume``):
+Descriptor keys this package fills beyond the contract's ``saxs_rg``,
+``saxs_pore_diameter``, ``porod_exponent``, ``true_density`` and ``closed_pore_volume``
+(rows of :data:`charz.record.DESCRIPTORS`):
 
 ``saxs_correlation_length`` (nm)
     Debye–Anderson–Brumberger correlation length a of the pore term.
@@ -25,26 +26,26 @@ Descriptor keys added by this package (besides the contract's ``saxs_rg``,
 
 from __future__ import annotations
 
-from charz.record import DESCRIPTORS, KeySpec, register_descriptor
-from saxs import io  # noqa: F401  (registers the readers)
+from charz.plugins import Technique
+from saxs import (
+    _cli,
+    _demo,
+    io,  # noqa: F401  (registers the readers)
+)
 from saxs.io import integrate_image, make_curve, read
 
-_NEW_KEYS = {
-    "saxs_correlation_length": KeySpec(
-        "nm", "saxs", "DAB correlation length a of the pore term (Porod + DAB fit)",
-        "a$_{\\mathrm{DAB}}$ (nm)", "a DAB (nm)"),
-    "saxs_porosity": KeySpec(
-        "1", "saxs", "pore volume fraction from the SAXS invariant (contrast stated)",
-        "$\\phi_{\\mathrm{SAXS}}$", "φ SAXS"),
-    "saxs_pore_volume": KeySpec(
-        "cm^3/g", "saxs", "SAXS nanopore volume per gram, φ/ρ_He",
-        "V$_{\\mathrm{SAXS}}$ (cm$^3$ g$^{-1}$)", "V SAXS (cm³/g)"),
-    "saxs_specific_surface": KeySpec(
-        "m^2/g", "saxs", "Porod specific surface per gram",
-        "S$_{\\mathrm{Porod}}$ (m$^2$ g$^{-1}$)", "S Porod (m²/g)"),
-}
-for _key, _spec in _NEW_KEYS.items():
-    if _key not in DESCRIPTORS:
-        register_descriptor(_key, _spec)
+#: The plugin declaration (entry point ``charz.techniques``: ``saxs = "saxs:technique"``).
+#: Besides ``saxs`` rows, ``charz report`` manifests may list He-pycnometer reports as
+#: ``pycnometry`` (or ``true_density``) rows.
+technique = Technique(
+    name="saxs",
+    summary="SAXS pore descriptors and He true density / closed-pore volume",
+    add_parser=_cli.add_parser,
+    add_insitu_parser=_cli.add_insitu_parser,
+    analyse_file=_cli.analyse_file,
+    manifest_kinds={"pycnometry": _cli.analyse_pycnometer,
+                    "true_density": _cli.analyse_pycnometer},
+    demo=_demo.run,
+)
 
-__all__ = ["integrate_image", "make_curve", "read"]
+__all__ = ["integrate_image", "make_curve", "read", "technique"]

@@ -15,8 +15,23 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from sorption import io  # noqa: F401  (registers the readers)
+from charz.plugins import Technique
+from sorption import (
+    _cli,
+    _demo,
+    io,  # noqa: F401  (registers the readers)
+)
 from sorption.io import branch, make_isotherm, vendor_report
+
+#: The plugin declaration (entry point ``charz.techniques``:
+#: ``sorption = "sorption:technique"``).
+technique = Technique(
+    name="sorption",
+    summary="gas sorption: BET, BJH, t-plot, total pore volume, 4V/A, DR (CO2)",
+    add_parser=_cli.add_parser,
+    analyse_file=_cli.analyse_file,
+    demo=_demo.run,
+)
 
 __all__ = [
     "BETResult",
@@ -33,6 +48,7 @@ __all__ = [
     "make_isotherm",
     "summarize",
     "t_plot",
+    "technique",
     "thickness",
     "total_pore_volume",
     "vendor_report",

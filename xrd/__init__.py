@@ -1,7 +1,9 @@
 """xrd: powder XRD of disordered carbons — readers, corrections, (002)/(10) fits, in-situ series.
 
-Importing the package registers the readers (:mod:`xrd.io`) with :func:`charz.read` and the
-descriptor keys this package adds to the record (see :mod:`xrd.peaks`):
+Importing the package registers the readers (:mod:`xrd.io`) with :func:`charz.read`; the
+package is found by the core through its :class:`charz.plugins.Technique`, ``technique``.
+Record keys this package fills beyond the contract's (rows of
+:data:`charz.record.DESCRIPTORS`; see :mod:`xrd.peaks`):
 
 ``fraction_002_ordered`` (1)
     area fraction of the narrower/ordered (002) component when two are fitted.
@@ -15,32 +17,25 @@ descriptor keys this package adds to the record (see :mod:`xrd.peaks`):
 
 from __future__ import annotations
 
-from charz.record import KeySpec, register_descriptor
-from xrd import io  # noqa: F401  (registers the readers)
+from charz.plugins import Technique
+from xrd import (
+    _cli,
+    _demo,
+    io,  # noqa: F401  (registers the readers)
+)
 from xrd.io import make_pattern
 
-register_descriptor(
-    "fraction_002_ordered",
-    KeySpec("1", "xrd", "area fraction of the ordered (narrower-d) (002) component",
-            "f$_{002}^{\\mathrm{ord}}$", "f002 ordered"),
-)
-register_descriptor(
-    "d002_ordered",
-    KeySpec("nm", "xrd", "d of the ordered (smaller-d) (002) component",
-            "d$_{002}^{\\mathrm{ord}}$ (nm)", "d002 ordered (nm)"),
-)
-register_descriptor(
-    "d002_dilated",
-    KeySpec("nm", "xrd", "d of the dilated (larger-d) (002) component",
-            "d$_{002}^{\\mathrm{dil}}$ (nm)", "d002 dilated (nm)"),
-)
-register_descriptor(
-    "dahn_r",
-    KeySpec("1", "xrd", "Dahn's R: (002) height over the tangent background under it",
-            "R", "R (Dahn)"),
+#: The plugin declaration (entry point ``charz.techniques``: ``xrd = "xrd:technique"``).
+technique = Technique(
+    name="xrd",
+    summary="powder XRD: d002, Lc, La, N from the (002) and (10) bands",
+    add_parser=_cli.add_parser,
+    add_insitu_parser=_cli.add_insitu_parser,
+    analyse_file=_cli.analyse_file,
+    demo=_demo.run,
 )
 
-__all__ = ["fit_002", "fit_pattern", "make_pattern"]
+__all__ = ["fit_002", "fit_pattern", "make_pattern", "technique"]
 
 
 def __getattr__(name: str):  # lazy: keep ``import xrd`` light (no lmfit at plugin load)

@@ -26,7 +26,6 @@ from charz.io.registry import (
     _REGISTRY,  # noqa: F401  (tests swap readers in and out)
     COMPRESSIONS,
     HEAD_BYTES,
-    TECHNIQUES,
     ReaderSpec,
     _candidates,  # noqa: F401
     _head,  # noqa: F401
@@ -57,7 +56,6 @@ __all__ = [
     "DATETIME_FORMATS",
     "HEAD_BYTES",
     "NAN_WORDS",
-    "TECHNIQUES",
     "ReaderSpec",
     "TextTable",
     "bytes_io",

@@ -42,7 +42,6 @@ from charz.errors import (
 __all__ = [
     "COMPRESSIONS",
     "HEAD_BYTES",
-    "TECHNIQUES",
     "ReaderSpec",
     "inner_name",
     "load_plugins",
@@ -53,9 +52,6 @@ __all__ = [
     "register_reader",
     "require",
 ]
-
-#: Technique packages, imported on first use of the registry.
-TECHNIQUES: tuple[str, ...] = ("xrd", "raman", "saxs", "sorption", "echem")
 
 #: Compression suffixes stripped by the registry, with their openers.
 COMPRESSIONS: dict[str, Callable[..., Any]] = {".gz": gzip.open, ".bz2": bz2.open,
@@ -103,7 +99,6 @@ class ReaderSpec:
 
 
 _REGISTRY: list[ReaderSpec] = []
-_PLUGINS_LOADED = False
 _LOCK = threading.RLock()
 
 
@@ -155,18 +150,10 @@ def register_reader(
 
 
 def load_plugins() -> None:
-    """Import the technique packages so that their readers and descriptor keys register."""
-    global _PLUGINS_LOADED
-    with _LOCK:
-        if _PLUGINS_LOADED:
-            return
-        _PLUGINS_LOADED = True
-        for name in TECHNIQUES:
-            try:
-                importlib.import_module(name)
-            except ModuleNotFoundError as exc:
-                if exc.name != name:  # the package exists but one of its imports is missing
-                    raise
+    """Load the installed techniques (:func:`charz.plugins.techniques`): registers readers."""
+    from charz.plugins import techniques
+
+    techniques()
 
 
 def readers(technique: str | None = None) -> list[ReaderSpec]:
@@ -473,13 +460,13 @@ def read(path: str | Path, *, technique: str | None = None, **options: Any) -> A
     MissingDependencyError
         The reader needs an optional extra that is not installed.
     """
-    from charz.record import file_sha256
+    from charz.hashing import file_sha256
+    from charz.plugins import techniques
 
     path = Path(path)
-    if technique is not None and technique not in TECHNIQUES:
-        raise ReadError(
-            f"{path.name}: technique {technique!r} is not one of {', '.join(TECHNIQUES)}"
-        )
+    names = [t.name for t in techniques()]
+    if technique is not None and technique not in names:
+        raise ReadError(f"{path.name}: technique {technique!r} is not one of {', '.join(names)}")
     if not path.exists():
         raise ReadError(f"{path}: no such file")
     if path.is_dir():

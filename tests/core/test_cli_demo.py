@@ -1,7 +1,6 @@
 """The demo end to end, and the CLI contract (exit codes, one-line errors, --json)."""
 
 import contextlib
-import importlib
 import io
 import json
 import math
@@ -10,7 +9,7 @@ import pytest
 
 from charz.cli import main
 from charz.examples import truth
-from charz.io import TECHNIQUES
+from charz.plugins import techniques
 from charz.record import DESCRIPTORS, records_from_json
 
 # Demo descriptor -> (truth lookup, tolerance, kind). The truth comes from
@@ -59,7 +58,8 @@ def test_demo_writes_every_file(demo_dir):
     for fig in ("insitu_xrd_heatmap", "insitu_raman_heatmap"):
         png = (demo_dir / f"{fig}.png").read_bytes()
         pdf = (demo_dir / f"{fig}.pdf").read_bytes()
-        assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+        assert len(png) > 20_000
         assert pdf[:5] == b"%PDF-"
     assert not list(demo_dir.glob(".*"))  # no temporary files left
 
@@ -70,7 +70,8 @@ def test_demo_records_follow_contract_and_recover_truth(demo_dir):
     for rec in records:
         for key, m in rec.descriptors.items():
             assert m.unit == DESCRIPTORS[key].unit
-            assert m.method and m.technique
+            assert m.method
+            assert m.technique
             assert math.isfinite(m.value)
     demo = {r.sample: r for r in records}.get("HC-demo")
     if demo is None:
@@ -90,14 +91,12 @@ def test_demo_records_follow_contract_and_recover_truth(demo_dir):
 
 def test_each_technique_with_a_demo_part_fills_the_record(demo_dir):
     records = records_from_json((demo_dir / "records.json").read_text(encoding="utf-8"))
-    techniques = {m.technique for r in records for m in r.descriptors.values()}
-    for name in TECHNIQUES:
-        try:
-            importlib.import_module(f"{name}._demo")
-        except ModuleNotFoundError:
+    filled = {m.technique for r in records for m in r.descriptors.values()}
+    for tech in techniques():
+        if tech.demo is None:
             continue
-        expected = {"saxs": {"saxs", "pycnometry"}}.get(name, {name})
-        assert techniques & expected, f"{name} has a demo part but added no descriptor"
+        expected = {"saxs": {"saxs", "pycnometry"}}.get(tech.name, {tech.name})
+        assert filled & expected, f"{tech.name} has a demo part but added no descriptor"
 
 
 def test_demo_json_prints_the_records(demo_run):
@@ -116,7 +115,9 @@ def test_table_command_rebuilds_tables(demo_dir, tmp_path, capsys):
 def test_errors_are_one_line_and_non_zero(tmp_path, capsys):
     assert main(["report", str(tmp_path / "absent.csv"), "--out", str(tmp_path)]) == 1
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("charz: error:") and "absent.csv" in err[0]
+    assert len(err) == 1
+    assert err[0].startswith("charz: error:")
+    assert "absent.csv" in err[0]
     bad = tmp_path / "m.csv"
     bad.write_text("sample,technique,file\nA,nmr,a.txt\n")
     assert main(["report", str(bad), "--out", str(tmp_path / "o")]) == 1

@@ -21,7 +21,8 @@ def _m(value=0.378, stderr=0.0003, unit="nm", tech="xrd", flags_=()):
 
 def test_errors_are_builtins_too():
     assert issubclass(OptionError, ValueError)
-    assert issubclass(FlaggedResultError, FitError) and issubclass(FlaggedResultError, RuntimeError)
+    assert issubclass(FlaggedResultError, FitError)
+    assert issubclass(FlaggedResultError, RuntimeError)
     assert issubclass(FlagWarning, UserWarning)
 
 
@@ -29,7 +30,8 @@ def test_vocabulary_and_constructors():
     assert flags.at_bound("center") == "at_bound:center"
     assert flags.assumed("wavelength") == "assumed:wavelength"
     for word in ("not_converged", "poor_fit", "no_signal", "outside_calibration", "extrapolated"):
-        assert word in flags.FLAGS and flags.validate_flag(word) == word
+        assert word in flags.FLAGS
+        assert flags.validate_flag(word) == word
     for bad in ("at_bound", "at_bound:", "not_converged:x", "stuck", 3):
         with pytest.raises(RecordError):
             flags.validate_flag(bad)
@@ -46,10 +48,13 @@ def test_json_round_trip_with_flags_and_omitted_when_empty():
     d = flagged.to_dict()
     assert d["flags"] == ["at_bound:center", "not_converged"]
     back = Measurement.from_dict(json.loads(json.dumps(d)))
-    assert back == flagged and back.flags == ("at_bound:center", "not_converged")
+    assert back == flagged
+    assert back.flags == ("at_bound:center", "not_converged")
     rec = StructuralRecord("S").with_measurements({"d002": flagged, "lc": _m(1.2, 0.1)})
     again = StructuralRecord.from_json(rec.to_json())
-    assert again == rec and again["d002"].flags == flagged.flags and again["lc"].flags == ()
+    assert again == rec
+    assert again["d002"].flags == flagged.flags
+    assert again["lc"].flags == ()
 
 
 def test_inheritance_with_flags_and_combine():
@@ -138,11 +143,15 @@ def test_report_flags_warns_once_or_raises_with_strict():
         warnings.simplefilter("always")
         found = flags.report_flags("f.xy", rec)
     assert found == {"d002": ("at_bound:center",)}
-    assert len(caught) == 1 and issubclass(caught[0].category, FlagWarning)
+    assert len(caught) == 1
+    assert issubclass(caught[0].category, FlagWarning)
     msg = str(caught[0].message)
-    assert "f.xy" in msg and "d002" in msg and "center ended at its bound" in msg
-    assert "\n" not in msg and "lc" not in msg.split(":", 1)[1].split("(")[0]
-    with pytest.raises(FlaggedResultError, match="f.xy.*d002"):
+    assert "f.xy" in msg
+    assert "d002" in msg
+    assert "center ended at its bound" in msg
+    assert "\n" not in msg
+    assert "lc" not in msg.split(":", 1)[1].split("(")[0]
+    with pytest.raises(FlaggedResultError, match=r"f\.xy.*d002"):
         flags.report_flags("f.xy", rec, strict=True)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -165,9 +174,11 @@ def test_tables_mark_flagged_values_with_a_note(tmp_path):
            "center ended at its bound)" in md
     tex = to_latex(recs)
     assert "HC\\_1 & 0.4500$^\\dagger$ & 1.337(12)" in tex
-    assert "$^\\dagger$ flagged" in tex and "at\\_bound:center" in tex
+    assert "$^\\dagger$ flagged" in tex
+    assert "at\\_bound:center" in tex
     df = to_dataframe(recs)
-    assert df.loc["HC_1", "flags"] == "d002: at_bound:center" and df.loc["HC_2", "flags"] == ""
+    assert df.loc["HC_1", "flags"] == "d002: at_bound:center"
+    assert df.loc["HC_2", "flags"] == ""
     assert df["d002 (nm)"].dtype == float
     assert "flags" not in to_dataframe([recs[1]]).columns
     pd = pytest.importorskip("pandas")
@@ -209,7 +220,9 @@ def test_run_files_warns_counts_and_strict_fails(tmp_path, capsys):
 
     assert run_files(_args(tmp_path, [good, bad], True), analyse, technique="xrd") == 1
     err = capsys.readouterr().err
-    assert "bad.xy" in err and "strict" in err and "1 result, 0 flagged" in err
+    assert "bad.xy" in err
+    assert "strict" in err
+    assert "1 result, 0 flagged" in err
 
 
 def test_every_technique_command_takes_strict():

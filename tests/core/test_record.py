@@ -4,17 +4,17 @@ import math
 import pytest
 
 from charz.errors import ConflictWarning, RecordError
+from charz.hashing import file_sha256
 from charz.record import (
     DESCRIPTORS,
     KeySpec,
     Measurement,
     Provenance,
     StructuralRecord,
-    file_sha256,
     merge_records,
+    read_records,
     records_from_json,
     records_to_json,
-    register_descriptor,
 )
 
 
@@ -57,7 +57,8 @@ def test_json_round_trip_is_exact():
 
 
 def test_json_form_matches_contract():
-    rec = StructuralRecord("K-HC").with_measurements({"d002": _m(0.381, 0.001, source="K-HC.xrdml")})
+    rec = StructuralRecord("K-HC").with_measurements(
+        {"d002": _m(0.381, 0.001, source="K-HC.xrdml")})
     obj = json.loads(rec.to_json())
     d = obj["descriptors"]["d002"]
     assert obj["sample"] == "K-HC"
@@ -112,15 +113,37 @@ def test_unknown_key_wrong_unit_and_bad_values():
     assert _m(0.38, math.nan).stderr is None
 
 
-def test_register_descriptor_cannot_change_contract():
-    with pytest.raises(RecordError, match="fixed by the contract"):
-        register_descriptor("d002", KeySpec("angstrom", "xrd", "x", "x", "x"))
-    spec = KeySpec("1", "xrd", "test-only key", "T", "T")
-    register_descriptor("test_only_key", spec)
-    register_descriptor("test_only_key", spec)  # idempotent
-    rec = StructuralRecord("S").with_measurements({"test_only_key": _m(1.0, unit="1")})
-    assert "test_only_key" in rec
-    del DESCRIPTORS["test_only_key"]
+def test_one_read_only_table_of_keys_with_the_added_keys():
+    # keys techniques add are rows of the one table, not registered at import
+    for key, unit in {"d002_ordered": "nm", "d002_dilated": "nm", "fraction_002_ordered": "1",
+                      "dahn_r": "1", "saxs_correlation_length": "nm", "saxs_porosity": "1",
+                      "saxs_pore_volume": "cm^3/g", "saxs_specific_surface": "m^2/g"}.items():
+        assert DESCRIPTORS[key].unit == unit
+    with pytest.raises(TypeError):
+        DESCRIPTORS["test_only_key"] = KeySpec("1", "xrd", "x", "x", "x")
+    with pytest.raises(RecordError, match="unknown descriptor key 'test_only_key'"):
+        StructuralRecord("S").with_measurements({"test_only_key": _m(1.0, unit="1")})
+
+
+def test_from_json_and_read_records_take_what_records_json_holds(tmp_path):
+    one = StructuralRecord("A").with_measurements({"d002": _m(0.3781)})
+    two = StructuralRecord("B").with_measurements({"lc": _m(1.3)})
+    path = tmp_path / "records.json"
+    path.write_text(records_to_json([one]), encoding="utf-8")
+    assert StructuralRecord.from_json(path.read_text(encoding="utf-8")) == one
+    assert StructuralRecord.from_json(one.to_json()) == one
+    assert read_records(path) == [one]
+    path.write_text(records_to_json([one, two], indent=2), encoding="utf-8")
+    with pytest.raises(RecordError, match=r"2 records \('A', 'B'\).*read_records"):
+        StructuralRecord.from_json(path.read_text(encoding="utf-8"))
+    assert read_records(path) == [one, two]
+    path.write_text(one.to_json(), encoding="utf-8")
+    assert read_records(path) == [one]
+    path.write_text("[1, 2", encoding="utf-8")
+    with pytest.raises(RecordError, match=r"records\.json: not JSON"):
+        read_records(path)
+    with pytest.raises(RecordError, match=r"missing\.json: cannot read"):
+        read_records(tmp_path / "missing.json")
 
 
 def test_provenance_from_file_hashes_bytes(tmp_path):

@@ -55,8 +55,11 @@ def test_dataframe_columns_order_and_values():
 
 def test_latex_is_booktabs_with_units_and_escaped_names():
     tex = to_latex(_records())
-    assert "\\toprule" in tex and "\\midrule" in tex and "\\bottomrule" in tex
-    assert "d$_{002}$ (nm)" in tex and "L$_c$ (nm)" in tex
+    assert "\\toprule" in tex
+    assert "\\midrule" in tex
+    assert "\\bottomrule" in tex
+    assert "d$_{002}$ (nm)" in tex
+    assert "L$_c$ (nm)" in tex
     assert "HC\\_1100 & 0.3812(17) & 1.337(12) & 1.12(3)" in tex
     # groups: structure, porosity, electrochemistry
     assert tex.index("% Structure") < tex.index("% Porosity") < tex.index("% Electrochemistry")

@@ -14,10 +14,10 @@ import pytest
 from numpy.testing import assert_allclose
 
 from charz.cli import main
+from charz.correlate import correlate, correlation_table
 from charz.demo import DemoContext, example_data_dir
 from charz.errors import CharzError
 from charz.record import Measurement, StructuralRecord
-from echem.correlate import correlate, correlation_table
 
 DATA = example_data_dir()
 TRUTH = json.loads((DATA / "truth.json").read_text(encoding="utf-8"))["echem"]

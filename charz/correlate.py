@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from charz.errors import CharzError
+from charz.errors import OptionError
 from charz.record import DESCRIPTORS, StructuralRecord
 
 __all__ = [
@@ -207,19 +207,19 @@ def correlate(records: Iterable[StructuralRecord], x: str, y: str) -> Correlatio
 
     Raises
     ------
-    CharzError
-        Fewer than 3 samples have both descriptors.
+    OptionError
+        No sample has one of the keys, or fewer than 3 samples have both.
     """
     df = descriptor_frame(records)
     for k in (x, y):
         if k not in df.columns:
-            raise CharzError(
+            raise OptionError(
                 f"no sample has descriptor {k!r} (have: {', '.join(map(str, df.columns))})"
             )
     sub = df[[x, y]].dropna()
     st = _pair_stats(sub[x].to_numpy(float), sub[y].to_numpy(float))
     if st["n"] < 3:
-        raise CharzError(
+        raise OptionError(
             f"correlating {y} with {x} needs at least 3 samples with both; got {st['n']}"
         )
     return Correlation(x, y, st["n"], st["pearson_r"], st["p_value"], st["slope"],
