@@ -53,9 +53,11 @@ _LAZY: dict[str, str] = {
 _SUBMODULES = (
     "correlate",
     "demo",
+    "display",
     "errors",
     "examples",
     "flags",
+    "hashing",
     "io",
     "output",
     "plotting",

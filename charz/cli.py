@@ -52,16 +52,10 @@ def _run_report(args: argparse.Namespace) -> int:
 
 
 def _run_table(args: argparse.Namespace) -> int:
-    from charz.record import merge_records, records_from_json
+    from charz.record import merge_records, read_records
     from charz.tables import write_tables
 
-    records = []
-    for p in args.records:
-        try:
-            with open(p, encoding="utf-8") as fh:
-                records.extend(records_from_json(fh.read()))
-        except OSError as exc:
-            raise CharzError(f"{p}: cannot read ({exc})") from None
+    records = [rec for p in args.records for rec in read_records(p)]
     files = write_tables(merge_records(records), args.out)
     print(f"charz table: wrote {', '.join(str(f) for f in files)}")
     return 0

@@ -742,7 +742,7 @@ def comparison_figures(
         still written.
     """
     from charz.errors import CharzError, CharzWarning
-    from charz.output import atomic_write_text
+    from charz.output import write_csv
     from charz.plotting import save_figure, use_style
 
     out = Path(out)
@@ -764,8 +764,11 @@ def comparison_figures(
         if len(df) >= min_n:
             written += save_figure(structure_performance(records), out / "structure_performance")
             table = correlation_pairs(records, min_n=min_n)
-            written.append(atomic_write_text(out / "correlations.csv",
-                                             table.to_csv(index=False)))
+            written.append(write_csv(out / "correlations.csv", table, index=False, metadata={
+                "description": "Pearson r, two-sided p-value and n for every pair of "
+                               "descriptors that at least min_n samples have; least-squares "
+                               "line y = intercept + slope·x in the units x_unit, y_unit",
+                "min_n": min_n, "samples": [r.sample for r in records]}))
     return written
 
 

@@ -86,6 +86,15 @@ class DemoContext:
         self.files.extend(paths)
         return paths
 
+    def write_csv(self, name: str, data: Any, *, metadata: dict[str, Any] | None = None,
+                  **options: Any) -> Path:
+        """Write a CSV and its JSON sidecar (:func:`charz.output.write_csv`) atomically."""
+        from charz.output import sidecar_path, write_csv
+
+        path = write_csv(self.out / name, data, metadata=metadata, **options)
+        self.files.extend([path, sidecar_path(path)])
+        return path
+
     def write_text(self, name: str, text: str) -> Path:
         """Write a text file (CSV, JSON) atomically into the report folder."""
         from charz.output import atomic_write_text

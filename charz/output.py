@@ -1,8 +1,10 @@
-"""Atomic file output, progress bars and batch running shared by the CLI and the demo.
+"""Atomic file output, CSVs with JSON sidecars, progress bars and batch running.
 
 Outputs are written to a temporary file in the same folder and renamed into place
 (``os.replace`` is atomic on POSIX and Windows), so a failure never leaves a half-written
-table. A batch goes on past a bad input, records why, and still writes every good result.
+table. CSVs go through :func:`write_csv`: plain header + rows that ``pandas.read_csv``
+loads with its defaults, units in the column names, metadata in a ``.json`` sidecar. A
+batch goes on past a bad input, records why, and still writes every good result.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import contextlib
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, TypeVar
@@ -25,6 +27,8 @@ __all__ = [
     "progress",
     "run_batch",
     "set_quiet",
+    "sidecar_path",
+    "write_csv",
 ]
 
 T = TypeVar("T")
@@ -80,6 +84,100 @@ def atomic_write_text(path: str | Path, text: str, *, encoding: str = "utf-8") -
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding=encoding)
     return path
+
+
+def sidecar_path(path: str | Path) -> Path:
+    """The JSON sidecar of a CSV written by :func:`write_csv`: ``table.csv`` -> ``table.json``."""
+    return Path(path).with_suffix(".json")
+
+
+def write_csv(
+    path: str | Path,
+    data: Any,
+    *,
+    metadata: Mapping[str, Any] | None = None,
+    index: bool | None = None,
+    float_format: str | None = None,
+) -> Path:
+    """Write a CSV that loads anywhere, with its metadata in a JSON sidecar (both atomic).
+
+    The CSV has one header line and data rows only, so ``pandas.read_csv(path)`` (or a
+    spreadsheet) loads numeric columns as numbers: put units in the column names
+    (``"time (s)"``, ``"d002 (nm)"``) and never write ``#`` comment lines. Everything else
+    — method, sources with SHA-256, wavelength, charz version — goes into the sidecar
+    ``<stem>.json`` beside it (:func:`sidecar_path`).
+
+    Parameters
+    ----------
+    path : str or Path
+        The CSV file (parent folders are created).
+    data : pandas.DataFrame or Mapping[str, array_like]
+        The table, or its columns by name (equal lengths).
+    metadata : Mapping, optional
+        JSON-serialisable metadata for the sidecar. The sidecar always holds ``"file"``
+        (the CSV's name), ``"columns"`` (their names, in order), ``"index"`` (the index
+        column names, if written) and ``"charz_version"``.
+    index : bool, optional
+        Write the index as the first column(s). Default: when it is not a plain
+        0..n-1 range or has a name.
+    float_format : str, optional
+        Passed to :meth:`pandas.DataFrame.to_csv` (e.g. ``"%.6g"``).
+
+    Returns
+    -------
+    Path
+        The CSV path.
+
+    Raises
+    ------
+    OptionError
+        A column name starts with ``#`` (readers would take the header for a comment),
+        or the metadata are not JSON-serialisable.
+
+    Examples
+    --------
+    >>> write_csv("out/frames.csv", {"time (s)": t, "d002 (nm)": d},  # doctest: +SKIP
+    ...           metadata={"method": "Bragg on (002)", "wavelength (nm)": 0.15406})
+    """
+    import json
+
+    import pandas as pd
+
+    from charz import __version__
+    from charz.errors import OptionError
+
+    path = Path(path)
+    frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame(dict(data))
+    names = [str(c) for c in frame.columns]
+    bad = [c for c in names if c.lstrip().startswith("#")]
+    if bad:
+        raise OptionError(f"{path.name}: column names must not start with '#': {bad}")
+    if index is None:
+        index = frame.index.name is not None or not isinstance(frame.index, pd.RangeIndex)
+    side: dict[str, Any] = {
+        "file": path.name,
+        "columns": names,
+        **({"index": [str(n) for n in frame.index.names]} if index else {}),
+        "charz_version": __version__,
+        **dict(metadata or {}),
+    }
+    try:
+        side_text = json.dumps(side, indent=2, ensure_ascii=False, allow_nan=False,
+                               default=_json_scalar) + "\n"
+    except (TypeError, ValueError) as exc:
+        raise OptionError(f"{path.name}: metadata are not JSON-serialisable ({exc})") from None
+    atomic_write_text(path, frame.to_csv(index=index, float_format=float_format))
+    atomic_write_text(sidecar_path(path), side_text)
+    return path
+
+
+def _json_scalar(value: Any) -> Any:
+    """numpy scalars and arrays, paths: their plain JSON form; anything else is an error."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} {value!r} is not JSON-serialisable")
 
 
 @dataclass

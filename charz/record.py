@@ -328,6 +328,11 @@ class Measurement:
         tags = ", ".join((self.technique or "?", *self.flags))
         return f"{format_uncertainty(self.value, self.stderr)}{unit} [{tags}]"
 
+    def _repr_html_(self) -> str:
+        from charz.display import descriptors_html
+
+        return descriptors_html({self.technique or "value": self})
+
     def with_flags(self, *flags: Any) -> Measurement:
         """A copy with ``flags`` added (validated, de-duplicated, order kept).
 
@@ -476,6 +481,11 @@ class StructuralRecord:
         items = ", ".join(f"{k}={m!r}" for k, m in self.descriptors.items())
         more = f", {len(self.conflicts)} conflict(s)" if self.conflicts else ""
         return f"StructuralRecord({self.sample!r}: {items or 'no descriptors'}{more})"
+
+    def _repr_html_(self) -> str:
+        from charz.display import descriptors_html
+
+        return descriptors_html(self.descriptors, title=self.sample, conflicts=self.conflicts)
 
     # -- access -----------------------------------------------------------------------
     def __getitem__(self, key: str) -> Measurement:

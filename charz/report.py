@@ -109,13 +109,9 @@ def read_manifest(path: str | Path) -> list[ManifestRow]:
 
 
 def _saved_records(row: ManifestRow) -> list[StructuralRecord]:
-    from charz.record import records_from_json
+    from charz.record import read_records
 
-    try:
-        text = row.file.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CharzError(f"{row.file.name}: cannot read saved records ({exc})") from None
-    found = [r for r in records_from_json(text) if row.sample in ("*", r.sample)]
+    found = [r for r in read_records(row.file) if row.sample in ("*", r.sample)]
     if not found:
         raise CharzError(f"{row.file.name}: holds no record of sample {row.sample!r}")
     return found

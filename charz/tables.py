@@ -234,6 +234,21 @@ def _methods_frame(records: Sequence[StructuralRecord]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _csv_metadata(records: Sequence[StructuralRecord]) -> dict:
+    keys = _keys(records, None)
+    return {
+        "description": "structural descriptor table: one row per sample; 'u(<column>)' is "
+                       "one standard error; 'flags' lists flagged values (charz.flags)",
+        "keys": {DESCRIPTORS[k].label_text: k for k in keys},
+        "units": {DESCRIPTORS[k].label_text: DESCRIPTORS[k].unit for k in keys},
+        "methods": dict(_methods(records, keys)),
+        "values": [{"sample": r.sample, "key": k, "technique": m.technique,
+                    "file": m.source.source, "sha256": m.source.sha256,
+                    "flags": list(m.flags)}
+                   for r in records for k, m in r.descriptors.items()],
+    }
+
+
 def write_tables(
     records: Iterable[StructuralRecord],
     out: str | Path,
@@ -243,19 +258,23 @@ def write_tables(
 ) -> list[Path]:
     """Write the structural table as ``table.csv``, ``.xlsx``, ``.tex`` and ``.md`` (atomic).
 
-    The CSV holds numbers (value and ``u(...)`` columns); the XLSX has sheets ``values``,
+    The CSV holds numbers (value and ``u(...)`` columns, units in the names, a ``flags``
+    text column when anything is flagged) and loads with ``pandas.read_csv`` defaults; its
+    sidecar ``table.json`` maps columns to keys, units and methods and lists every value's
+    file, SHA-256 and flags (:func:`charz.output.write_csv`). The XLSX has sheets ``values``,
     ``formatted`` and ``methods`` (every value with unit, method, file and SHA-256); LaTeX
     and Markdown hold the journal-formatted strings with methods as notes. XLSX needs
     openpyxl (extra ``xlsx``); without it that file is skipped with a warning.
     """
-    from charz.output import atomic_path, atomic_write_text
+    from charz.output import atomic_path, atomic_write_text, write_csv
 
     records = list(records)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     if "csv" in formats:
-        written.append(atomic_write_text(out / f"{stem}.csv", to_dataframe(records).to_csv()))
+        written.append(write_csv(out / f"{stem}.csv", to_dataframe(records),
+                                 metadata=_csv_metadata(records)))
     if "xlsx" in formats:
         try:
             import openpyxl  # noqa: F401

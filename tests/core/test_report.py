@@ -93,6 +93,11 @@ def test_three_samples_with_saved_records_give_correlations(tmp_path):
         assert records[s]["closed_pore_volume"].value == pytest.approx(
             v["pycnometry"]["closed_pore_volume"], rel=2e-3)
     corr = pd.read_csv(out / "correlations.csv")
+    for col in ("n", "pearson_r", "p_value", "slope", "intercept"):
+        assert pd.api.types.is_numeric_dtype(corr[col]), col
+    side = json.loads((out / "correlations.json").read_text())
+    assert set(side["samples"]) == set(t)
+    assert side["columns"][:2] == ["x", "y"]
     row = corr[(corr.x == "closed_pore_volume") & (corr.y == "plateau_capacity")].iloc[0]
     assert row.n == 3
     # Pearson r of the generator's exact values; the fitted plateau capacities move it little

@@ -1,0 +1,102 @@
+"""Notebook display: ``_repr_html_`` for measurements, records and analysis results.
+
+Jupyter shows an object's ``_repr_html_()`` when it has one. charz shows a small table of
+values with their uncertainty (as journals print it), units, technique and flags (marked
+``†`` with the reason on hover), and folds the methods and provenance into a
+``<details>`` element, so a record of twenty values stays one screen high.
+
+Technique result classes get the same display by inheriting :class:`DescriptorsHTMLMixin`
+(it has no fields and no ``__dict__``, so frozen slotted dataclasses can use it)::
+
+    @dataclass(frozen=True, slots=True, eq=False)
+    class Peak002Result(DescriptorsHTMLMixin):
+        ...
+        def descriptors(self) -> dict[str, Measurement]: ...
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from typing import Any
+
+from charz._format import format_uncertainty
+
+__all__ = ["DescriptorsHTMLMixin", "descriptors_html"]
+
+_STYLE = ("border-collapse:collapse;font-size:90%;text-align:left",
+          "padding:2px 8px;border-bottom:1px solid #ddd")
+
+
+def _flags_cell(flags: tuple[str, ...]) -> str:
+    if not flags:
+        return ""
+    from charz.flags import explain
+
+    why = "; ".join(f"{f}: {explain(f)}" for f in flags)
+    return (f'<span title="{html.escape(why)}" style="color:#b00">† '
+            f"{html.escape(', '.join(flags))}</span>")
+
+
+def descriptors_html(measurements: Mapping[str, Any], *, title: str | None = None,
+                     conflicts: tuple[tuple[str, Any], ...] = ()) -> str:
+    """HTML table of measurements: key, value(uncertainty), unit, technique, flags.
+
+    Parameters
+    ----------
+    measurements : Mapping[str, Measurement]
+        What to show, in order.
+    title : str, optional
+        Caption (sample name or result type).
+    conflicts : tuple of (key, Measurement)
+        Second values kept by a record, listed after the table.
+
+    Returns
+    -------
+    str
+        An HTML fragment (no scripts, no external resources).
+    """
+    esc = html.escape
+    cell = _STYLE[1]
+    head = "".join(f'<th style="{cell}">{h}</th>'
+                   for h in ("key", "value", "unit", "technique", "flags"))
+    rows = []
+    for key, m in measurements.items():
+        unit = "" if m.unit == "1" else m.unit
+        value = format_uncertainty(m.value, m.stderr) + ("†" if m.flags else "")
+        rows.append(
+            f'<tr><td style="{cell}"><code>{esc(key)}</code></td>'
+            f'<td style="{cell}" title="{esc(m.method)}">{esc(value)}</td>'
+            f'<td style="{cell}">{esc(unit)}</td><td style="{cell}">{esc(m.technique)}</td>'
+            f'<td style="{cell}">{_flags_cell(tuple(m.flags))}</td></tr>'
+        )
+    if not rows:
+        rows.append(f'<tr><td style="{cell}" colspan="5"><i>no descriptors</i></td></tr>')
+    caption = f"<caption><b>{esc(title)}</b></caption>" if title else ""
+    methods = "".join(
+        f"<li><code>{esc(k)}</code>: {esc(m.method)}"
+        + (f" — {esc(m.source.source)}" if getattr(m.source, "source", "") else "")
+        + (f" (SHA-256 {esc(m.source.sha256[:12])}…)" if getattr(m.source, "sha256", None)
+           else "")
+        + "</li>"
+        for k, m in measurements.items()
+    )
+    details = (f"<details><summary>methods and sources</summary><ul>{methods}</ul></details>"
+               if methods else "")
+    extra = ""
+    if conflicts:
+        items = "".join(
+            f"<li><code>{esc(k)}</code> = {esc(format_uncertainty(m.value, m.stderr))} "
+            f"{esc(m.unit)} ({esc(m.method)})</li>" for k, m in conflicts)
+        extra = f"<p>Conflicting second values (kept):</p><ul>{items}</ul>"
+    return (f'<div><table style="{_STYLE[0]}">{caption}<thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>{details}{extra}</div>")
+
+
+class DescriptorsHTMLMixin:
+    """Adds ``_repr_html_`` (a table of :meth:`descriptors`) to an analysis result class."""
+
+    __slots__ = ()
+
+    def _repr_html_(self) -> str:
+        return descriptors_html(self.descriptors(), title=type(self).__name__)  # type: ignore[attr-defined]
