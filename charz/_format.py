@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from charz.errors import OptionError
+from charz._validation import check_choice
 
 __all__ = ["format_uncertainty"]
 
@@ -63,6 +63,7 @@ def format_uncertainty(
     >>> format_uncertainty(0.381, 0.002, style="pm")
     '0.381 ± 0.002'
     """
+    style = check_choice("style", style, ("parentheses", "pm"))
     if not math.isfinite(value):
         return "–"
     if stderr is None or not math.isfinite(stderr) or stderr <= 0:
@@ -80,7 +81,5 @@ def format_uncertainty(
     v = _fmt_fixed(value, decimals)
     if style == "pm":
         return f"{v} ± {_fmt_fixed(u, decimals)}"
-    if style != "parentheses":
-        raise OptionError(f"style {style!r} is not 'parentheses' or 'pm'")
     digits = round(u * 10**decimals) if decimals > 0 else round(u)
     return f"{v}({digits})"

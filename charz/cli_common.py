@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from charz.errors import CharzError
+from charz.errors import OptionError
 
 __all__ = [
     "add_common_options",
@@ -235,7 +235,7 @@ def _save_plots(results: Sequence[Any], path: Path) -> list[Path]:
     """Write each result's figure: the first at ``path``, the others ``<stem>_<kind>``."""
     plottable = _plottable(results)
     if not plottable:
-        raise CharzError(f"--plot: nothing to plot for {path.stem}")
+        raise OptionError(f"--plot: nothing to plot for {path.stem}")
     written: list[Path] = []
     used: set[str] = set()
     for i, res in enumerate(plottable):

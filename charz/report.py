@@ -60,7 +60,7 @@ def _parse_options(text: str) -> dict[str, Any]:
     for part in filter(None, (p.strip() for p in parts)):
         key, sep, value = part.partition("=")
         if not sep:
-            raise CharzError(f"manifest option {part!r} is not key=value")
+            raise OptionError(f"manifest option {part!r} is not key=value")
         value = value.strip()
         if value.startswith("[") and ";" in value:
             value = value.replace(";", ",")
@@ -97,7 +97,7 @@ def read_manifest(path: str | Path) -> list[ManifestRow]:
                 f"{path.name}: row {i} needs 'sample', 'technique' and 'file' (got {item!r})"
             ) from None
         if tech not in kinds:
-            raise CharzError(f"{path.name}: row {i}: technique {tech!r} is not one of "
+            raise OptionError(f"{path.name}: row {i}: technique {tech!r} is not one of "
                              f"{', '.join(kinds)}")
         opts = item.get("options") or {}
         if isinstance(opts, str):
