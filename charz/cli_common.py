@@ -172,20 +172,25 @@ def run_files(
 
     def one(path: Path) -> tuple[StructuralRecord, list[Any]]:
         sample = args.sample or path.name.split(".")[0]
-        with warnings.catch_warnings(record=True) as caught:
-            try:
-                results = list(analyse(path))
-            except FitError as exc:
-                partial = getattr(exc, "result", None)
-                if partial is not None and (args.plot or out is not None):
-                    draw([partial], path, sample)
-                raise
-            finally:
-                for w in caught:  # shown now, and kept for report.html
-                    warnings.showwarning(w.message, w.category, w.filename, w.lineno)
-                    run_warnings.append((sample, str(w.message)))
-        record = StructuralRecord(sample).with_results(*results)
-        report_flags(path.name, record, strict=getattr(args, "strict", False))
+        caught: list[warnings.WarningMessage] = []
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                try:
+                    results = list(analyse(path))
+                    record = StructuralRecord(sample).with_results(*results)
+                    # FlagWarning recorded for report.html; --strict: FlaggedResultError
+                    report_flags(path.name, record, strict=getattr(args, "strict", False))
+                except FitError as exc:
+                    partial = getattr(exc, "result", None)
+                    if partial is not None and (args.plot or out is not None):
+                        draw([partial], path, sample)
+                    raise
+        finally:
+            # shown now, and kept for report.html; outside the recording context, where
+            # showwarning would append to ``caught`` while it is iterated (a hang)
+            for w in caught:
+                warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+                run_warnings.append((sample, str(w.message)))
         draw(results, path, sample)
         return record, results
 

@@ -233,3 +233,23 @@ def test_every_technique_command_takes_strict():
     for name in ("xrd", "raman", "saxs", "sorption", "echem", "demo", "report"):
         opts = {o for a in sub.choices[name]._actions for o in a.option_strings}
         assert "--strict" in opts, name
+
+
+def test_run_files_shows_a_warning_of_the_analysis_once(tmp_path):
+    # regression: showing the recorded warnings inside the recording context appended
+    # them to the list being iterated (an endless loop)
+    from charz.cli_common import run_files
+    from charz.errors import PhysicsWarning
+
+    f = tmp_path / "a.xy"
+    f.write_text("x")
+
+    def analyse(path):
+        warnings.warn("d002 below graphite's 0.3354 nm", PhysicsWarning, stacklevel=1)
+        return [_Result(_m())]
+
+    with pytest.warns(PhysicsWarning, match="below graphite") as shown:
+        assert run_files(_args(tmp_path, [f], False), analyse, technique="xrd") == 0
+    assert len(shown) == 1
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "below graphite" in html
