@@ -59,6 +59,7 @@ _SUBMODULES = (
     "flags",
     "hashing",
     "io",
+    "manifest",
     "output",
     "plotting",
     "plugins",

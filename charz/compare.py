@@ -785,7 +785,7 @@ def demo_campaign(ctx: Any) -> None:
     """
     import json
 
-    from charz.report import analyse_manifest
+    from charz.manifest import analyse_manifest
     from charz.tables import write_tables
 
     manifest = ctx.example("campaign/manifest.csv")

@@ -117,7 +117,7 @@ def test_the_graph_sees_known_edges():
     assert "charz.plugins" in graph["xrd"]
     assert "charz.plugins" in graph["charz.cli"]
     # the places that find techniques do it through the plugin registry, never by import
-    for src in ("charz.cli", "charz.demo", "charz.report", "charz.io.registry",
+    for src in ("charz.cli", "charz.demo", "charz.manifest", "charz.io.registry",
                 "charz.plugins", "charz.record", "charz"):
         assert {t.split(".")[0] for t in graph[src]} <= {"charz"}, src
 
