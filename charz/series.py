@@ -1025,7 +1025,7 @@ def scheduler(spec: str | None = None, *, memory_limit: str = "auto") -> Iterato
         if n < 1:
             raise _option_error(f"--scheduler {spec!r}: local:N needs a worker count N >= 1")
         with LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                          memory_limit=memory_limit, dashboard_address=None) as cluster, \
+                          memory_limit=memory_limit, dashboard_address=":0") as cluster, \
                 Client(cluster) as client:
             yield client
         return

@@ -13,12 +13,14 @@
 Importing the package registers the readers only (no lmfit, numba or matplotlib import);
 the analysis functions are loaded on first use.
 
-Result design: ``fit_bands(...)`` returns a :class:`raman.bands.BandFitResult` whose
-``descriptors`` is both an xarray Dataset over the spectra's other dimensions
-(``result.descriptors["g_position"]`` has dims ``(y, x)``) and callable for the record
-protocol (``result.descriptors()`` → ``dict[str, Measurement]``; for a map or series the
-mean over the good fits). ``result.maps`` is the same Dataset. No new descriptor keys are
-registered.
+Result design: ``fit_bands(...)`` returns a :class:`raman.bands.BandFitResult` (a
+:class:`charz.series.SeriesResult`): ``result.maps`` is an xarray Dataset over the
+spectra's other dimensions (``result.maps["g_position"]`` has dims ``(y, x)``; with
+``success`` and ``flags``), ``result.descriptors()`` gives ``dict[str, Measurement]`` (for a
+map or series the mean ± standard error of the good spectra), ``result.summary()`` the
+counts, ``result.curves(index)`` one spectrum's curves on demand. Every fit runs through
+:func:`charz.series.apply_series` (numpy in-process; dask chunk by chunk on any
+scheduler). No new descriptor keys are registered.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """D/G band models of disordered carbons and the descriptors derived from them.
 
 Models (FIELD-NOTES §2.3; positions for 514–532 nm excitation; every band's starting value
-and bounds are in :data:`MODELS`):
+and bounds are in :data:`MODELS`, defined in :mod:`raman._models`):
 
 ``two_band``
     D Lorentzian + G Breit–Wigner–Fano (Ferrari & Robertson, Phys. Rev. B 61 (2000) 14095).
@@ -33,42 +33,84 @@ height), ``ad_ag`` (area ratio: Lorentzian/Gaussian areas in closed form, π/2·
 the fit window, stated in the method), ``la_raman`` (relation selectable, see
 :func:`la_from_ratio`), ``d_position``, ``g_position``, ``d_fwhm``, ``g_fwhm``.
 
-The result's :attr:`BandFitResult.descriptors` is both an :class:`xarray.Dataset` over the
-spectra's other dimensions (``result.descriptors["g_position"]`` has dims ``(y, x)``) and
-callable: ``result.descriptors()`` returns the record's ``dict[str, Measurement]`` (for a
-series or map: the mean over the successfully fitted spectra, with the standard error of
-the mean, and the number of spectra in ``extra``). ``result.maps`` is the same Dataset.
+**Signal before fitting.** A spectrum has *no signal* when it is flat (all NaN, all zero,
+or constant within floating-point noise: :func:`charz.flags.is_flat`) or when, after the
+fit, neither the D nor the G band height exceeds :data:`NO_SIGNAL_SNR` (5) times its own
+standard error. One spectrum without signal raises :class:`~charz.errors.FitError`; in a
+series or map that spectrum gets ``success=False`` and the flag ``no_signal``, is left out
+of means and tracks, and the counts say so (``"110/168 fitted, 58 without signal"``).
+
+**Optional bands.** A D3 or D4 band whose height converges to zero — below
+:data:`VANISH_SNR` (3) standard errors, or below 5 with its position or width on a bound —
+is dropped and the spectrum fitted again without it; ``maps["d3_dropped"]`` /
+``["d4_dropped"]`` mark those spectra and the method string says so.
+
+**Flags** (:mod:`charz.flags`): ``at_bound:<parameter>`` for a band parameter that ended
+on its bound (``g_center`` ...), ``not_converged``, ``no_signal``. A descriptor inherits the
+flags of the parameters it is computed from (positions and widths from their band; the
+ratios and La from every band).
+
+The result is a :class:`BandFitResult` (a :class:`charz.series.SeriesResult`): ``maps``
+over the spectra's other dimensions, ``descriptors()`` for the record (a series or map: the
+mean ± standard error of the good spectra), ``curves(index)`` on demand. Every fit, one
+spectrum or a map of 10⁶, runs through :func:`charz.series.apply_series`: in-process for
+numpy data, chunk by chunk on the active dask scheduler for dask-backed data.
 """
 
 from __future__ import annotations
 
 import json
-import math
+import threading
 import warnings
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 import xarray as xr
 
 from charz.errors import CharzError, DataCleaningWarning, FitError, PhysicsWarning
-from charz.peaks import GAUSS_AREA, LORENTZ_AREA
-from charz.record import Measurement, Provenance
+from charz.record import Provenance
+from charz.series import SeriesResult, apply_series, join_flags
+from raman._models import (
+    MODEL_TEXT,
+    MODELS,
+    OPTIONAL_BANDS,
+    SECOND_ORDER,
+    BandSpec,
+    band_shapes,
+    bands_of,
+    descriptor_values,
+    nonlinear_names,
+    nonlinear_start,
+    submodel,
+)
 
 __all__ = [
     "MODELS",
+    "NO_SIGNAL_SNR",
+    "SECOND_ORDER",
+    "VANISH_SNR",
     "BandFitResult",
     "BandSpec",
-    "DescriptorTable",
+    "band_shapes",
     "fit_bands",
     "la_from_ratio",
     "la_prefactor",
+    "nonlinear_names",
+    "nonlinear_start",
 ]
 
 DIM = "raman_shift"
 LaRelation = Literal["cancado", "tuinstra_koenig", "ferrari"]
 ModelName = Literal["two_band", "three_band", "four_band", "sadezky"]
+
+#: A spectrum has signal when its D or G height exceeds this many of its standard errors.
+NO_SIGNAL_SNR = 5.0
+#: A D3/D4 band has vanished when its height is below this many standard errors (or below
+#: :data:`NO_SIGNAL_SNR` with its position or width on a bound). A band fitted to noise
+#: with a free position and width reaches 1–3 standard errors (look-elsewhere effect).
+VANISH_SNR = 3.0
 
 # ---------------------------------------------------------------------------------------
 # La relations
@@ -197,212 +239,15 @@ def la_from_ratio(
 
 
 # ---------------------------------------------------------------------------------------
-# model table
-# ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class BandSpec:
-    """One band of a model: shape, starting values and bounds (1/cm; Q dimensionless).
-
-    ``center`` of a BWF is ω0 (the apex is at ω0 + Γ/(2Q), below ω0).
-    """
-
-    name: str
-    shape: Literal["lorentzian", "gaussian", "bwf"]
-    center: tuple[float, float, float]  # start, min, max
-    fwhm: tuple[float, float, float]
-    q: tuple[float, float, float] | None = None
-
-    @property
-    def nonlinear(self) -> list[str]:
-        return ["center", "fwhm"] + (["q"] if self.shape == "bwf" else [])
-
-
-_D = BandSpec("d", "lorentzian", (1350.0, 1300.0, 1400.0), (160.0, 15.0, 400.0))
-MODELS: dict[str, tuple[BandSpec, ...]] = {
-    "two_band": (
-        _D,
-        BandSpec("g", "bwf", (1605.0, 1560.0, 1660.0), (80.0, 8.0, 200.0),
-                 (-10.0, -100.0, -2.0)),
-    ),
-    "three_band": (
-        _D,
-        BandSpec("g", "lorentzian", (1590.0, 1560.0, 1620.0), (70.0, 8.0, 160.0)),
-        BandSpec("d3", "gaussian", (1510.0, 1460.0, 1550.0), (150.0, 50.0, 300.0)),
-    ),
-    "four_band": (
-        _D,
-        BandSpec("g", "lorentzian", (1590.0, 1560.0, 1620.0), (70.0, 8.0, 160.0)),
-        BandSpec("d3", "gaussian", (1510.0, 1460.0, 1550.0), (150.0, 50.0, 300.0)),
-        BandSpec("d4", "lorentzian", (1200.0, 1120.0, 1280.0), (150.0, 50.0, 300.0)),
-    ),
-    "sadezky": (
-        _D,
-        BandSpec("g", "lorentzian", (1580.0, 1560.0, 1600.0), (60.0, 8.0, 140.0)),
-        BandSpec("d2", "lorentzian", (1615.0, 1600.0, 1640.0), (40.0, 15.0, 80.0)),
-        BandSpec("d3", "gaussian", (1510.0, 1460.0, 1550.0), (150.0, 50.0, 300.0)),
-        BandSpec("d4", "lorentzian", (1200.0, 1120.0, 1280.0), (150.0, 50.0, 300.0)),
-    ),
-}
-
-MODEL_TEXT = {
-    "two_band": "Lorentzian D + BWF G (G position = BWF apex ω0 + Γ/(2Q), I_G = apex height)",
-    "three_band": "Lorentzian D + Lorentzian G + Gaussian D3",
-    "four_band": "Lorentzian D + Lorentzian G + Gaussian D3 + Lorentzian D4",
-    "sadezky": "Sadezky: Lorentzian G, D1, D2, D4 + Gaussian D3 (D = D1)",
-}
-
-#: Second-order bands (Lorentzian): 2D ~2680 cm⁻¹ and D+G ~2930 cm⁻¹ (FIELD-NOTES §2.3),
-#: appended to any model as ``<model>+second_order`` (``fit_bands(second_order=True)``).
-SECOND_ORDER = (
-    BandSpec("two_d", "lorentzian", (2680.0, 2600.0, 2760.0), (250.0, 40.0, 500.0)),
-    BandSpec("d_plus_g", "lorentzian", (2930.0, 2860.0, 3000.0), (200.0, 40.0, 500.0)),
-)
-for _name in list(MODELS):
-    MODELS[f"{_name}+second_order"] = MODELS[_name] + SECOND_ORDER
-    MODEL_TEXT[f"{_name}+second_order"] = (
-        MODEL_TEXT[_name] + "; second order: Lorentzian 2D (~2680) and D+G (~2930)")
-
-
-def _bands(model: str) -> tuple[BandSpec, ...]:
-    try:
-        return MODELS[model]
-    except KeyError:
-        raise CharzError(
-            f"band model {model!r} is not one of {', '.join(MODELS)}"
-        ) from None
-
-
-def band_shapes(x: np.ndarray, model: str, nonlin: np.ndarray) -> np.ndarray:
-    """Unit-height band shapes, shape ``(..., nbands, npoints)``, for nonlinear parameters.
-
-    ``nonlin`` has shape ``(..., n_nonlinear)`` in the order of :func:`nonlinear_names`.
-    """
-    from charz.peaks import bwf, gaussian, lorentzian
-
-    out = []
-    k = 0
-    for b in _bands(model):
-        c = nonlin[..., k, None]
-        w = nonlin[..., k + 1, None]
-        if b.shape == "bwf":
-            q = nonlin[..., k + 2, None]
-            out.append(bwf(x, 1.0, c, w, q))
-            k += 3
-        elif b.shape == "gaussian":
-            out.append(gaussian(x, 1.0, c, w))
-            k += 2
-        else:
-            out.append(lorentzian(x, 1.0, c, w))
-            k += 2
-    return np.stack(out, axis=-2)
-
-
-def nonlinear_names(model: str) -> list[str]:
-    """Names of the nonlinear parameters (``d_center``, ``d_fwhm``, ``g_q`` ...)."""
-    return [f"{b.name}_{p}" for b in _bands(model) for p in b.nonlinear]
-
-
-def nonlinear_start(model: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Start, lower and upper bounds of the nonlinear parameters."""
-    rows = []
-    for b in _bands(model):
-        rows += [b.center, b.fwhm] + ([b.q] if b.shape == "bwf" and b.q else [])
-    arr = np.array(rows, float)
-    return arr[:, 0], arr[:, 1], arr[:, 2]
-
-
-# ---------------------------------------------------------------------------------------
-# derived quantities (vectorised over spectra)
-# ---------------------------------------------------------------------------------------
-
-
-def _bwf_window_area(h, c, w, q, lo, hi):
-    """∫_lo^hi I0 (1+u/Q)²/(1+u²) dx, u = 2(x−ω0)/Γ (closed form)."""
-
-    def prim(x):
-        u = 2.0 * (x - c) / w
-        return 0.5 * w * (u / q**2 + (1.0 - 1.0 / q**2) * np.arctan(u) + np.log1p(u**2) / q)
-
-    return h * (prim(hi) - prim(lo))
-
-
-def _descriptor_values(
-    model: str, heights: np.ndarray, nonlin: np.ndarray, window: tuple[float, float]
-) -> dict[str, np.ndarray]:
-    """Record quantities from band heights (..., nbands) and nonlinear params."""
-    bands = _bands(model)
-    out: dict[str, np.ndarray] = {}
-    k = 0
-    for i, b in enumerate(bands):
-        h = heights[..., i]
-        c = nonlin[..., k]
-        w = nonlin[..., k + 1]
-        out[f"{b.name}_height"] = h
-        out[f"{b.name}_center"] = c
-        out[f"{b.name}_fwhm"] = w
-        if b.shape == "bwf":
-            q = nonlin[..., k + 2]
-            out[f"{b.name}_q"] = q
-            out[f"{b.name}_position"] = c + w / (2.0 * q)
-            out[f"{b.name}_apex_height"] = h * (1.0 + 1.0 / q**2)
-            out[f"{b.name}_area"] = _bwf_window_area(h, c, w, q, *window)
-            k += 3
-        else:
-            out[f"{b.name}_position"] = c
-            out[f"{b.name}_apex_height"] = h
-            out[f"{b.name}_area"] = h * w * (GAUSS_AREA if b.shape == "gaussian" else LORENTZ_AREA)
-            k += 2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out["id_ig"] = out["d_apex_height"] / out["g_apex_height"]
-        out["ad_ag"] = out["d_area"] / out["g_area"]
-    return out
-
-
-# ---------------------------------------------------------------------------------------
 # the result
 # ---------------------------------------------------------------------------------------
 
 RECORD_KEYS = ("id_ig", "ad_ag", "la_raman", "d_position", "g_position", "d_fwhm", "g_fwhm")
 
 
-class DescriptorTable:
-    """The descriptors of a fit: an :class:`xarray.Dataset` that is also callable.
-
-    ``table["g_position"]`` (and every Dataset attribute) reads the Dataset over the
-    spectra's other dimensions; ``table()`` returns ``dict[str, Measurement]`` for the
-    record (one spectrum: its values; a series or map: the mean over good fits).
-    """
-
-    __slots__ = ("_dataset", "_measurements")
-
-    def __init__(self, dataset: xr.Dataset, measurements: Callable[[], dict[str, Measurement]]):
-        self._dataset = dataset
-        self._measurements = measurements
-
-    def __call__(self) -> dict[str, Measurement]:
-        return self._measurements()
-
-    def __getitem__(self, key: Any) -> Any:
-        return self._dataset[key]
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._dataset, name)
-
-    def __contains__(self, key: Any) -> bool:
-        return key in self._dataset
-
-    def __iter__(self):
-        return iter(self._dataset)
-
-    def __repr__(self) -> str:
-        return f"DescriptorTable (callable: table() -> dict of Measurement)\n{self._dataset!r}"
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class BandFitResult:
-    """Result of :func:`fit_bands`.
+@dataclass(frozen=True, slots=True, eq=False, kw_only=True)
+class BandFitResult(SeriesResult):
+    """Result of :func:`fit_bands` (a :class:`charz.series.SeriesResult`).
 
     Attributes
     ----------
@@ -410,105 +255,42 @@ class BandFitResult:
         Over the spectra's other dimensions (none for one spectrum): the record keys
         (``id_ig``, ``ad_ag``, ``la_raman``, ``d_position``, ``g_position``, ``d_fwhm``,
         ``g_fwhm``) and their ``<key>_stderr``, every band parameter (``<band>_height``,
-        ``_center``, ``_fwhm``, ``_area``, ``_q``), ``success`` and ``redchi``.
-    curves : xarray.Dataset or None
-        None for block-wise fits (more spectra than ``block_size``). Else ``data`` (what
-        was fitted, after cropping, despiking and any pre-subtracted
-        baseline), ``best_fit``, ``background`` and one ``band_<name>`` per band, over the
-        other dimensions and ``raman_shift``.
+        ``_center``, ``_fwhm``, ``_area``, ``_q``, ``_position``, ``_apex_height``),
+        ``background_c<k>`` (coefficients of the fitted polynomial), ``redchi``,
+        ``spikes`` (points replaced), ``d3_dropped``/``d4_dropped``, ``success`` and
+        ``flags``; the series' coordinates (``time``, ``voltage``, ``x``, ``y`` ...).
+        Dask-backed (lazy) when the spectra were.
     model : str
         Band model name.
     laser : float or None
         Laser wavelength in nm (None: la_raman not computed).
-    la_relation : str
-    parameters : dict
-        Every choice that changes the numbers (window, baseline, despiking, engine ...).
-    source : Provenance
+    la_relation : str or None
+        La relation (None: la_raman not computed).
     fit : lmfit.model.ModelResult or None
         The lmfit result of a single spectrum fitted with the lmfit engine.
+
+    Notes
+    -----
+    ``curves(index)`` recomputes the data as fitted (cropped, despiked, any pre-subtracted
+    baseline), the best fit, the background and one ``band_<name>`` per band for one
+    spectrum; nothing per spectrum is stored beyond ``maps``.
     """
 
-    maps: xr.Dataset
-    curves: xr.Dataset = field(repr=False)
     model: str
     laser: float | None
-    la_relation: str
-    parameters: Mapping[str, Any]
-    source: Provenance = field(repr=False)
-    fit: Any = field(default=None, repr=False)
-
-    @property
-    def descriptors(self) -> DescriptorTable:
-        """Dataset of descriptors over the other dims; call it for the record's dict."""
-        return DescriptorTable(self.maps, self.measurements)
-
-    @property
-    def is_series(self) -> bool:
-        return bool(self.maps["id_ig"].dims)
-
-    def _method(self, key: str) -> str:
-        p = self.parameters
-        base = f"{MODEL_TEXT[self.model]}; window {p['window'][0]:g}–{p['window'][1]:g} cm⁻¹; "
-        base += f"baseline {p['baseline']}"
-        if p.get("laser") is not None:
-            base += f"; laser {p['laser']:g} nm"
-        if key == "id_ig":
-            return "D/G peak-height ratio (G apex height for a BWF); " + base
-        if key == "ad_ag":
-            extra = (" (BWF G area integrated over the fit window)" if self.model == "two_band"
-                     else "")
-            return "D/G integrated-area ratio" + extra + "; " + base
-        if key == "la_raman":
-            ratio, _, _, ref = LA_RELATIONS[self.la_relation]
-            return f"La from {ratio} by {self.la_relation} ({ref}); " + base
-        if key == "g_position" and self.model == "two_band":
-            return "G position = BWF apex ω0 + Γ/(2Q); " + base
-        return f"{key.replace('_', ' ')} of the fitted band; " + base
-
-    def measurements(self) -> dict[str, Measurement]:
-        """Record quantities as Measurements (a series: mean of good fits ± s.e. of mean)."""
-        from charz.record import DESCRIPTORS
-
-        ds = self.maps
-        out: dict[str, Measurement] = {}
-        good = ds["success"].values.astype(bool)
-        n = int(good.sum())
-        if n == 0:
-            raise FitError(
-                f"{self.source.source or 'spectrum'}: no spectrum was fitted successfully"
-            )
-        for key in RECORD_KEYS:
-            if key not in ds:
-                continue
-            vals = np.asarray(ds[key].values, float)
-            errs = np.asarray(ds[f"{key}_stderr"].values, float)
-            if vals.ndim == 0:
-                value, stderr, extra = float(vals), float(errs), {}
-            else:
-                v = vals[good & np.isfinite(vals)]
-                if v.size == 0:
-                    continue
-                value = float(np.mean(v))
-                stderr = float(np.std(v, ddof=1) / math.sqrt(v.size)) if v.size > 1 else None
-                extra = {"n_spectra": int(v.size), "std": float(np.std(v, ddof=1))
-                         if v.size > 1 else 0.0, "median": float(np.median(v))}
-            if not math.isfinite(value):
-                continue
-            method = self._method(key)
-            if vals.ndim:
-                method = f"mean of {extra['n_spectra']} spectra; " + method
-            out[key] = Measurement(value, stderr, DESCRIPTORS[key].unit, "raman", method,
-                                   self.source, extra)
-        return out
+    la_relation: str | None
 
     def plot_map(self, key: str = "id_ig", *, ax: Any = None, **kwargs: Any) -> Any:
         """Map of one descriptor over (y, x) (or a trace over one other dimension).
+
+        Spectra without a successful fit (no signal, failed) are drawn as missing.
 
         Parameters
         ----------
         key : str
             A variable of :attr:`maps` (``id_ig``, ``g_position``, ``la_raman`` ...).
         ax : matplotlib.axes.Axes, optional
+            Axes to draw on.
         **kwargs
             Passed to :meth:`xarray.DataArray.plot` (``cmap``, ``robust`` ...).
 
@@ -539,6 +321,7 @@ class BandFitResult:
         Parameters
         ----------
         ax : matplotlib.axes.Axes, optional
+            Axes to draw on.
         index : mapping, optional
             Which spectrum of a series/map (``{"time": 5}``); default the first.
 
@@ -548,17 +331,7 @@ class BandFitResult:
         """
         import matplotlib.pyplot as plt
 
-        cur = self.curves
-        if cur is None:
-            raise CharzError(
-                "plot: this fit was done block by block (more spectra than block_size) and "
-                "keeps no curves; fit a subset (e.g. spectra.isel(...)) to plot it"
-            )
-        lead = [d for d in cur["data"].dims if d != DIM]
-        if lead:
-            sel = dict.fromkeys(lead, 0)
-            sel.update(index or {})
-            cur = cur.isel(sel)
+        cur = self.curves(index)
         if ax is None:
             _, ax = plt.subplots(figsize=(6, 4))
         x = cur[DIM].values
@@ -568,53 +341,335 @@ class BandFitResult:
         ax.plot(x, bg, "--", color="0.4", lw=0.8, label="background")
         for name in [v for v in cur.data_vars if str(v).startswith("band_")]:
             ax.plot(x, cur[name].values + bg, lw=1, label=str(name)[5:].upper())
-        m = self.maps if not lead else self.maps.isel(dict.fromkeys(lead, 0) | dict(index or {}))
+        m = self.maps.isel({d: int(cur.attrs["index"][d]) for d in self.series_dims})
         ax.set_xlabel("Raman shift (cm$^{-1}$)")
-        ax.set_ylabel(f"intensity ({self.curves['data'].attrs.get('units', 'a.u.')})")
-        ax.set_title(
-            f"{self.source.source or 'spectrum'}: {self.model}, "
-            f"I$_D$/I$_G$ = {float(m['id_ig']):.3f}, G = {float(m['g_position']):.1f} cm$^{{-1}}$",
-            fontsize=9,
-        )
+        ax.set_ylabel(f"intensity ({cur['data'].attrs.get('units', 'a.u.')})")
+        title = f"{self.source.source or 'spectrum'}: {self.model}"
+        if bool(m["success"]):
+            title += (f", I$_D$/I$_G$ = {float(m['id_ig']):.3f}, "
+                      f"G = {float(m['g_position']):.1f} cm$^{{-1}}$")
+        else:
+            title += f" — not fitted ({m['flags'].values.item() or 'failed'})"
+        ax.set_title(title, fontsize=9)
         ax.legend(fontsize=7, frameon=False)
         return ax
+
+
+def _method(key: str, model: str, params: Mapping[str, Any], la_relation: str | None,
+            dropped: str) -> str:
+    p = params
+    base = f"{MODEL_TEXT[model]}; window {p['window'][0]:g}–{p['window'][1]:g} cm⁻¹; "
+    base += f"baseline {p['baseline']}"
+    if p.get("laser") is not None:
+        base += f"; laser {p['laser']:g} nm"
+    base += dropped
+    if key == "id_ig":
+        return "D/G peak-height ratio (G apex height for a BWF); " + base
+    if key == "ad_ag":
+        extra = (" (BWF G area integrated over the fit window)" if model.startswith("two_band")
+                 else "")
+        return "D/G integrated-area ratio" + extra + "; " + base
+    if key == "la_raman":
+        ratio, _, _, ref = LA_RELATIONS[la_relation or "cancado"]
+        return f"La from {ratio} by {la_relation} ({ref}); " + base
+    if key == "g_position" and model.startswith("two_band"):
+        return "G position = BWF apex ω0 + Γ/(2Q); " + base
+    return f"{key.replace('_', ' ')} of the fitted band; " + base
+
+
+def _depends(model: str) -> dict[str, tuple[str, ...]]:
+    """Nonlinear parameters each record key is computed from (for flag inheritance)."""
+    names = tuple(nonlinear_names(model))
+    return {
+        "d_position": ("d_center",), "d_fwhm": ("d_fwhm",),
+        "g_position": tuple(n for n in names if n in ("g_center", "g_fwhm", "g_q")),
+        "g_fwhm": ("g_fwhm",),
+        "id_ig": names, "ad_ag": names, "la_raman": names,
+    }
+
+
+# ---------------------------------------------------------------------------------------
+# the kernel: one block of spectra (n, m) -> per-spectrum outputs
+# ---------------------------------------------------------------------------------------
+
+_POLY = {"constant": 0, "linear": 1, "quadratic": 2, "cubic": 3}
+
+
+def _is_flat(ys: np.ndarray) -> np.ndarray:
+    """All NaN, all zero, or constant within float noise (per row)."""
+    try:
+        from charz.flags import is_flat
+    except ImportError:  # pragma: no cover - until charz.flags exists
+        is_flat = None
+    if is_flat is not None:
+        return np.asarray(is_flat(ys, axis=-1), bool)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        hi = np.nanmax(ys, axis=-1)
+        lo = np.nanmin(ys, axis=-1)
+    scale = np.maximum(np.abs(hi), np.abs(lo))
+    return ~np.isfinite(hi) | (hi - lo <= 1e-9 * np.where(scale > 0, scale, 1.0))
+
+
+def _output_spec(model: str, order: int | None, laser: float | None,
+                 intensity_unit: str) -> tuple[dict[str, Any], dict[str, dict[str, str]]]:
+    """Names, dtypes and attrs of the kernel's per-spectrum outputs, in order."""
+    nb = len(bands_of(model))
+    dummy = descriptor_values(model, np.ones(nb), nonlinear_start(model)[0], (0.0, 1.0))
+    keys = [k for k in RECORD_KEYS if k in dummy or (k == "la_raman" and laser is not None)]
+    keys += [k for k in dummy if k not in keys]
+    out: dict[str, Any] = {}
+    attrs: dict[str, dict[str, str]] = {}
+
+    def unit_of(k: str) -> str:
+        if k in ("id_ig", "ad_ag", "redchi") or k.endswith("_q"):
+            return "1"
+        if k == "la_raman":
+            return "nm"
+        if k.endswith(("_height", "_apex_height")):
+            return intensity_unit
+        if k.endswith("_area"):
+            return f"{intensity_unit}*(1/cm)"
+        return "1/cm"
+
+    for k in keys:
+        for name in (k, f"{k}_stderr"):
+            out[name] = float
+            attrs[name] = {"units": unit_of(k)}
+    for k in range(0 if order is None else order + 1):
+        out[f"background_c{k}"] = float
+        attrs[f"background_c{k}"] = {"units": intensity_unit,
+                                     "long_name": f"background coefficient of u^{k}"}
+    out["redchi"] = float
+    attrs["redchi"] = {"units": "1"}
+    out["spikes"] = np.int32
+    attrs["spikes"] = {"units": "1", "long_name": "spike points replaced"}
+    for b in bands_of(model):
+        if b.name in OPTIONAL_BANDS:
+            out[f"{b.name}_dropped"] = bool
+            attrs[f"{b.name}_dropped"] = {
+                "long_name": f"{b.name.upper()} dropped (height converged to zero)"}
+    out["success"] = bool
+    out["flags"] = object
+    return out, attrs
+
+
+def _despike(ys: np.ndarray, method: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """Vectorised despiking of a whole block; (despiked, spike points per row)."""
+    from raman.baseline import temporal_median_raw, whitaker_hayes_raw
+
+    if not method:
+        return ys, np.zeros(ys.shape[0], np.int32)
+    if method == "temporal_median" and ys.shape[0] >= 3:
+        out, mask = temporal_median_raw(ys, axis=0)
+    else:
+        out, mask = whitaker_hayes_raw(ys)
+    return out, mask.sum(axis=-1).astype(np.int32)
+
+
+def _height_se(x, model, order, nonlin, redchi):
+    """Standard errors of the heights with the shapes held fixed: s²[(ΦᵀΦ)⁻¹]_jj.
+
+    A lower bound of the full standard error, used where the full covariance could not
+    be estimated (lmfit gives none when a parameter ends on a bound).
+    """
+    ok = np.isfinite(nonlin).all(axis=1) & np.isfinite(redchi)
+    out = np.full((nonlin.shape[0], len(bands_of(model))), np.nan)
+    if not ok.any():
+        return out
+    phi = band_shapes(x, model, nonlin[ok])
+    basis = _poly_basis(x, order)
+    full = np.concatenate([phi, np.broadcast_to(basis, (phi.shape[0], *basis.shape))], axis=1)
+    a = np.einsum("njm,nkm->njk", full, full)
+    with np.errstate(all="ignore"):
+        try:
+            inv = np.linalg.inv(a)
+        except np.linalg.LinAlgError:
+            return out
+        d = np.einsum("njj->nj", inv)[:, : phi.shape[1]]
+        out[ok] = np.sqrt(np.abs(d) * redchi[ok, None])
+    return out
+
+
+def _fit_rows(x, ys, model, order, start, lo, hi, engine, workers, sink):
+    if engine == "lmfit":
+        res = _fit_lmfit(x, ys, model, order, start, lo, hi)
+        fit = res.pop("fit")
+        if sink is not None and fit is not None:
+            sink.append(fit)
+        res["converged"] = res["success"].copy()
+        return res
+    from raman.batch import fit_batch
+
+    parallel = threading.current_thread() is threading.main_thread()
+    return fit_batch(x, ys, model=model, poly_order=order, start=start, lower=lo, upper=hi,
+                     workers=workers, parallel=parallel)
+
+
+def _scatter(full_model: str, sub_model: str, res: Mapping[str, np.ndarray], npoly: int,
+             start_full: np.ndarray) -> dict[str, np.ndarray]:
+    """A submodel's fit in the full model's layout (dropped bands: height 0, θ = start)."""
+    fb = [b.name for b in bands_of(full_model)]
+    sb = [b.name for b in bands_of(sub_model)]
+    fn = nonlinear_names(full_model)
+    sn = nonlinear_names(sub_model)
+    n = res["heights"].shape[0]
+    hb = [fb.index(b) for b in sb]
+    tb = [fn.index(t) for t in sn]
+    heights = np.zeros((n, len(fb)))
+    heights[:, hb] = res["heights"]
+    nonlin = np.broadcast_to(start_full, (n, len(fn))).copy()
+    nonlin[:, tb] = res["nonlin"]
+    p_full = len(fb) + len(fn) + npoly
+    cov = np.zeros((n, p_full, p_full))
+    idx = hb + [len(fb) + t for t in tb] + [len(fb) + len(fn) + k for k in range(npoly)]
+    cov[:, np.array(idx)[:, None], np.array(idx)[None, :]] = res["cov"]
+    out = dict(res)
+    out.update(heights=heights, nonlin=nonlin, cov=cov)
+    return out
+
+
+def _fit_block(ys: np.ndarray, *, x: np.ndarray, model: str, order: int | None,
+               start: np.ndarray, lo: np.ndarray, hi: np.ndarray, window: tuple[float, float],
+               laser: float | None, la_relation: str | None, despike: str | None,
+               baseline: str | None, baseline_kwargs: Mapping[str, Any] | None,
+               engine: str, workers: int | None = None, intensity_unit: str = "count",
+               sink: list | None = None) -> dict[str, np.ndarray]:
+    """Kernel of :func:`fit_bands` for :func:`charz.series.apply_series`.
+
+    Despikes the block (vectorised), subtracts a pybaselines baseline if asked, finds the
+    spectra without signal, fits the rest (batched variable projection or lmfit), drops
+    vanished D3/D4 bands and refits, derives the descriptors with standard errors and
+    the flags. Returns one array of length n per output of :func:`_output_spec`.
+    """
+    n = ys.shape[0]
+    spec, _ = _output_spec(model, order, laser, intensity_unit)
+    flat = _is_flat(ys)
+    ys, spikes = _despike(ys, despike)
+    live = np.flatnonzero(~flat)
+    if baseline is not None and live.size:
+        from raman.baseline import baseline_raw
+
+        bl, _ = baseline_raw(x, ys[live], method=baseline, **dict(baseline_kwargs or {}))
+        ys = ys.copy()
+        ys[live] = ys[live] - bl
+    bands = [b.name for b in bands_of(model)]
+    names = nonlinear_names(model)
+    npoly = 0 if order is None else order + 1
+    nb, nt = len(bands), len(names)
+    p = nb + nt + npoly
+    res = {"heights": np.full((n, nb), np.nan), "nonlin": np.full((n, nt), np.nan),
+           "coefs": np.full((n, npoly), np.nan), "cov": np.full((n, p, p), np.nan),
+           "success": np.zeros(n, bool), "converged": np.zeros(n, bool),
+           "redchi": np.full(n, np.nan)}
+    dropped = {b: np.zeros(n, bool) for b in bands if b in OPTIONAL_BANDS}
+    if live.size:
+        r = _fit_rows(x, ys[live], model, order, start, lo, hi, engine, workers, sink)
+        for k in res:
+            res[k][live] = r[k]
+        # optional bands whose height converged to zero: drop them and fit again
+        for _round in range(len(dropped)):
+            ok = res["success"]
+            vanish = {}
+            span = hi - lo
+            for b in dropped:
+                j = bands.index(b)
+                h = res["heights"][:, j]
+                with np.errstate(all="ignore"):
+                    z = h / np.sqrt(np.abs(res["cov"][:, j, j]))
+                ks = [k for k, t in enumerate(names) if t.startswith(f"{b}_")]
+                th = res["nonlin"][:, ks]
+                stuck = ((np.abs(th - lo[ks]) <= 1e-4 * span[ks])
+                         | (np.abs(th - hi[ks]) <= 1e-4 * span[ks])).any(axis=1)
+                vanish[b] = ok & ~dropped[b] & ((h <= 0) | (z < VANISH_SNR)
+                                                | (stuck & (z < NO_SIGNAL_SNR)))
+            if not any(v.any() for v in vanish.values()):
+                break
+            for b, v in vanish.items():
+                dropped[b] |= v
+            todo = np.flatnonzero(np.any(list(vanish.values()), axis=0))
+            groups: dict[tuple[str, ...], list[int]] = {}
+            for i in todo:
+                groups.setdefault(tuple(b for b in dropped if dropped[b][i]), []).append(i)
+            for drop, rows in groups.items():
+                sub = submodel(model, drop)
+                keep = [names.index(t) for t in nonlinear_names(sub)]
+                rr = _fit_rows(x, ys[rows], sub, order, start[keep], lo[keep], hi[keep],
+                               engine, workers, None)
+                rr = _scatter(model, sub, rr, npoly, start)
+                for k in res:
+                    res[k][rows] = rr[k]
+    # descriptors and their standard errors
+    with np.errstate(all="ignore"):
+        vals, errs = _derived_with_errors(model, res["heights"], res["nonlin"], res["cov"],
+                                          window, laser, la_relation)
+    out: dict[str, np.ndarray] = {}
+    for k in spec:
+        if k in vals:
+            out[k] = vals[k]
+        elif k.endswith("_stderr") and k[:-7] in errs:
+            out[k] = errs[k[:-7]]
+    for b, d in dropped.items():
+        out[f"{b}_dropped"] = d
+        for k in list(out):
+            if k.startswith(f"{b}_") and not k.endswith("_dropped"):
+                out[k] = np.where(d, np.nan, out[k])
+    for k in range(npoly):
+        out[f"background_c{k}"] = res["coefs"][:, k]
+    out["redchi"] = res["redchi"]
+    out["spikes"] = spikes
+    # signal: D or G height above NO_SIGNAL_SNR standard errors
+    snr = []
+    se_lin = None
+    for b in ("d", "g"):
+        j = bands.index(b)
+        se = np.sqrt(np.abs(res["cov"][:, j, j]))
+        h = res["heights"][:, j]
+        if not np.isfinite(se[h > 0]).all():  # covariance not estimated (a fit on a bound)
+            if se_lin is None:
+                se_lin = _height_se(x, model, order, res["nonlin"], res["redchi"])
+            se = np.where(np.isfinite(se), se, se_lin[:, j])
+        with np.errstate(all="ignore"):
+            snr.append(np.where(np.isfinite(se) & (se > 0), h / se, 0.0))
+    signal = ~flat & (np.nan_to_num(np.maximum(*snr), nan=0.0) >= NO_SIGNAL_SNR)
+    success = res["success"] & signal
+    span = hi - lo
+    th = res["nonlin"]
+    at = (np.abs(th - lo) <= 1e-4 * span) | (np.abs(th - hi) <= 1e-4 * span)
+    for b, d in dropped.items():  # a dropped band's parameters are not reported
+        at[:, [k for k, t in enumerate(names) if t.startswith(f"{b}_")]] &= ~d[:, None]
+    no_sig = flat | (res["success"] & ~signal)
+    failed = ~res["success"] & ~no_sig
+    unconv = res["success"] & ~res["converged"] & ~no_sig
+    flags: list[tuple[str, ...]] = [()] * n
+    for i in np.flatnonzero(no_sig | failed | unconv | at.any(axis=1)):  # the few flagged
+        if no_sig[i]:
+            flags[i] = ("no_signal",)
+        elif failed[i]:
+            flags[i] = ("not_converged",)
+        else:
+            f = [f"at_bound:{names[k]}" for k in np.flatnonzero(at[i])]
+            flags[i] = (*f, "not_converged") if unconv[i] else tuple(f)
+    for k in spec:  # spectra without a fit (no signal, failed) have no values
+        if spec[k] is float:
+            out[k] = np.where(success, out[k], np.nan)
+    out["success"] = success
+    out["flags"] = join_flags(flags)
+    return out
 
 
 # ---------------------------------------------------------------------------------------
 # fitting
 # ---------------------------------------------------------------------------------------
 
-_POLY = {"constant": 0, "linear": 1, "quadratic": 2, "cubic": 3}
 
-
-def _prepare(
-    spectra: xr.DataArray,
-    window: tuple[float, float] | None,
-    despike: bool | str,
-    baseline: str | None,
-    baseline_kwargs: Mapping[str, Any] | None,
-) -> tuple[xr.DataArray, int | None, dict[str, Any]]:
-    from raman.baseline import crop, remove_spikes, subtract_baseline
-
-    params: dict[str, Any] = {}
-    data = crop(spectra, window) if window is not None else spectra
-    if despike:
-        method = "auto" if despike is True else str(despike)
-        data = remove_spikes(data, method=method)  # warns (DataCleaningWarning) when it acts
-        params["despike"] = data.attrs.get("despike_method", method)
-        params["spikes_removed"] = int(data.attrs.get("spikes_removed", 0))
-    order: int | None = None
+def _baseline_choice(baseline: str | None) -> tuple[int | None, str | None, str]:
+    """(polynomial order fitted with the bands, pybaselines method subtracted, text)."""
     if baseline is None or baseline == "none":
-        params["baseline"] = "none (data as given)"
-    elif baseline in _POLY:
-        order = _POLY[baseline]
-        params["baseline"] = f"{baseline} polynomial fitted with the bands"
-    else:
-        data = subtract_baseline(data, method=baseline, **dict(baseline_kwargs or {}))
-        params["baseline"] = f"{baseline} subtracted before the fit"
-        params["baseline_parameters"] = json.loads(data.attrs["baseline_parameters"])
-        data = data.drop_vars("baseline")
-    return data, order, params
+        return None, None, "none (data as given)"
+    if baseline in _POLY:
+        return _POLY[baseline], None, f"{baseline} polynomial fitted with the bands"
+    return None, baseline, f"{baseline} subtracted before the fit"
 
 
 def fit_bands(
@@ -626,7 +681,7 @@ def fit_bands(
     window: tuple[float, float] | None = (800.0, 2000.0),
     despike: bool | Literal["whitaker_hayes", "temporal_median"] = True,
     laser: float | None = None,
-    la_relation: LaRelation = "cancado",
+    la_relation: LaRelation | None = None,
     engine: Literal["auto", "lmfit", "batch"] = "auto",
     initial: Mapping[str, float] | None = None,
     workers: int | None = None,
@@ -639,7 +694,9 @@ def fit_bands(
     ----------
     spectra : xarray.DataArray
         Intensities with a ``raman_shift`` dimension (1/cm) and any other dimensions
-        (``time``; ``y``, ``x``; ``spectrum``), e.g. from :func:`charz.read`.
+        (``time``; ``y``, ``x``; ``spectrum``), e.g. from :func:`charz.read`; numpy- or
+        dask-backed (a Zarr/NetCDF map opened with ``xr.open_zarr``: fitted chunk by
+        chunk on the active dask scheduler, see :func:`charz.series.apply_series`).
     model : {'two_band', 'three_band', 'four_band', 'sadezky'}
         Band model (module docstring; starting values and bounds in :data:`MODELS`).
     baseline : str or None
@@ -652,51 +709,53 @@ def fit_bands(
     window : (float, float) or None
         Fit window in 1/cm (default first order, 800–2000).
     despike : bool or {'whitaker_hayes', 'temporal_median'}
-        Remove cosmic spikes first (``True``: temporal median for time series, else
-        Whitaker–Hayes). A :class:`~charz.errors.DataCleaningWarning` reports replaced
-        points.
+        Remove cosmic spikes first, vectorised over each block of spectra (``True``:
+        temporal median for a time series of ≥ 3 spectra, else Whitaker–Hayes). A
+        :class:`~charz.errors.DataCleaningWarning` reports replaced points (in-memory
+        data; ``maps["spikes"]`` always counts them).
     laser : float, optional
         Laser wavelength in nm; default ``spectra.attrs["laser_wavelength"]``. Without one,
         ``la_raman`` is not computed (the other descriptors are).
-    la_relation : {'cancado', 'tuinstra_koenig', 'ferrari'}
+    la_relation : {'cancado', 'tuinstra_koenig', 'ferrari'}, optional
         La relation (:func:`la_from_ratio`); Cançado uses the area ratio, the others the
-        height ratio.
+        height ratio. Default ``cancado`` when the laser is known. Given without a laser
+        wavelength it raises :class:`~charz.errors.OptionError` (it could not take effect).
     engine : {'auto', 'lmfit', 'batch'}
         ``lmfit``: one lmfit composite model per spectrum (the reference; keeps the
         ModelResult for one spectrum); ``batch``: :mod:`raman.batch` (variable projection,
-        analytic Jacobian, compiled when numba is installed, both cores; the first call
-        compiles for ~10–20 s, cached on disk afterwards); ``auto``: lmfit for fewer than
-        10 spectra, batch otherwise.
+        analytic Jacobian, compiled when numba is installed; the first call compiles for
+        ~10–20 s, cached on disk afterwards); ``auto``: lmfit for fewer than 10 spectra,
+        batch otherwise.
     initial : mapping, optional
         Starting values overriding the model table (``{"g_center": 1600.0}``).
     workers : int, optional
         Processes for the batch engine's numpy fallback (default: all cores).
+    block_size : int
+        In-memory series and maps are fitted in blocks of this many spectra (bounds the
+        working memory). Dask-backed data are fitted one chunk per task.
     second_order : bool
         Add the second-order bands 2D (~2680 cm⁻¹) and D+G (~2930 cm⁻¹), Lorentzian, to the
         model (their parameters appear in ``maps`` as ``two_d_*`` and ``d_plus_g_*``); the
         default window then becomes 800–3200 cm⁻¹.
-    block_size : int
-        Series and maps with more spectra are prepared and fitted block by block (each
-        block loaded, despiked, baseline-corrected and fitted, then dropped), so a
-        dask-backed map larger than memory is processed chunk by chunk; ``result.curves``
-        is then None (the descriptors are complete). Time series are despiked with the
-        temporal median inside each block.
 
     Returns
     -------
     BandFitResult
-        ``result.descriptors`` (Dataset over the other dims, and callable for the record),
-        ``result.maps`` (same Dataset), ``result.curves``, ``result.fit``.
+        ``result.maps`` (Dataset over the other dims), ``result.descriptors()`` (the
+        record's Measurements), ``result.curves(index)``, ``result.summary()``.
 
     Raises
     ------
     FitError
-        Nothing could be fitted (all spectra empty, or one spectrum failed).
+        One spectrum without signal (flat, or no D/G band above noise) or whose fit
+        failed; a series in which no spectrum could be fitted.
+    OptionError
+        ``la_relation`` without a laser wavelength; an unknown ``initial`` parameter.
 
     Warns
     -----
     PhysicsWarning
-        La outside the chosen relation's calibrated range; a band at a bound.
+        La outside the chosen relation's calibrated range.
     DataCleaningWarning
         Spikes replaced.
 
@@ -711,177 +770,206 @@ def fit_bands(
     A. C. Ferrari, J. Robertson, Phys. Rev. B 61 (2000) 14095; A. Sadezky et al., Carbon
     43 (2005) 1731.
     """
+    from charz.series import _is_dask, _option_error
+    from raman.baseline import crop
+
     if not isinstance(spectra, xr.DataArray) or DIM not in spectra.dims:
         raise CharzError(
             f"fit_bands: expected a DataArray with a {DIM!r} dimension, got "
             f"{type(spectra).__name__} {getattr(spectra, 'dims', '')}"
         )
+    source = spectra.attrs.get("source") or "spectrum"
     if second_order:
         model = f"{model}+second_order"  # type: ignore[assignment]
         if window == (800.0, 2000.0):
             window = (800.0, 3200.0)
-    bands = _bands(model)
-    if la_relation not in LA_RELATIONS:
-        raise CharzError(f"la_relation {la_relation!r} is not one of {', '.join(LA_RELATIONS)}")
+    bands_of(model)
     if laser is None:
         laser = spectra.attrs.get("laser_wavelength")
     laser = None if laser is None else float(laser)
-    others0 = [d for d in spectra.dims if d != DIM]
-    n_total = int(np.prod([spectra.sizes[d] for d in others0])) if others0 else 1
-    if n_total > block_size and engine in ("auto", "batch"):
-        return _fit_blocks(spectra, others0, model=model, baseline=baseline,
-                           baseline_kwargs=baseline_kwargs, window=window, despike=despike,
-                           laser=laser, la_relation=la_relation, initial=initial,
-                           workers=workers, block_size=block_size)
-    data, order, params = _prepare(spectra, window, despike, baseline, baseline_kwargs)
+    if la_relation is not None and la_relation not in LA_RELATIONS:
+        raise _option_error(
+            f"la_relation {la_relation!r} is not one of {', '.join(LA_RELATIONS)}")
+    if la_relation is not None and laser is None:
+        raise _option_error(
+            f"{source}: la_relation={la_relation!r} needs the laser wavelength, which the "
+            "file does not give; pass laser=<nm> (--laser NM) or leave the La relation out")
+    if laser is not None and la_relation is None:
+        la_relation = "cancado"
+    start, lo, hi = nonlinear_start(model)
+    names = nonlinear_names(model)
+    for k, v in (initial or {}).items():
+        if k not in names:
+            raise _option_error(
+                f"initial: {k!r} is not a parameter of {model} ({', '.join(names)})")
+        start[names.index(k)] = float(v)
+    data = crop(spectra, window) if window is not None else spectra
     others = [d for d in data.dims if d != DIM]
     data = data.transpose(*others, DIM)
+    n_total = int(np.prod([data.sizes[d] for d in others])) if others else 1
+    if engine == "auto":
+        engine = "lmfit" if n_total < 10 else "batch"
+    if engine not in ("lmfit", "batch"):
+        raise _option_error(f"engine {engine!r} is not one of auto, lmfit, batch")
+    if despike is True:
+        despike_method = ("temporal_median" if others == ["time"] and n_total >= 3
+                          else "whitaker_hayes")
+    elif despike:
+        despike_method = str(despike)
+        if despike_method not in ("whitaker_hayes", "temporal_median"):
+            raise _option_error(f"despike={despike!r} is not True, False, 'whitaker_hayes' "
+                                "or 'temporal_median'")
+    else:
+        despike_method = None
+    order, pre, baseline_text = _baseline_choice(baseline)
     x = np.asarray(data[DIM].values, float)
-    ys = np.asarray(data.values, float).reshape(-1, x.size)
     win = (float(x.min()), float(x.max()))
-    params.update(model=model, window=list(window) if window else list(win), laser=laser,
-                  la_relation=la_relation)
+    params: dict[str, Any] = {
+        "model": model, "window": list(window) if window else list(win),
+        "baseline": baseline_text, "laser": laser, "la_relation": la_relation,
+        "engine": engine, "despike": despike_method or "none"}
+    if pre is not None and baseline_kwargs:
+        params["baseline_parameters"] = json.loads(json.dumps(dict(baseline_kwargs),
+                                                              default=str))
     if laser is None:
         params["la_raman"] = "not computed: no laser wavelength (give laser=<nm>)"
-    start, lo, hi = nonlinear_start(model)
-    names = nonlinear_names(model)
-    for k, v in (initial or {}).items():
-        if k not in names:
-            raise CharzError(f"initial: {k!r} is not a parameter of {model} ({', '.join(names)})")
-        start[names.index(k)] = float(v)
-    if engine == "auto":
-        engine = "lmfit" if ys.shape[0] < 10 else "batch"
-    params["engine"] = engine
-    fit_obj = None
-    if engine == "lmfit":
-        res = _fit_lmfit(x, ys, model, order, start, lo, hi)
-        fit_obj = res.pop("fit")
-    elif engine == "batch":
-        from raman.batch import fit_batch
-
-        res = fit_batch(x, ys, model=model, poly_order=order, start=start, lower=lo, upper=hi,
-                        workers=workers)
+    intensity_unit = str(spectra.attrs.get("units", "count"))
+    outputs, attrs = _output_spec(model, order, laser, intensity_unit)
+    sink: list = []
+    kwargs = {"x": x, "model": model, "order": order, "start": start, "lo": lo, "hi": hi,
+              "window": win, "laser": laser, "la_relation": la_relation,
+              "despike": despike_method, "baseline": pre,
+              "baseline_kwargs": dict(baseline_kwargs or {}), "engine": engine,
+              "workers": workers, "intensity_unit": intensity_unit}
+    lazy = _is_dask(data)
+    if not lazy:
+        kwargs["sink"] = sink
+    maps = apply_series(data, _fit_block, core_dims=[DIM], outputs=outputs, kwargs=kwargs,
+                        attrs=attrs, block_size=block_size)
+    maps.attrs = {"model": model, "la_relation": la_relation or "none",
+                  "laser_wavelength": laser if laser is not None else "none",
+                  "source": str(spectra.attrs.get("source", ""))}
+    dropped_text = ""
+    if not lazy:
+        n_spikes = int(np.asarray(maps["spikes"].values).sum())
+        if n_spikes:
+            warnings.warn(f"{source}: {n_spikes} spike point(s) replaced ({despike_method})",
+                          DataCleaningWarning, stacklevel=2)
+        ok = np.asarray(maps["success"].values, bool)
+        if not others:
+            if not ok:
+                flag = str(maps["flags"].values.item())
+                if "no_signal" in flag:
+                    raise FitError(
+                        f"{source}: no signal above noise: the spectrum is flat (all zero, "
+                        "all NaN or constant) or neither the D nor the G band height exceeds "
+                        f"{NO_SIGNAL_SNR:g} standard errors; nothing to fit")
+                raise FitError(f"{source}: the {model} fit did not converge")
+        elif not ok.any():
+            counts = _counts_text(maps)
+            raise FitError(f"{source}: no spectrum could be fitted ({counts})")
+        parts = []
+        for b in OPTIONAL_BANDS:
+            if f"{b}_dropped" in maps:
+                k = int(np.asarray(maps[f"{b}_dropped"].values).sum())
+                if k:
+                    parts.append(f"{b.upper()} dropped" + (f" in {k} of {n_total} spectra"
+                                                           if others else ""))
+        if parts:
+            dropped_text = ("; " + ", ".join(parts) + " (height converged to zero; fitted "
+                            "again without it)")
+        if la_relation is not None and "la_raman" in maps:
+            la = np.asarray(maps["la_raman"].values, float)[ok]
+            la_from_ratio(_ratio_for(la, la_relation, laser), laser=laser,
+                          relation=la_relation)  # the calibrated-range warnings, once
     else:
-        raise CharzError(f"engine {engine!r} is not one of auto, lmfit, batch")
-    maps, curves = _assemble(data, x, model, order, res, win, laser, la_relation, bands)
-    n_ok = int(np.asarray(maps["success"].values).sum())
-    if n_ok == 0:
-        raise FitError(
-            f"{spectra.attrs.get('source', 'spectrum')}: the {model} fit failed on every "
-            f"spectrum ({ys.shape[0]})"
-        )
-    _check_bounds(maps, bands, lo, hi, names, spectra.attrs.get("source", "spectrum"))
+        drops = [b for b in OPTIONAL_BANDS if f"{b}_dropped" in maps]
+        if drops:
+            dropped_text = (f"; {'/'.join(b.upper() for b in drops)} dropped where the height "
+                            "converged to zero (maps '<band>_dropped')")
+    keys = tuple(k for k in RECORD_KEYS if k in maps)
+    methods = {k: _method(k, model, params, la_relation, dropped_text) for k in keys}
     prov = Provenance.from_data(spectra, parameters=params)
-    return BandFitResult(maps, curves, model, laser, la_relation, params, prov, fit_obj)
+    curves_fn = _CurvesOf(data, maps, model, order, despike_method, pre,
+                          dict(baseline_kwargs or {}), intensity_unit)
+    return BandFitResult(maps=maps, technique="raman", keys=keys, methods=methods,
+                         source=prov, depends=_depends(model), curves_fn=curves_fn,
+                         fit=sink[0] if len(sink) == 1 and n_total == 1 else None,
+                         model=model, laser=laser, la_relation=la_relation)
 
 
-def _fit_blocks(spectra, others, *, model, baseline, baseline_kwargs, window, despike, laser,
-                la_relation, initial, workers, block_size) -> BandFitResult:
-    """Block-wise preparation and batch fitting of a large (possibly dask-backed) series."""
-    from charz.output import progress
-    from raman.batch import fit_batch
+def _ratio_for(la: np.ndarray, relation: str, laser: float) -> np.ndarray:
+    """The D/G ratios that give ``la`` (to re-issue the calibrated-range warning once)."""
+    c = la_prefactor(relation, laser)
+    la = la[np.isfinite(la) & (la > 0)]
+    return c * la**2 if relation == "ferrari" else c / la
 
-    bands = _bands(model)
-    stacked = spectra.transpose(*others, DIM).stack(_spec=others).transpose("_spec", DIM)
-    n = stacked.sizes["_spec"]
-    start, lo, hi = nonlinear_start(model)
-    names = nonlinear_names(model)
-    for k, v in (initial or {}).items():
-        if k not in names:
-            raise CharzError(f"initial: {k!r} is not a parameter of {model} ({', '.join(names)})")
-        start[names.index(k)] = float(v)
-    if despike is True:
-        despike_method = "temporal_median" if others == ["time"] else "whitaker_hayes"
-    else:
-        despike_method = despike
-    parts: list[dict[str, Any]] = []
-    spikes = 0
-    params: dict[str, Any] = {}
-    order = None
-    x = None
-    seed = start
-    blocks = range(0, n, block_size)
-    for i0 in progress(blocks, total=len(blocks), desc="fitting blocks"):
-        blk = stacked.isel(_spec=slice(i0, i0 + block_size))
-        blk = blk.drop_vars([c for c in blk.coords if c != DIM and "_spec" in blk[c].dims])
-        blk = blk.rename(_spec="time" if despike_method == "temporal_median" else "spectrum")
-        blk = blk.load()
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", DataCleaningWarning)
-            if despike_method:
-                blk = remove_spikes_block(blk, despike_method)
-            data, order, params = _prepare(blk, window, False, baseline, baseline_kwargs)
-        for w in caught:
-            if not issubclass(w.category, DataCleaningWarning):
-                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-        spikes += int(blk.attrs.get("spikes_removed", 0))
+
+def _counts_text(maps: xr.Dataset) -> str:
+    from charz.series import _flag_counts
+
+    ok = np.asarray(maps["success"].values, bool)
+    fl = _flag_counts(maps["flags"], maps["success"])
+    no_sig = fl.get("no_signal", [0, 0])[1]
+    text = f"{int(ok.sum())}/{ok.size} fitted"
+    if no_sig:
+        text += f", {no_sig} without signal"
+    failed = ok.size - int(ok.sum()) - no_sig
+    if failed:
+        text += f", {failed} failed"
+    return text
+
+
+class _CurvesOf:
+    """Curves of one spectrum, recomputed from ``maps`` (``SeriesResult.curves_fn``)."""
+
+    def __init__(self, data, maps, model, order, despike, pre, baseline_kwargs, unit):
+        self.data, self.maps, self.model, self.order = data, maps, model, order
+        self.despike, self.pre, self.baseline_kwargs, self.unit = (despike, pre,
+                                                                   baseline_kwargs, unit)
+
+    def __call__(self, index: Mapping[str, int]) -> xr.Dataset:
+        data = self.data
         x = np.asarray(data[DIM].values, float)
-        ys = np.asarray(data.values, float).reshape(-1, x.size)
-        res = fit_batch(x, ys, model=model, poly_order=order, start=seed, lower=lo, upper=hi,
-                        workers=workers)
-        good = res["success"]
-        if good.any():
-            seed = np.nanmedian(res["nonlin"][good], axis=0)
-        parts.append(res)
-    if despike_method:
-        params["despike"] = despike_method
-        params["spikes_removed"] = spikes
-        if spikes:
-            warnings.warn(
-                f"{spectra.attrs.get('source', 'spectra')}: {spikes} spike point(s) replaced "
-                f"({despike_method}, block-wise)",
-                DataCleaningWarning,
-                stacklevel=3,
-            )
-    res = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-    win = (float(x.min()), float(x.max()))
-    params.update(model=model, window=list(window) if window else list(win), laser=laser,
-                  la_relation=la_relation, engine="batch", block_size=block_size)
-    shape = tuple(spectra.sizes[d] for d in others)
-    coords = {d: spectra[d] for d in others}
-    for name, coord in spectra.coords.items():
-        if name not in coords and name != DIM and set(coord.dims) <= set(others):
-            coords[name] = coord
-    maps = _maps(res, model, win, laser, la_relation, others, shape, coords,
-                 spectra.attrs.get("units", "count"))
-    if int(np.asarray(maps["success"].values).sum()) == 0:
-        raise FitError(
-            f"{spectra.attrs.get('source', 'spectra')}: the {model} fit failed on every "
-            f"spectrum ({n})"
-        )
-    _check_bounds(maps, bands, lo, hi, names, spectra.attrs.get("source", "spectra"))
-    prov = Provenance.from_data(spectra, parameters=params)
-    return BandFitResult(maps, None, model, laser, la_relation, params, prov, None)
+        if self.despike == "temporal_median" and "time" in index:
+            t = int(index["time"])
+            n_t = data.sizes["time"]
+            lo_, hi_ = max(0, min(t - 1, n_t - 3)), min(n_t, max(t - 1, 0) + 3)
+            block = np.asarray(data.isel({**index, "time": slice(lo_, hi_)}).values, float)
+            block = block.reshape(-1, x.size)
+            y, _ = _despike(block, "temporal_median" if block.shape[0] >= 3 else
+                            "whitaker_hayes")
+            y = y[t - lo_][None]
+        else:
+            y = np.asarray(data.isel(index).values, float).reshape(1, x.size)
+            y, _ = _despike(y, "whitaker_hayes" if self.despike else None)
+        if self.pre is not None and not _is_flat(y)[0]:
+            from raman.baseline import baseline_raw
 
-
-def remove_spikes_block(blk: xr.DataArray, method: str) -> xr.DataArray:
-    """Despike one block (temporal median along its ``time`` rows, or Whitaker–Hayes)."""
-    from raman.baseline import remove_spikes
-
-    if method == "temporal_median" and blk.sizes.get("time", 0) < 3:
-        method = "whitaker_hayes"
-    return remove_spikes(blk, method=method)
-
-
-def _check_bounds(maps, bands, lo, hi, names, source) -> None:
-    good = np.asarray(maps["success"].values, bool)
-    hits = []
-    for k, name in enumerate(names):
-        if name not in maps:
-            continue
-        v = np.asarray(maps[name].values, float)[good] if np.ndim(maps[name].values) else \
-            np.asarray([float(maps[name].values)])
-        span = hi[k] - lo[k]
-        at = np.isfinite(v) & ((v <= lo[k] + 1e-4 * span) | (v >= hi[k] - 1e-4 * span))
-        if at.any():
-            hits.append(f"{name} ({int(at.sum())}/{v.size} at {lo[k]:g}/{hi[k]:g})")
-    if hits:
-        warnings.warn(
-            f"{source}: band parameters at their bounds: {', '.join(hits)}; the model may not "
-            "suit these spectra (try another model, window or baseline)",
-            PhysicsWarning,
-            stacklevel=3,
-        )
+            bl, _ = baseline_raw(x, y, method=self.pre, **self.baseline_kwargs)
+            y = y - bl
+        m = self.maps.isel(index).compute() if index else self.maps.compute()
+        bands = bands_of(self.model)
+        heights = np.array([float(m[f"{b.name}_height"]) for b in bands])
+        nonlin = np.array([float(m[k]) for k in nonlinear_names(self.model)])
+        start = nonlinear_start(self.model)[0]
+        gone = ~np.isfinite(nonlin)
+        nonlin[gone] = start[gone]
+        heights = np.nan_to_num(heights)
+        comps = heights[:, None] * band_shapes(x, self.model, nonlin)
+        basis = _poly_basis(x, self.order)
+        coefs = np.array([float(m[f"background_c{k}"]) for k in range(basis.shape[0])])
+        bg = coefs @ basis if basis.shape[0] else np.zeros(x.size)
+        u = {"units": self.unit}
+        cv: dict[str, Any] = {"data": (DIM, y[0], u), "best_fit": (DIM, comps.sum(0) + bg, u),
+                              "background": (DIM, bg, u)}
+        for j, b in enumerate(bands):
+            cv[f"band_{b.name}"] = (DIM, comps[j], u)
+        coords = {DIM: data[DIM]}
+        for name, c in m.coords.items():
+            if c.ndim == 0:
+                coords[name] = c
+        return xr.Dataset(cv, coords=coords, attrs={"index": dict(index)})
 
 
 def _poly_basis(x: np.ndarray, order: int | None) -> np.ndarray:
@@ -899,7 +987,7 @@ def _fit_lmfit(x, ys, model, order, start, lo, hi) -> dict[str, Any]:
 
     from charz.peaks import peak_model
 
-    bands = _bands(model)
+    bands = bands_of(model)
     comp = None
     for b in bands:
         m = peak_model(b.shape, prefix=f"{b.name}_")
@@ -985,7 +1073,7 @@ def _derived_with_errors(model, heights, nonlin, cov, window, laser, la_relation
 
 
 def _derived_with_errors_inner(model, heights, nonlin, cov, window, laser, la_relation):
-    vals = _descriptor_values(model, heights, nonlin, window)
+    vals = descriptor_values(model, heights, nonlin, window)
     for k, v in vals.items():
         vals[k] = np.where(np.isfinite(v), v, np.nan)
     nbands = heights.shape[-1]
@@ -998,7 +1086,7 @@ def _derived_with_errors_inner(model, heights, nonlin, cov, window, laser, la_re
         step = 1e-6 * np.maximum(np.abs(p0[..., j]), 1e-3)
         pp = p0.copy()
         pp[..., j] += step
-        vj = _descriptor_values(model, pp[..., :nbands], pp[..., nbands:], window)
+        vj = descriptor_values(model, pp[..., :nbands], pp[..., nbands:], window)
         for k in keys:
             grads[k][..., j] = (vj[k] - vals[k]) / step
     c = cov[..., :P, :P]
@@ -1013,73 +1101,9 @@ def _derived_with_errors_inner(model, heights, nonlin, cov, window, laser, la_re
         good = np.isfinite(r) & (r > 0)
         la = np.full(r.shape, np.nan)
         if good.any():
-            la[good] = la_from_ratio(r[good], laser=laser, relation=la_relation)
+            la[good] = la_from_ratio(r[good], laser=laser, relation=la_relation, warn=False)
         vals["la_raman"] = la
         power = 0.5 if la_relation == "ferrari" else 1.0
         with np.errstate(divide="ignore", invalid="ignore"):
             errs["la_raman"] = la * power * errs[ratio_key] / r
     return vals, errs
-
-
-def _assemble(data, x, model, order, res, window, laser, la_relation, bands):
-    others = [d for d in data.dims if d != DIM]
-    shape = tuple(data.sizes[d] for d in others)
-    coords = {d: data[d] for d in others}
-    for name, coord in data.coords.items():
-        if name not in coords and name != DIM and set(coord.dims) <= set(others):
-            coords[name] = coord
-    intensity_unit = data.attrs.get("units", "count")
-    maps = _maps(res, model, window, laser, la_relation, others, shape, coords, intensity_unit)
-    heights, nonlin = res["heights"], res["nonlin"]
-    # curves
-    shapes = band_shapes(x, model, np.where(np.isfinite(nonlin), nonlin,
-                                            nonlinear_start(model)[0]))
-    comps = heights[..., None] * shapes
-    basis = _poly_basis(x, order)
-    bg = (res["coefs"] @ basis) if basis.shape[0] else np.zeros((heights.shape[0], x.size))
-    best = comps.sum(axis=1) + bg
-    cdims = [*others, DIM]
-    cv: dict[str, Any] = {
-        "data": (cdims, data.values, {"units": intensity_unit}),
-        "best_fit": (cdims, best.reshape(*shape, x.size), {"units": intensity_unit}),
-        "background": (cdims, bg.reshape(*shape, x.size), {"units": intensity_unit}),
-    }
-    for j, b in enumerate(bands):
-        cv[f"band_{b.name}"] = (cdims, comps[:, j].reshape(*shape, x.size),
-                                {"units": intensity_unit})
-    curves = xr.Dataset(cv, coords={**coords, DIM: data[DIM]})
-    return maps, curves
-
-
-def _maps(res, model, window, laser, la_relation, others, shape, coords, intensity_unit):
-    heights, nonlin = res["heights"], res["nonlin"]
-    vals, errs = _derived_with_errors(model, heights, nonlin, res["cov"], window, laser,
-                                      la_relation)
-    units = {"id_ig": "1", "ad_ag": "1", "la_raman": "nm", "redchi": "1"}
-    variables: dict[str, Any] = {}
-
-    def unit_of(k: str) -> str:
-        if k in units:
-            return units[k]
-        if k.endswith(("_height", "_apex_height")):
-            return intensity_unit
-        if k.endswith("_area"):
-            return f"{intensity_unit}*(1/cm)"
-        if k.endswith("_q"):
-            return "1"
-        return "1/cm"
-
-    first = list(RECORD_KEYS)
-    for k in first + [k for k in vals if k not in first]:
-        if k not in vals:
-            continue
-        variables[k] = (others, np.asarray(vals[k]).reshape(shape), {"units": unit_of(k)})
-        if k in errs:
-            variables[f"{k}_stderr"] = (others, np.asarray(errs[k]).reshape(shape),
-                                        {"units": unit_of(k)})
-    variables["success"] = (others, res["success"].reshape(shape))
-    variables["redchi"] = (others, res["redchi"].reshape(shape), {"units": "1"})
-    maps = xr.Dataset(variables, coords=coords, attrs={
-        "model": model, "la_relation": la_relation,
-        "laser_wavelength": laser if laser is not None else "none"})
-    return maps

@@ -31,6 +31,7 @@ __all__ = [
     "default_lam",
     "remove_spikes",
     "subtract_baseline",
+    "temporal_median_raw",
     "whitaker_hayes_raw",
 ]
 
@@ -233,6 +234,58 @@ def whitaker_hayes_raw(
     return np.where(mask, repl, y), mask
 
 
+def temporal_median_raw(
+    y: np.ndarray, *, axis: int = 0, window: int = 3, threshold: float = 8.0,
+    max_width: int = 3,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Despike a series by comparing each spectrum with the median of its neighbours.
+
+    Parameters
+    ----------
+    y : ndarray
+        Intensities, shape ``(..., npoints)`` with the series along ``axis``.
+    axis : int
+        Series axis (time).
+    window : int
+        Frames in the median (odd).
+    threshold : float
+        Robust standard deviations above the median that mark a spike.
+    max_width : int
+        Widest run of pixels taken as one spike.
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        Despiked copy and the boolean spike mask.
+
+    Notes
+    -----
+    Frames are compared after scaling each to its median level (intensity drifts are not
+    spikes); the noise of each spectrum is σ = 1.4826 MAD(Δ²y)/√6 from its second
+    differences along the shift axis. Spikes do not repeat in the next frame, which makes
+    this more reliable than single-spectrum despiking for series and maps (FIELD-NOTES
+    §2.7).
+    """
+    y = np.asarray(y, float)
+    size = [1] * y.ndim
+    size[axis] = window
+    level = _nanmedian(np.abs(y), axis=-1, keepdims=True)
+    level = np.where(np.isfinite(level) & (level > 0), level, 1.0)
+    med = ndimage.median_filter(y / level, size=size, mode="nearest") * level
+    resid = y - med
+    d2 = np.diff(y, n=2, axis=-1)
+    mad = _nanmedian(np.abs(d2 - _nanmedian(d2, axis=-1, keepdims=True)),
+                     axis=-1, keepdims=True)
+    sigma = 1.4826 * np.where(mad > 0, mad, np.nan) / np.sqrt(6.0)
+    mask = resid > threshold * np.nan_to_num(sigma, nan=np.inf)
+    mask = ndimage.binary_dilation(
+        mask, structure=np.ones([1] * (y.ndim - 1) + [3])
+    ) & (resid > 2 * np.nan_to_num(sigma, nan=np.inf)) | mask
+    if mask.any():  # a cosmic spike is at most a few pixels wide
+        mask = _drop_real_peaks(y, mask, sigma, max_width=max_width, flanks=False)
+    return np.where(mask, med, y), mask
+
+
 def remove_spikes(
     spectrum: xr.DataArray,
     *,
@@ -294,29 +347,8 @@ def remove_spikes(
         sdim = dim or ("time" if "time" in lead else (lead[0] if lead else None))
         if sdim is None or arr.sizes[sdim] < 3:
             raise CharzError("remove_spikes: the temporal median needs a series of ≥ 3 spectra")
-        axis = arr.dims.index(sdim)
-        size = [1] * y.ndim
-        size[axis] = window
-        # frames are compared after scaling each to its median level: intensity drifts
-        # (focus, laser power) are not spikes
-        level = _nanmedian(np.abs(y), axis=-1, keepdims=True)
-        level = np.where(np.isfinite(level) & (level > 0), level, 1.0)
-        med = ndimage.median_filter(y / level, size=size, mode="nearest") * level
-        resid = y - med
-        # noise of each spectrum from its second differences along the shift axis
-        # (robust, and unaffected by the median's ties at the series ends): σ = 1.4826
-        # MAD(Δ²y) / √6
-        d2 = np.diff(y, n=2, axis=-1)
-        mad = _nanmedian(np.abs(d2 - _nanmedian(d2, axis=-1, keepdims=True)),
-                         axis=-1, keepdims=True)
-        sigma = 1.4826 * np.where(mad > 0, mad, np.nan) / np.sqrt(6.0)
-        mask = resid > threshold * np.nan_to_num(sigma, nan=np.inf)
-        mask = ndimage.binary_dilation(
-            mask, structure=np.ones([1] * (y.ndim - 1) + [3])
-        ) & (resid > 2 * np.nan_to_num(sigma, nan=np.inf)) | mask
-        if mask.any():  # a cosmic spike is at most a few pixels wide
-            mask = _drop_real_peaks(y, mask, sigma, max_width=max_width, flanks=False)
-        out = np.where(mask, med, y)
+        out, mask = temporal_median_raw(y, axis=arr.dims.index(sdim), window=window,
+                                        threshold=threshold, max_width=max_width)
     else:
         raise CharzError(
             f"remove_spikes: method {method!r} is not one of auto, whitaker_hayes, "

@@ -29,6 +29,8 @@ from typing import Any
 
 import numpy as np
 
+from raman._models import bands_of, nonlinear_start
+
 __all__ = ["HAVE_NUMBA", "fit_batch"]
 
 try:  # optional compiled kernels
@@ -45,11 +47,9 @@ KIND = {"lorentzian": 0, "gaussian": 1, "bwf": 2}
 
 def _layout(model: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """kinds (nbands), first θ index per band (nbands), band of each θ (nθ)."""
-    from raman.bands import _bands
-
     kinds, first, owner = [], [], []
     k = 0
-    for j, b in enumerate(_bands(model)):
+    for j, b in enumerate(bands_of(model)):
         kinds.append(KIND[b.shape])
         first.append(k)
         n = 3 if b.shape == "bwf" else 2
@@ -372,6 +372,13 @@ def _fit_many(x, Y, kinds, first, owner, theta0, lo, hi, npoly, P, max_iter, fto
                  xtol, theta_out[s], lin_out[s], cov_out[s], info_out[s])
 
 
+def _fit_many_serial(x, Y, kinds, first, owner, theta0, lo, hi, npoly, P, max_iter, ftol,
+                     xtol, theta_out, lin_out, cov_out, info_out):
+    for s in range(Y.shape[0]):
+        _fit_one(x, Y[s], kinds, first, owner, theta0[s], lo, hi, npoly, P, max_iter, ftol,
+                 xtol, theta_out[s], lin_out[s], cov_out[s], info_out[s])
+
+
 if HAVE_NUMBA:
     _prange = _numba.prange
     # fast-math without 'nnan'/'ninf': NaN masks must keep working
@@ -385,6 +392,8 @@ if HAVE_NUMBA:
     _linear = _jit(_linear)
     _fit_one = _jit(_fit_one)
     _fit_many = _numba.njit(cache=True, parallel=True, nogil=True)(_fit_many)
+    # one thread per call: dask task threads and cluster workers run their own chunks
+    _fit_many_serial = _jit(_fit_many_serial)
 else:  # pragma: no cover
     _prange = range
 
@@ -556,6 +565,7 @@ def fit_batch(
     xtol: float = 1e-6,
     workers: int | None = None,
     use_numba: bool | None = None,
+    parallel: bool = True,
 ) -> dict[str, Any]:
     """Fit one band model to every spectrum of a batch (variable projection, analytic J).
 
@@ -584,16 +594,19 @@ def fit_batch(
         kernel uses numba's thread pool (``NUMBA_NUM_THREADS``).
     use_numba : bool, optional
         Force (True) or avoid (False) the compiled kernel; default: use it when installed.
+    parallel : bool
+        Compiled kernel: spread the spectra over numba's threads (True), or fit them on
+        the calling thread (False: for calls from dask task threads and cluster workers,
+        which run several chunks at once; nested thread pools would oversubscribe).
 
     Returns
     -------
     dict
         ``heights`` (n, nbands), ``nonlin`` (n, nθ), ``coefs`` (n, npoly), ``success``
         (n,), ``redchi`` (n,), ``cov`` (n, p, p) in the order heights, θ, background,
-        ``iterations`` (n,) and ``dof`` (n,, degrees of freedom).
+        ``iterations`` (n,), ``converged`` (n,: the fit met ``ftol``/``xtol`` before
+        ``max_iter``) and ``dof`` (n,, degrees of freedom).
     """
-    from raman.bands import nonlinear_start
-
     x = np.ascontiguousarray(x, float)
     ys = np.ascontiguousarray(np.atleast_2d(ys), float)
     n, m = ys.shape
@@ -624,10 +637,12 @@ def fit_batch(
             lin = np.zeros((k, nb + npoly))
             cov = np.full((k, nb + nt + npoly, nb + nt + npoly), np.nan)
             info = np.zeros((k, 3))
-            _fit_many(x, Y, kinds, first, owner, np.ascontiguousarray(theta0), lower, upper,
-                      npoly, PT, max_iter, ftol, xtol, th, lin, cov, info)
+            kernel = _fit_many if parallel else _fit_many_serial
+            kernel(x, Y, kinds, first, owner, np.ascontiguousarray(theta0), lower, upper,
+                   npoly, PT, max_iter, ftol, xtol, th, lin, cov, info)
             return th, lin, cov, info
-        nproc = workers if workers is not None else (os.cpu_count() or 1) if k >= 200 else 1
+        nproc = workers if workers is not None else (os.cpu_count() or 1) \
+            if k >= 200 and parallel else 1
         chunks = np.array_split(np.arange(k), max(1, min(nproc * 4, k // 50 or 1)))
         args = [(x, Y[c], kinds, first, owner, theta0[c], lower, upper, npoly, P, max_iter,
                  ftol, xtol) for c in chunks if c.size]
@@ -667,5 +682,6 @@ def fit_batch(
         "redchi": np.where(success, info[:, 1], np.nan) * 1.0,
         "cov": cov,
         "iterations": info[:, 2],
+        "converged": info[:, 0] == 1.0,
         "dof": dof,
     }

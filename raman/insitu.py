@@ -103,10 +103,11 @@ class InsituRamanResult:
     ----------
     table : xarray.Dataset
         Over ``time``: ``g_position``, ``id_ig``, ``ad_ag``, ``g_fwhm``, ``d_position``,
-        ``d_fwhm`` (+ ``_stderr``), ``success``; ``voltage``/``capacity`` coordinates when a
-        cycler was given; ``timestamp`` when known.
+        ``d_fwhm`` (+ ``_stderr``), ``success``, ``flags``; ``voltage``/``capacity``
+        coordinates when a cycler was given; ``timestamp`` when known. Spectra without
+        signal have ``success=False`` and NaN values (left out of means and plots).
     fit : raman.bands.BandFitResult
-        The underlying fit (curves of every spectrum).
+        The underlying fit (``fit.curves({"time": i})`` for one spectrum).
     series : xarray.DataArray
         The series as fitted (before cropping), with echem coordinates when attached.
     cycler : xarray.Dataset or None
@@ -118,15 +119,19 @@ class InsituRamanResult:
     cycler: Any = field(default=None, repr=False)
 
     def descriptors(self) -> dict:
-        """Record quantities: the mean over the series (see ``BandFitResult``)."""
+        """Record quantities: the mean over the good spectra (see ``BandFitResult``)."""
         return self.fit.descriptors()
+
+    def summary(self) -> str:
+        """``"110/168 fitted, 58 without signal"``."""
+        return self.fit.summary()
 
     def to_csv(self, path: str | Path) -> Path:
         """Per-spectrum table as CSV (written atomically)."""
         from charz.output import atomic_write_text
 
         keys = [k for k in ("g_position", "g_position_stderr", "id_ig", "id_ig_stderr",
-                            "ad_ag", "g_fwhm", "d_position", "d_fwhm", "success")
+                            "ad_ag", "g_fwhm", "d_position", "d_fwhm", "success", "flags")
                 if k in self.table]
         df = self.table[keys].to_dataframe()
         cols = [c for c in ("timestamp", "voltage", "capacity") if c in df.columns]
@@ -146,8 +151,10 @@ class InsituRamanResult:
             t0 = np.asarray(cyc["timestamp"].values)[0]
             t = ((np.asarray(self.table["timestamp"].values) - t0) / np.timedelta64(1, "s")
                  + float(cyc["time"].values[0])) / 3600.0
-        v = self.table[key]
+        ok = self.table["success"]  # spectra without signal or fit: drawn as missing
+        v = self.table[key].where(ok)
         err = self.table.get(f"{key}_stderr")
+        err = None if err is None else err.where(ok)
         ax.errorbar(t, v.values, yerr=None if err is None else err.values, fmt="o", ms=3,
                     color="C3", lw=0.8, label=key.replace("_", " "))
         ax.set_xlabel("time (h)")
@@ -168,7 +175,8 @@ class InsituRamanResult:
             raise CharzError("plot_vs_voltage: no voltage attached (give a cycler)")
         if ax is None:
             _, ax = plt.subplots(figsize=(4.5, 3.5))
-        ax.plot(self.table["voltage"].values, self.table[key].values, "o-", ms=3, lw=0.8)
+        ax.plot(self.table["voltage"].values, self.table[key].where(self.table["success"]).values,
+                "o-", ms=3, lw=0.8)
         ax.set_xlabel("voltage (V vs Na$^+$/Na)")
         ax.set_ylabel(key.replace("_", " "))
         ax.invert_xaxis()

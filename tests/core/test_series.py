@@ -318,7 +318,7 @@ def test_apply_series_on_a_local_cluster_writes_zarr(tmp_path):
     from distributed import Client, LocalCluster
 
     with LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
-                      dashboard_address=None) as cluster, Client(cluster):
+                      dashboard_address=":0") as cluster, Client(cluster):
         res = _result(apply_series(lazy, _centroid_kernel, core_dims=["two_theta"],
                                    outputs=OUT, kwargs={"x": da.two_theta.values}))
         stored = res.to_zarr(tmp_path / "maps.zarr")

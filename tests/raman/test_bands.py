@@ -11,7 +11,7 @@ import xarray as xr
 
 import charz
 from charz.demo import example_data_dir
-from charz.errors import CharzError, DataCleaningWarning, PhysicsWarning
+from charz.errors import CharzError, DataCleaningWarning, OptionError, PhysicsWarning
 from charz.peaks import GAUSS_AREA, LORENTZ_AREA, bwf, gaussian, lorentzian
 from charz.record import DESCRIPTORS, StructuralRecord
 from raman import make_spectrum
@@ -148,13 +148,16 @@ def test_series_descriptors_dataset_over_other_dims():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PhysicsWarning)  # Cançado outside 20–500 nm
         res = fit_bands(da, despike=False)
-    assert res.descriptors["g_position"].dims == ("y", "x")
+    assert res.maps["g_position"].dims == ("y", "x")
     assert res.maps["id_ig"].shape == (2, 3)
     np.testing.assert_allclose(res.maps["g_position"].values, 1600 - 85 / 24, atol=1.0)
     meas = res.descriptors()
-    assert meas["id_ig"].extra["n_spectra"] == 6
+    assert meas["id_ig"].extra["n"] == 6
     assert meas["id_ig"].value == pytest.approx(_truth_values("two_band")["id_ig"], rel=0.03)
-    assert res.curves["best_fit"].dims == ("y", "x", "raman_shift")
+    cur = res.curves({"y": 1, "x": 2})  # one spectrum, computed on demand
+    assert cur["best_fit"].dims == ("raman_shift",)
+    np.testing.assert_allclose(cur["data"].values,
+                               da.isel(y=1, x=2).sel(raman_shift=cur.raman_shift).values)
 
 
 def test_demo_spectrum_against_truth():
@@ -170,20 +173,22 @@ def test_demo_spectrum_against_truth():
     assert float(m["g_fwhm"]) == pytest.approx(truth["g_fwhm"], rel=0.02)
 
 
-def test_band_at_bound_warns():
+def test_band_at_bound_is_flagged():
     # a "G" band at 1700 cm⁻¹ lies beyond the two_band G bound (ω0 ≤ 1660): flagged
     x = np.linspace(800, 2000, 801)
     y = lorentzian(x, 1000, 1345, 180) + bwf(x, 900, 1700, 80, -12)
     da = make_spectrum(y, x, attrs={"laser_wavelength": 532.0})
-    with pytest.warns(PhysicsWarning, match="g_center .* at their bounds|at their bounds"):
-        fit_bands(da, despike=False, la_relation="tuinstra_koenig")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PhysicsWarning)  # La outside its calibration
+        res = fit_bands(da, despike=False, la_relation="tuinstra_koenig")
+    assert "at_bound:g_center" in res.descriptors()["g_position"].flags
 
 
 def test_bad_model_and_relation():
     da = _spectrum("two_band", spike=False)
     with pytest.raises(CharzError, match="band model 'five' is not one of"):
         fit_bands(da, model="five")
-    with pytest.raises(CharzError, match="la_relation 'x' is not one of"):
+    with pytest.raises(OptionError, match="la_relation 'x' is not one of"):
         fit_bands(da, la_relation="x")
 
 
@@ -258,4 +263,5 @@ def test_empty_and_masked_spectra_in_series(engine, dim):
     assert not ok[3]
     assert ok.sum() == 11
     np.testing.assert_allclose(res.maps["g_position"].values[ok], 1600 - 85 / 24, atol=1.0)
-    assert res.descriptors()["g_position"].extra["n_spectra"] == 11
+    assert res.descriptors()["g_position"].extra["n"] == 11
+    assert str(res.maps["flags"].values[3]) == "no_signal"   # never collected: all NaN

@@ -74,10 +74,21 @@ def test_real_line_map_all_spectra(shared_data):
         warnings.simplefilter("ignore", DataCleaningWarning)
         res = fit_bands(da, la_relation="tuinstra_koenig")
     assert res.maps["g_position"].dims == ("spectrum",)
-    assert bool(res.maps["success"].all())
-    g = res.maps["g_position"].values
-    # graphitic G band of carbon; a few pixels have (almost) no carbon signal (G height ~0)
-    assert np.mean((g > 1540) & (g < 1620)) > 0.95
+    ok = res.maps["success"].values
+    # a few pixels have no carbon signal (D and G heights within 5 standard errors of 0):
+    # they are flagged no_signal and left out, not quoted
+    flags = res.maps["flags"].values
+    assert all(f == "no_signal" for f in flags[~ok])
+    assert ok.mean() > 0.8
+    # the line crosses off the flake (spectra 20–62): the G band there is weak, not merely
+    # noisier. G contrast = mean(1570–1610) − mean(1680–1720 cm⁻¹), model-free
+    c = (da.sel(raman_shift=slice(1570, 1610)).mean("raman_shift")
+         - da.sel(raman_shift=slice(1680, 1720)).mean("raman_shift")).values
+    assert np.median(c[~ok]) < 0.1 * np.median(c[ok])
+    assert c[~ok].max() < 0.5 * np.median(c[ok])
+    g = res.maps["g_position"].values[ok]
+    assert np.mean((g > 1540) & (g < 1620)) > 0.97   # graphitic G band of carbon
+    assert res.summary().startswith(f"{ok.sum()}/235 fitted, {(~ok).sum()} without signal")
 
 
 def test_raman_fitting_pos1_height_ratio(test_data):
@@ -88,8 +99,8 @@ def test_raman_fitting_pos1_height_ratio(test_data):
     assert 0.60 <= float(res.maps["id_ig"]) <= 0.92
 
 
-def test_block_wise_dask_series_equals_in_memory():
-    # a dask-backed series fitted block by block gives the in-memory fit's descriptors
+def test_dask_series_equals_in_memory():
+    # a dask-backed series fitted chunk by chunk gives the in-memory fit's descriptors
     pytest.importorskip("dask")
     from charz.demo import example_data_dir
 
@@ -97,11 +108,12 @@ def test_block_wise_dask_series_equals_in_memory():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PhysicsWarning)
         a = fit_bands(s, window=(1000, 1800))
-        b = fit_bands(s.chunk({"time": 8}), window=(1000, 1800), block_size=10)
-    assert b.curves is None
-    assert b.parameters["block_size"] == 10
-    np.testing.assert_allclose(b.maps["g_position"].values, a.maps["g_position"].values,
-                               atol=1e-3)
-    np.testing.assert_allclose(b.maps["id_ig"].values, a.maps["id_ig"].values, rtol=1e-4)
-    with pytest.raises(charz.CharzError, match="block by block"):
-        b.plot()
+        b = fit_bands(s.chunk({"time": 8}), window=(1000, 1800))
+        assert b.maps["g_position"].chunks == ((8, 8, 8, 8, 8, 3),)   # lazy until asked
+        bm = b.maps.compute()
+    ok = a.maps["success"].values
+    err = a.maps["g_position_stderr"].values[ok]
+    # each chunk is despiked (temporal median) and seeded on its own: same optimum
+    assert np.all(np.abs(bm["g_position"].values - a.maps["g_position"].values)[ok] < 0.1 * err)
+    np.testing.assert_allclose(bm["id_ig"].values, a.maps["id_ig"].values, rtol=1e-3)
+    assert b.curves({"time": 5})["best_fit"].dims == ("raman_shift",)

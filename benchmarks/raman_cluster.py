@@ -1,0 +1,179 @@
+"""Benchmark: Raman maps beyond memory on a dask.distributed LocalCluster (issue 11, item 4).
+
+A synthetic two-band carbon map (Lorentzian D + BWF G, 1000 points on 800–2000 cm⁻¹,
+σ = 0.02, band parameters varying per spectrum, ``np.random.default_rng`` seeded per
+chunk) is written to a Zarr store chunk by chunk, then fitted with the public API:
+
+    spectra = xr.open_zarr(store)["intensity"]            # lazy, nothing loaded
+    with charz.series.scheduler("local:2"):              # LocalCluster, 2 worker processes
+        raman.fit_bands(spectra).to_zarr(out)            # workers fit and write each chunk
+
+For each size (10³, 10⁴, and with ``--big`` 10⁵ spectra) it prints the wall time per
+spectrum, the peak resident memory of the calling (client) process above its baseline,
+the workers' peak memory against their limit, and the CPU time the client spent
+(work done in the client would show here). The in-memory path (numpy array,
+``fit_bands`` in-process on both cores) is timed on the 10³/10⁴ maps in the same run,
+and the G positions of both paths are compared.
+
+Run: ``python benchmarks/raman_cluster.py [--big] [--workers 2] [--chunk 2000]``.
+Each size is run once; other processes on a shared machine slow it (the load average is
+printed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import resource
+import shutil
+import tempfile
+import threading
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+M = 1000
+X = np.linspace(800.0, 2000.0, M)
+
+
+def _block(n: int, seed: int) -> np.ndarray:
+    """n two-band spectra (D Lorentzian + BWF G, linear background, noise 0.02)."""
+    from charz.peaks import bwf, lorentzian
+
+    rng = np.random.default_rng(seed)
+    dc = 1350 + 5 * rng.uniform(-1, 1, (n, 1))
+    dw = 170 + 10 * rng.uniform(-1, 1, (n, 1))
+    gc = 1600 + 5 * rng.uniform(-1, 1, (n, 1))
+    gw = 80 + 5 * rng.uniform(-1, 1, (n, 1))
+    y = lorentzian(X, 1.0, dc, dw) + bwf(X, 0.9, gc, gw, -10.0)
+    y += 0.1 + 0.05 * (X - 800) / 1200 + 0.02 * rng.normal(size=(n, M))
+    return y
+
+
+def write_map(store: Path, n: int, chunk: int) -> None:
+    """Write an (n, 1000) map to Zarr chunk by chunk (never whole in memory)."""
+    import dask.array as dsa
+    import xarray as xr
+
+    chunks = [min(chunk, n - i) for i in range(0, n, chunk)]
+    blocks = [dsa.from_delayed(__import__("dask").delayed(_block)(c, k), (c, M), float)
+              for k, c in enumerate(chunks)]
+    arr = dsa.concatenate(blocks, axis=0)
+    da = xr.DataArray(arr, dims=("spectrum", "raman_shift"),
+                      coords={"spectrum": np.arange(n),
+                              "raman_shift": ("raman_shift", X, {"units": "1/cm"})},
+                      name="intensity", attrs={"units": "count"})
+    da.to_dataset().to_zarr(store, mode="w", zarr_format=2)
+
+
+class PeakRSS:
+    """Sample this process's resident memory every 20 ms; ``peak`` in bytes."""
+
+    def __init__(self) -> None:
+        import psutil
+
+        self.proc = psutil.Process()
+        self.base = self.proc.memory_info().rss
+        self.peak = self.base
+        self._stop = threading.Event()
+        self._t = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self.proc.memory_info().rss)
+            time.sleep(0.02)
+
+    def __enter__(self) -> PeakRSS:
+        self._t.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._t.join()
+
+
+def _worker_peak() -> int:
+    import psutil
+
+    return psutil.Process().memory_info().rss
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--big", action="store_true", help="also 10^5 spectra (~800 MB store)")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--chunk", type=int, default=2000, help="spectra per Zarr chunk")
+    ap.add_argument("--memory-limit", default="2GiB", help="per worker")
+    ap.add_argument("--dir", default=None, help="scratch folder (default: a temp dir)")
+    args = ap.parse_args(argv)
+    warnings.simplefilter("ignore")
+    import xarray as xr
+    from distributed import Client, LocalCluster
+
+    from raman.bands import fit_bands
+
+    sizes = [1000, 10000] + ([100000] if args.big else [])
+    tmp = Path(args.dir or tempfile.mkdtemp(prefix="charz-cluster-"))
+    print(f"cores: {os.cpu_count()}, load average: {os.getloadavg()[0]:.2f}, "
+          f"{args.workers} workers x 1 thread, memory limit {args.memory_limit} each, "
+          f"chunks of {args.chunk} spectra")
+    # warm up (numba compile / disk cache) in this process
+    fit_bands(xr.DataArray(_block(50, 99), dims=("spectrum", "raman_shift"),
+                           coords={"raman_shift": X}))
+    rows = []
+    with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
+                      memory_limit=args.memory_limit, dashboard_address=":0") as cluster, \
+            Client(cluster) as client:
+        small = tmp / "warm.zarr"
+        write_map(small, 200, 100)
+        fit_bands(xr.open_zarr(small)["intensity"]).to_zarr(tmp / "warm_out.zarr")
+        for n in sizes:
+            store = tmp / f"map_{n}.zarr"
+            write_map(store, n, args.chunk)
+            out = tmp / f"maps_{n}.zarr"
+            client.run(lambda: None)
+            cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+            with PeakRSS() as mem:
+                t0 = time.perf_counter()
+                spectra = xr.open_zarr(store)["intensity"]
+                res = fit_bands(spectra).to_zarr(out)
+                d = res.descriptors()
+                wall = time.perf_counter() - t0
+            cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+            client_cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
+            wpeak = max(client.run(_worker_peak).values())
+            row = {"n": n, "wall": wall, "per": wall / n * 1e3,
+                   "client_mb": (mem.peak - mem.base) / 2**20, "client_cpu": client_cpu,
+                   "worker_mb": wpeak / 2**20, "summary": res.summary(),
+                   "g": d["g_position"].value}
+            if n <= 10000:  # in-memory reference in the same run
+                y = xr.open_zarr(store)["intensity"].load()
+                t0 = time.perf_counter()
+                ref = fit_bands(y)
+                row["mem_per"] = (time.perf_counter() - t0) / n * 1e3
+                gm = np.asarray(res.maps["g_position"].values)
+                gr = np.asarray(ref.maps["g_position"].values)
+                row["dg"] = float(np.nanmax(np.abs(gm - gr)))
+            rows.append(row)
+            shutil.rmtree(store, ignore_errors=True)
+            shutil.rmtree(out, ignore_errors=True)
+    limit = args.memory_limit
+    print(f"{'spectra':>8} {'wall s':>8} {'ms/spec':>8} {'in-mem ms/spec':>15} {'ratio':>6} "
+          f"{'client +MB':>11} {'client CPU s':>13} {'worker MB':>10} {'max |ΔG| cm-1':>14}")
+    for r in rows:
+        mem_per = r.get("mem_per", math.nan)
+        print(f"{r['n']:>8} {r['wall']:>8.2f} {r['per']:>8.3f} {mem_per:>15.3f} "
+              f"{r['per'] / mem_per:>6.2f} {r['client_mb']:>11.0f} {r['client_cpu']:>13.2f} "
+              f"{r['worker_mb']:>10.0f} {r.get('dg', math.nan):>14.2e}")
+    print(f"worker memory limit: {limit}; results: " + "; ".join(r["summary"] for r in rows))
+    print("linear cost: ms/spectrum should stay flat with size; client memory flat (the "
+          "client holds the graph and the descriptors, never the map)")
+    if args.dir is None:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
