@@ -595,7 +595,7 @@ def _fit_block(ys: np.ndarray, *, x: np.ndarray, model: str, order: int | None,
                 sub = submodel(model, drop)
                 keep = [names.index(t) for t in nonlinear_names(sub)]
                 rr = _fit_rows(x, ys[rows], sub, order, start[keep], lo[keep], hi[keep],
-                               engine, workers, None)
+                               engine, workers, sink)
                 rr = _scatter(model, sub, rr, npoly, start)
                 for k in res:
                     res[k][rows] = rr[k]
@@ -894,7 +894,7 @@ def fit_bands(
                           dict(baseline_kwargs or {}), intensity_unit)
     return BandFitResult(maps=maps, technique="raman", keys=keys, methods=methods,
                          source=prov, depends=_depends(model), curves_fn=curves_fn,
-                         fit=sink[0] if len(sink) == 1 and n_total == 1 else None,
+                         fit=sink[-1] if sink and n_total == 1 else None,
                          model=model, laser=laser, la_relation=la_relation)
 
 
