@@ -111,8 +111,14 @@ def _is_xrd(r: Any) -> bool:
     return "two_theta" in r.curve.dims and hasattr(r, "d002")
 
 
+def _curves(r: Any) -> Any:
+    """A result's curves: ``curves()`` (series results compute one slice on demand)."""
+    return r.curves() if callable(r.curves) else r.curves
+
+
 def _is_raman(r: Any) -> bool:
-    return "raman_shift" in r.curves.dims and "band_d" in r.curves
+    c = _curves(r)
+    return "raman_shift" in c.dims and "band_d" in c
 
 
 def _is_saxs(r: Any) -> bool:
@@ -256,7 +262,7 @@ def compare_raman(results: Mapping[str, Sequence[Any]], *, offset: float = 1.1) 
     fig, axes = _new_figure(4.6, 1.0 + 1.35 * len(found))
     ax = axes[0, 0]
     for k, (sample, r) in enumerate(found.items()):
-        c = r.curves
+        c = _curves(r)
         x = c["raman_shift"].values
         bg = c["background"].values if "background" in c else np.zeros_like(x)
         fit = c["best_fit"].values - bg
@@ -283,7 +289,7 @@ def compare_raman(results: Mapping[str, Sequence[Any]], *, offset: float = 1.1) 
     ax.set_ylabel("intensity − baseline (normalized, offset)")
     ax.set_yticks([])
     ax.set_ylim(-0.08, (len(found) - 1) * offset + 1.42)
-    xs = np.concatenate([r.curves["raman_shift"].values for r in found.values()])
+    xs = np.concatenate([_curves(r)["raman_shift"].values for r in found.values()])
     ax.set_xlim(float(xs.min()), float(xs.max()))
     ax.legend(handles=_proxies(("data", {"ls": "", "marker": ".", "color": "0.6"}),
                                ("fit", {"color": "0.2", "lw": 1.2}),
