@@ -181,4 +181,43 @@ def run_demo(
     records = merge_records(ctx.records)
     ctx.files.append(atomic_write_text(out / "records.json", records_to_json(records, indent=2)))
     ctx.files.extend(write_tables(records, out))
+    ctx.files.append(_write_page(out, records, ctx.files, ctx.notes, failed))
     return DemoReport(out, records, ctx.files, ctx.notes, failed)
+
+
+#: Figure-name prefixes of the demo and the report section they belong to.
+_FIGURE_SECTIONS = (
+    ("insitu_xrd", "xrd"), ("insitu_raman", "raman"), ("insitu_saxs", "saxs"),
+    ("xrd", "xrd"), ("raman", "raman"), ("saxs", "saxs"), ("sorption", "sorption"),
+    ("echem", "echem"), ("pycnometry", "pycnometry"),
+)
+_CAMPAIGN_FIGURES = ("compare_", "structure_performance", "campaign")
+
+
+def figure_section(name: str, sample: str = DEMO_SAMPLE) -> tuple[str | None, str | None]:
+    """``(sample, technique)`` of a demo figure from its name (``None`` sample: campaign)."""
+    if name.startswith(_CAMPAIGN_FIGURES):
+        return None, None
+    for prefix, technique in _FIGURE_SECTIONS:
+        if name.startswith(prefix):
+            return sample, technique
+    return sample, None
+
+
+def _write_page(out: Path, records: list[StructuralRecord], files: list[Path],
+                notes: list[str], failed: list[str]) -> Path:
+    """``report.html``: every record, every PNG figure written, notes and failures."""
+    from charz.htmlreport import HtmlReport
+
+    page = HtmlReport("charz demo: the example hard carbons")
+    page.add_records(records)
+    for path in files:
+        if path.suffix == ".png" and path.exists():
+            sample, technique = figure_section(path.stem)
+            page.add_figure(path, sample=sample, technique=technique,
+                            caption=path.stem.replace("_", " "))
+    for note in notes:
+        page.add_note(note)
+    for failure in failed:
+        page.add_warning(f"demo part {failure}")
+    return page.write(out / "report.html")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 from charz.manifest import ManifestRow, analyse_manifest, read_manifest
 from charz.record import records_to_json
@@ -38,8 +39,11 @@ def run_manifest(
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out / "records.json", records_to_json(records, indent=2))
     write_tables(records, out)
+    written: list[Path] = []
     if len(records) >= 2:  # comparison figures; with 3+ samples also correlations.csv
-        comparison_figures(results, records, out)
+        written += comparison_figures(results, records, out)
+    figures = _sample_figures(results, out)
+    _write_page(out, records, written, figures, batch)
     if as_json:
         print(records_to_json(records, indent=2))
     else:
@@ -50,3 +54,53 @@ def run_manifest(
         print(f"charz: error: {batch.summary()}", file=sys.stderr)
         return 1
     return 0
+
+
+def _sample_figures(results: Any, out: Path) -> list[tuple[Path, str, str]]:
+    """Each result's own figure, ``<sample>_<technique>_<kind>.png`` (and PDF)."""
+    from charz.cli_common import _figure_name, _plottable, _save_one
+
+    figures: list[tuple[Path, str, str]] = []
+    for sample, items in dict(results).items():
+        for i, res in enumerate(_plottable(items)):
+            technique = _technique_of(res)
+            name = f"{sample}_{technique}_{_figure_name(res, i)}"
+            try:
+                paths = _save_one(res, out / name, ("png", "pdf"))
+            except Exception as exc:  # a figure must not lose the report
+                import warnings
+
+                from charz.errors import CharzWarning
+
+                warnings.warn(f"{sample}: figure {name} not drawn ({exc})", CharzWarning,
+                              stacklevel=2)
+                continue
+            figures.append((paths[0], sample, technique))
+    return figures
+
+
+def _technique_of(result: Any) -> str:
+    try:
+        ms = result.descriptors()
+    except Exception:
+        ms = {}
+    for m in dict(ms).values():
+        if getattr(m, "technique", ""):
+            return str(m.technique)
+    return type(result).__module__.split(".")[0]
+
+
+def _write_page(out: Path, records: Any, comparison: list[Path],
+                figures: list[tuple[Path, str, str]], batch: Any) -> Path:
+    from charz.htmlreport import HtmlReport
+
+    page = HtmlReport(f"charz report: {len(records)} sample(s)")
+    page.add_records(records)
+    for path in comparison:
+        if path.suffix == ".png":
+            page.add_figure(path, caption=path.stem.replace("_", " "))
+    for path, sample, technique in figures:
+        page.add_figure(path, sample=sample, technique=technique)
+    for item, err in getattr(batch, "failed", []):
+        page.add_warning(f"{item}: {err}")
+    return page.write(out / "report.html")

@@ -201,3 +201,12 @@ def test_demo_part_adds_the_campaign(tmp_path):
         assert group in tex
     vs = pd.read_csv(tmp_path / "campaign_vs_truth.csv").dropna()
     assert len(vs) >= 60
+
+
+def test_report_page_has_every_sample_and_figure(campaign_report):
+    text = (campaign_report / "report.html").read_text(encoding="utf-8")
+    for sample in ("HC-1100", "HC-1300", "HC-1500"):
+        assert f'id="s-{sample}"' in text
+    # comparison figures plus each sample's own fit figures, all embedded
+    assert text.count("data:image/png;base64,") == len(list(campaign_report.glob("*.png")))
+    assert text.count("data:image/png;base64,") >= len(FIGURES) + 3 * 4

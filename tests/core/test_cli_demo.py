@@ -64,6 +64,17 @@ def test_demo_writes_every_file(demo_dir):
     assert not list(demo_dir.glob(".*"))  # no temporary files left
 
 
+def test_demo_writes_one_self_contained_page(demo_dir):
+    text = (demo_dir / "report.html").read_text(encoding="utf-8")
+    pngs = [p for p in demo_dir.glob("*.png")]
+    # every figure the demo wrote is on the page, embedded (no file or network reference)
+    assert text.count("data:image/png;base64,") == len(pngs)
+    assert 'src="http' not in text
+    for sample in ("HC-demo", "HC-1100", "HC-1300", "HC-1500"):
+        assert f'id="s-{sample}"' in text
+    assert 'id="campaign-table"' in text
+
+
 def test_demo_records_follow_contract_and_recover_truth(demo_dir):
     records = records_from_json((demo_dir / "records.json").read_text(encoding="utf-8"))
     t = truth()
