@@ -61,10 +61,16 @@ def _sample_figures(results: Any, out: Path) -> list[tuple[Path, str, str]]:
     from charz.cli_common import _figure_name, _plottable, _save_one
 
     figures: list[tuple[Path, str, str]] = []
+    used: set[str] = set()
     for sample, items in dict(results).items():
         for i, res in enumerate(_plottable(items)):
             technique = _technique_of(res)
-            name = f"{sample}_{technique}_{_figure_name(res, i)}"
+            kind = _figure_name(res, i)
+            name = f"{sample}_{technique}" + ("" if kind == technique else f"_{kind}")
+            base, n = name, 2
+            while name in used:  # e.g. an N2 and a CO2 isotherm of one sample
+                name, n = f"{base}_{n}", n + 1
+            used.add(name)
             try:
                 paths = _save_one(res, out / name, ("png", "pdf"))
             except Exception as exc:  # a figure must not lose the report

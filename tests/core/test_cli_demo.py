@@ -66,7 +66,7 @@ def test_demo_writes_every_file(demo_dir):
 
 def test_demo_writes_one_self_contained_page(demo_dir):
     text = (demo_dir / "report.html").read_text(encoding="utf-8")
-    pngs = [p for p in demo_dir.glob("*.png")]
+    pngs = list(demo_dir.glob("*.png"))
     # every figure the demo wrote is on the page, embedded (no file or network reference)
     assert text.count("data:image/png;base64,") == len(pngs)
     assert 'src="http' not in text
