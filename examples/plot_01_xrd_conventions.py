@@ -1,0 +1,38 @@
+"""
+XRD of a hard carbon: the default and the JIS conventions side by side
+======================================================================
+
+The embedded pattern ``HC-demo.xye`` (Cu Kα, generated from known d002, Lc and La) is fitted
+with a power-law low-angle tail, a smooth background, the (002) and (10) bands and the Kα2
+doublet. The ``default`` convention fits raw intensities and uses Scherrer K 0.89 on (002)
+and K 1.84 on (10) (Warren); ``jis`` (JIS R 7651 / Gakushin) fits intensities corrected for
+Lorentz–polarization, absorption and the carbon form factor, with K 1.0. Every
+``Measurement.method`` string says which convention produced the number.
+"""
+
+import matplotlib.pyplot as plt
+
+import charz
+import xrd
+from charz.examples import path, truth
+
+pattern = charz.read(path("xrd/HC-demo.xye"))
+default = xrd.fit_pattern(pattern)
+jis = xrd.fit_pattern(pattern, convention="jis")
+
+true = truth()["xrd"]
+print(f"{'key':8s} {'default':>18s} {'jis':>18s} {'truth':>8s}")
+for key in ("d002", "lc", "la", "n_layers"):
+    a, b = default.descriptors()[key], jis.descriptors()[key]
+    print(f"{key:8s} {a!r:>18s} {b!r:>18s} {true[key]:8.4g}")
+
+# %%
+# The two fits. The example file was generated without the L·P·f² factors (raw intensities),
+# so here the default convention recovers the truth and the JIS preset over-corrects; on a
+# real pattern the factors are present and the JIS apex is the unbiased one.
+fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), layout="constrained")
+default.plot(ax=axes[0])
+axes[0].set_title("default: raw intensities, K 0.89 / 1.84")
+jis.plot(ax=axes[1])
+axes[1].set_title("jis: corrected intensities, K 1.0")
+plt.show()
