@@ -35,7 +35,7 @@ technique = Technique(
     demo=_demo.run,
 )
 
-__all__ = ["fit_002", "fit_pattern", "make_pattern", "technique"]
+__all__ = ["fit_002", "fit_pattern", "fit_turbostratic", "make_pattern", "technique"]
 
 
 def __getattr__(name: str):  # lazy: keep ``import xrd`` light (no lmfit at plugin load)
@@ -43,4 +43,8 @@ def __getattr__(name: str):  # lazy: keep ``import xrd`` light (no lmfit at plug
         from xrd import peaks
 
         return getattr(peaks, name)
+    if name == "fit_turbostratic":
+        from xrd.turbostratic import fit_turbostratic
+
+        return fit_turbostratic
     raise AttributeError(f"module 'xrd' has no attribute {name!r}")
