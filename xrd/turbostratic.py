@@ -350,8 +350,8 @@ def _goodness_flags(x: np.ndarray, resid_w: np.ndarray, y: np.ndarray, best: np.
                     coh_peak: float, redchi: float) -> tuple[bool, str]:
     """poor_fit test: a sharp or a broad systematic misfit, or a large reduced χ².
 
-    * sharp: over 1° windows, the residual minus its 5° running mean deviates by > 5σ and
-      > 1.5 % of the (002) maximum (a line the model lacks: graphitic carbon, a holder);
+    * sharp: over 0.5° windows, the residual minus its 1.5° running mean deviates by > 5σ
+      and > 2 % of the (002) maximum (a line the model lacks: graphitic carbon, a holder);
     * broad: over 3° windows, the residual deviates by > 5σ and > 5 % of the maximum;
     * reduced χ² (Poisson weights) > 5.
     """
@@ -369,13 +369,13 @@ def _goodness_flags(x: np.ndarray, resid_w: np.ndarray, y: np.ndarray, best: np.
         err = np.sqrt(np.convolve(sig**2, k, "valid")) / n
         return mean, mean / np.maximum(err, 1e-12), n
 
-    n5 = max(3, round(5.0 / step))
+    n5 = max(3, round(1.5 / step))
     if diff.size > n5:  # running mean, normalised at the ends (no zero padding)
         smooth = (np.convolve(diff, np.ones(n5), "same")
                   / np.convolve(np.ones_like(diff), np.ones(n5), "same"))
     else:
         smooth = np.zeros_like(diff)
-    for r, width, frac, what in ((diff - smooth, 1.0, 0.015, "sharp"),
+    for r, width, frac, what in ((diff - smooth, 0.5, 0.02, "sharp"),
                                  (diff, 3.0, 0.05, "broad")):
         mean, z, n = window_stats(r, width)
         bad = (np.abs(z) > 5.0) & (np.abs(mean) > frac * peak)
@@ -471,8 +471,9 @@ def fit_turbostratic(
     N − 1) and D (lognormal). ⟨N⟩, ⟨D⟩ are atom-weighted means (the fraction of atoms in
     stacks of N layers / in layers of diameter D); Lc = ⟨N⟩ d follows Warren's
     convention (N layers, thickness N·d). Goodness of fit: reduced χ² (Poisson weights)
-    and R_wp; ``poor_fit`` is set when a 1° window deviates systematically (> 5σ and
-    > 2 % of the (002) maximum) or the reduced χ² exceeds 5.
+    and R_wp; ``poor_fit`` is set when the residual shows a sharp feature (0.5° window,
+    > 5σ and > 2 % of the (002) maximum: a line the model lacks, e.g. graphitic carbon), a
+    broad systematic misfit (3° window, > 5σ and > 5 %), or the reduced χ² exceeds 5.
 
     References
     ----------
@@ -547,7 +548,19 @@ def fit_turbostratic(
                 best = (chi, la0)
         params["la"].set(value=min(best[1], params["la"].max))
     mini = lmfit.Minimizer(residual, params)
-    res = mini.minimize(method="least_squares", x_scale="jac", max_nfev=400)
+    res = mini.minimize(method="least_squares", x_scale="jac", max_nfev=600, ftol=1e-7,
+                        xtol=1e-7)
+    if not res.success and res.params["tail_exponent"].vary:
+        # a vanished tail leaves its exponent without effect (a flat direction that can
+        # stall the solver): fix it and go on from where the fit stopped
+        a, _, _ = model.basis(res.params.valuesdict())
+        if _solve_linear(a / sigma[:, None], y / sigma)[1] <= 0:
+            again = res.params.copy()
+            again["tail_exponent"].set(vary=False)
+            nfev = res.nfev
+            res = lmfit.Minimizer(residual, again).minimize(
+                method="least_squares", x_scale="jac", max_nfev=600, ftol=1e-7, xtol=1e-7)
+            res.nfev += nfev
     p = res.params.valuesdict()
     cols, coh, _inc = model.basis(p)
     coef = _solve_linear(cols / sigma[:, None], y / sigma)
@@ -566,6 +579,8 @@ def fit_turbostratic(
     ignore_lower = [n for n in _NATURAL_LOWER
                     if res.params[n].vary and res.params[n].value - res.params[n].min
                     <= 1e-3 * (res.params[n].max - res.params[n].min)]
+    if lin["tail_amplitude"] <= 0:  # no tail: its exponent does not matter
+        ignore_lower.append("tail_exponent")
     bound = set(cflags.fit_flags(res, ignore=ignore_lower))
     fit_level = [cflags.POOR_FIT] if poor else []
     if cflags.NOT_CONVERGED in bound:
@@ -591,7 +606,8 @@ def fit_turbostratic(
     def u(n: str) -> Any:
         if n in uv:
             return uv[n]
-        return ufloat(res.params[n].value, res.params[n].stderr or 0.0)
+        err = res.params[n].stderr
+        return ufloat(res.params[n].value, err) if err else float(res.params[n].value)
 
     ka2_txt = f"Kα2 modelled (ratio {ratio:g})" if use_ka2 else "no Kα2 in the model"
     if model.blur is None:
