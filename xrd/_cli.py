@@ -26,6 +26,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("xrd", help="XRD: d002, Lc, La, N from (002)/(10) fits")
     add_common_options(p)
     _add_fit_options(p)
+    p.add_argument("--model", choices=["peaks", "turbostratic"], default="peaks",
+                   help="peaks: (002)/(10) peak fits + Scherrer (--convention); turbostratic: "
+                        "whole-pattern model of random-layer stacks (xrd.fit_turbostratic; "
+                        "uses --window, --ka2, --mask, --standard/--instrument-fwhm and "
+                        "--monochromator for the polarization)")
     p.add_argument("--standard", metavar="FILE", default=None,
                    help="line-profile standard (LaB6, CeO2, Si) measured with the same optics: "
                         "Caglioti fit, widths corrected")
@@ -76,11 +81,19 @@ def _run(args: argparse.Namespace) -> int:
             raise CharzError(f"{args.standard}: the standard must be one pattern")
         instrument = fit_caglioti(std, material=args.standard_material)
 
+    if args.model == "turbostratic":
+        _check_turbostratic_options(args)
+
     def analyse(path: Path) -> list:
         opts = {} if args.wavelength is None else {"wavelength": args.wavelength}
         da = charz.read(path, technique="xrd", **opts)
         if da.ndim != 1:
             raise CharzError(f"{path.name}: holds {da.sizes} scans; use 'charz insitu xrd'")
+        if args.model == "turbostratic":
+            return [_turbostratic(da, window=tuple(args.window) if args.window else None,
+                                  ka2=args.ka2, instrument=instrument,
+                                  mask=[tuple(m) for m in args.mask],
+                                  monochromator_two_theta=mono)]
         return [fit_pattern(da, convention=args.convention,
                             window=tuple(args.window) if args.window else None,
                             shape=args.shape, ka2=args.ka2, instrument=instrument,
@@ -91,6 +104,34 @@ def _run(args: argparse.Namespace) -> int:
                             density_g_cm3=args.density)]
 
     return run_files(args, analyse, technique="xrd")
+
+
+def _check_turbostratic_options(args: argparse.Namespace) -> None:
+    """Options of the peak fit that cannot take effect in the whole-pattern model."""
+    from charz.errors import OptionError
+
+    unused = {"--convention": args.convention != "default",
+              "--shape": args.shape != "pseudo_voigt",
+              "--two-components": args.two_components, "--graphitic": args.graphitic,
+              "--no-10": not args.fit_10, "--internal-standard": args.internal_standard,
+              "--thickness-mm": args.thickness_mm is not None}
+    bad = [k for k, given in unused.items() if given]
+    if bad:
+        raise OptionError(f"{', '.join(bad)}: option(s) of the peak fit; they have no effect "
+                          "with --model turbostratic (a whole-pattern model with its own "
+                          "definitions of d002, Lc, La and N)")
+
+
+def _turbostratic(da, *, ka2: str = "auto", **options):
+    """fit_turbostratic with the CLI's Kα2 choices (``strip``: Rachinger, then no Kα2)."""
+    from xrd.corrections import strip_ka2
+    from xrd.turbostratic import fit_turbostratic
+
+    if ka2 == "strip":
+        if float(da.attrs.get("ka2_ratio") or 0.0) > 0:
+            da = strip_ka2(da)
+        ka2 = "ignore"
+    return fit_turbostratic(da, ka2=ka2, **options)
 
 
 def add_insitu_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -170,7 +211,10 @@ def analyse_file(path, *, wavelength: float | None = None, **fit_options) -> lis
         X-ray wavelength in nm, for files that do not state it (reader option).
     **fit_options
         Keyword arguments of :func:`xrd.peaks.fit_pattern` (``convention``, ``shape``,
-        ``window``, ``n_002`` ...), as written in the manifest's options column.
+        ``window``, ``n_002`` ...), as written in the manifest's options column;
+        ``model=turbostratic`` fits :func:`xrd.turbostratic.fit_turbostratic` instead
+        (its keyword arguments: ``window``, ``ka2``, ``mask``, ``monochromator_two_theta``,
+        ``background_degree`` ...).
     """
     import charz
     from charz.errors import CharzError
@@ -183,4 +227,13 @@ def analyse_file(path, *, wavelength: float | None = None, **fit_options) -> lis
                          "a report takes one pattern per file (use 'charz insitu xrd')")
     if fit_options.get("window") is not None:
         fit_options["window"] = tuple(float(v) for v in fit_options["window"])
+    model = fit_options.pop("model", "peaks")
+    if model == "turbostratic":
+        if "mask" in fit_options:
+            fit_options["mask"] = [tuple(float(v) for v in m) for m in fit_options["mask"]]
+        return [_turbostratic(da, **fit_options)]
+    if model != "peaks":
+        from charz.errors import OptionError
+
+        raise OptionError(f"model={model!r}: use 'peaks' or 'turbostratic'")
     return [fit_pattern(da, **fit_options)]

@@ -255,3 +255,83 @@ def test_model_pattern_is_public():
     apex = x[band][np.argmax(coh[band])]
     assert 21.5 < apex < 23.6
     assert np.all(ds["incoherent"].values > 0)
+
+
+# ---------------------------------------------------------------------------------------
+# 4. command line and report manifest
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def xye_file(tmp_path_factory):
+    ens = dt.ensemble(0.380, 4.5, 1.5, 3.5, 0.3)
+    p = dt.pattern(ens, tail=(0.3, 3.0), background=(0.05, 0.01, 0.0), seed=21, b_iso=0.7)
+    path = tmp_path_factory.mktemp("turbo") / "HC-T.xye"
+    y = p["counts"]
+    np.savetxt(path, np.c_[p["two_theta"], y, np.sqrt(np.clip(y, 1, None))], fmt="%.6g")
+    return path, p["truth"]
+
+
+def test_cli_model_turbostratic(xye_file, capsys):
+    from charz.cli import main
+
+    path, t = xye_file
+    assert main(["xrd", str(path), "--wavelength", "0.1540593", "--model", "turbostratic",
+                 "--json"]) == 0
+    rec = json.loads(capsys.readouterr().out)[0]["descriptors"]
+    assert abs(rec["d002"]["value"] - t["d002"]) <= TOL_D002
+    assert rec["lc"]["value"] == pytest.approx(t["lc"], rel=TOL_REL)
+    assert rec["la"]["value"] == pytest.approx(t["la"], rel=TOL_REL)
+    assert "whole-pattern turbostratic model" in rec["la"]["method"]
+    assert rec["la"]["provenance"]["parameters"]["model"] == "turbostratic"
+    # options of the peak fit cannot take effect: an error naming them, not silence
+    assert main(["xrd", str(path), "--wavelength", "0.1540593", "--model", "turbostratic",
+                 "--convention", "jis"]) == 1
+    assert "--convention" in capsys.readouterr().err
+
+
+def test_report_manifest_keeps_both_models(xye_file, tmp_path):
+    from charz.record import records_from_json
+    from charz.report import run_manifest
+
+    path, t = xye_file
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text(
+        "sample,technique,file,options\n"
+        f"HC-T,xrd,{path},model=turbostratic;wavelength=0.1540593\n"
+        f"HC-T,xrd,{path},wavelength=0.1540593;ka2=ignore\n", encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConflictWarning/PhysicsWarning/FlagWarning lines
+        assert run_manifest(manifest, tmp_path / "out") == 0
+    (rec,) = records_from_json((tmp_path / "out" / "records.json").read_text(encoding="utf-8"))
+    assert "whole-pattern" in rec["la"].method  # the first row's value is kept
+    assert rec["la"].value == pytest.approx(t["la"], rel=TOL_REL)
+    other = dict(rec.conflicts)
+    assert "Scherrer" in other["la"].method
+
+
+def test_series_seeded_from_previous_frame():
+    import xarray as xr
+
+    from xrd.turbostratic import fit_turbostratic_series
+
+    frames, truth = [], []
+    for i, d in enumerate((0.375, 0.378, 0.381)):  # sodiation swells the layers
+        ens = dt.ensemble(d, 4.0, 1.5, 3.0, 0.3)
+        p = dt.pattern(ens, tail=(0.3, 3.0), background=(0.05, 0.01, 0.0), seed=40 + i,
+                       b_iso=0.8)
+        frames.append(dt.to_dataarray(p))
+        truth.append(p["truth"])
+    frames.append(frames[0] * 0)  # an empty frame: no signal, left out of the means
+    series = xr.concat(frames, dim="time").assign_coords(time=np.arange(4) * 600.0)
+    series.attrs = dict(frames[0].attrs)
+    res = fit_turbostratic_series(series)
+    maps = res.maps
+    assert maps["success"].values.tolist() == [True, True, True, False]
+    assert "no_signal" in str(maps["flags"].values[3])
+    np.testing.assert_allclose(maps["d002"].values[:3], [t["d002"] for t in truth],
+                               atol=TOL_D002)
+    np.testing.assert_allclose(maps["la"].values[:3], [t["la"] for t in truth], rtol=TOL_REL)
+    assert np.all(np.diff(maps["d002"].values[:3]) > 0)  # the swelling is tracked
+    d = res.descriptors()
+    assert d["d002"].value == pytest.approx(np.mean([t["d002"] for t in truth]), abs=TOL_D002)
