@@ -69,10 +69,10 @@ def main() -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             for name, fn in (
-                ("default", lambda: fit_pattern(da, ka2="ignore")),
-                ("jis", lambda: fit_pattern(da, ka2="ignore", convention="jis",
-                                            monochromator_two_theta=None)),
-                ("turbostratic", lambda: fit_turbostratic(da)),
+                ("default", lambda da=da: fit_pattern(da, ka2="ignore")),
+                ("jis", lambda da=da: fit_pattern(da, ka2="ignore", convention="jis",
+                                                  monochromator_two_theta=None)),
+                ("turbostratic", lambda da=da: fit_turbostratic(da)),
             ):
                 t0 = time.process_time()
                 r = fn()
