@@ -257,6 +257,11 @@ class TurbostraticResult:
         """Record keys → Measurement (``d002``, ``lc``, ``la``, ``n_layers``)."""
         return {"d002": self.d002, "lc": self.lc, "la": self.la, "n_layers": self.n_layers}
 
+    @property
+    def source(self) -> Provenance:
+        """Provenance: input file, reader and every option that changes the numbers."""
+        return self.d002.source
+
     def seed(self) -> dict[str, float]:
         """The fitted nonlinear parameters, to start the next fit of a series (``init=``)."""
         return {k: float(v.value) for k, v in self.fit.params.items()}
@@ -386,10 +391,13 @@ def _goodness_flags(x: np.ndarray, resid_w: np.ndarray, y: np.ndarray, best: np.
         bad = (np.abs(z) > 5.0) & (np.abs(mean) > frac * peak)
         if bad.any():
             i = int(np.argmax(np.where(bad, np.abs(mean), 0)))
+            hint = ("another phase, e.g. graphitic carbon, or a sharp line of the holder?"
+                    if what == "sharp" else "a non-turbostratic component, or a background "
+                    "the tail and polynomial cannot follow?")
             return True, (f"{what} systematic misfit of {100 * mean[i] / peak:+.1f} % of the "
                           f"(002) maximum ({z[i]:+.1f} σ) over {width:g}° at "
                           f"{x[i + n // 2]:.1f}°: the model does not describe the pattern "
-                          "(another phase, e.g. graphitic carbon?)")
+                          f"({hint})")
     if redchi > 5.0:
         return True, f"reduced χ² {redchi:.2f} > 5"
     return False, ""

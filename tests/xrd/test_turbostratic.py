@@ -335,3 +335,23 @@ def test_series_seeded_from_previous_frame():
     assert np.all(np.diff(maps["d002"].values[:3]) > 0)  # the swelling is tracked
     d = res.descriptors()
     assert d["d002"].value == pytest.approx(np.mean([t["d002"] for t in truth]), abs=TOL_D002)
+
+
+def test_instrument_profile_is_the_caglioti_width():
+    import xarray as xr
+
+    from xrd.peaks import CagliotiResult
+    from xrd.turbostratic import _instrument_matrix
+
+    x = np.arange(10, 90, 0.01)
+    cag = CagliotiResult(0.004, -0.002, 0.003, "LaB6", xr.Dataset())
+    m = _instrument_matrix(x, cag)
+    np.testing.assert_allclose(np.asarray(m.sum(1)).ravel(), 1.0)
+    for c in (20.0, 45.0, 80.0):
+        spike = np.zeros_like(x)
+        spike[np.argmin(abs(x - c))] = 1.0
+        y = m @ spike
+        half = y >= y.max() / 2
+        width = x[half][-1] - x[half][0] + 0.01
+        assert width == pytest.approx(float(cag.fwhm(c)), abs=0.011)  # one grid step
+    assert _instrument_matrix(x, None) is None
