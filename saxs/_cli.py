@@ -171,7 +171,8 @@ def _run(args: argparse.Namespace) -> int:
 def add_insitu_parser(subparsers: argparse._SubParsersAction) -> None:
     """``charz insitu saxs FILES_OR_DIR [--echem CYCLER] --out DIR``."""
     p = subparsers.add_parser("saxs", help="operando SAXS: pore-term fit per frame, heatmap")
-    add_insitu_options(p, files_help="a folder of numbered 1-D curves, or several files")
+    add_insitu_options(p, files_help="a folder of numbered 1-D curves, or several files; "
+                                     "with --poni: images or an HDF5 stack")
     p.add_argument("--q-unit", choices=["1/A", "1/nm"], default=None,
                    help="q unit of files whose header does not say")
     p.add_argument("--model", choices=MODELS, default="porod_dab", help="pore model")
@@ -179,6 +180,15 @@ def add_insitu_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="fitted q range in 1/nm")
     p.add_argument("--porod-exponent", type=float, default=None, metavar="P",
                    help="fix the low-q power-law exponent")
+    img = p.add_argument_group("2-D images (pyFAI)")
+    img.add_argument("--poni", metavar="P", default=None,
+                     help="pyFAI PONI file: the inputs are detector images or an HDF5/NeXus "
+                          "stack, integrated to I(q)")
+    img.add_argument("--mask", metavar="M", default=None,
+                     help="mask image (non-zero = masked, pyFAI/Dioptas convention)")
+    img.add_argument("--dioptas", action="store_true",
+                     help="the PONI was made in Dioptas (images flipped vertically first)")
+    img.add_argument("--npt", type=int, default=None, help="q bins of the integration")
     p.set_defaults(run=_run_insitu)
 
 
@@ -197,8 +207,18 @@ def _run_insitu(args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     src = args.files[0] if len(args.files) == 1 else args.files
-    opts = {"q_unit": args.q_unit} if args.q_unit else {}
-    series = stack_frames(read_frames(src, technique="saxs", **opts), tz=args.tz)
+    if args.poni:
+        from charz.images import integrate_stack
+
+        series = integrate_stack(src, args.poni, unit="q_nm^-1", mask=args.mask, npt=args.npt,
+                                 poni_convention="dioptas" if args.dioptas else "pyfai"
+                                 ).compute()
+        good = (series["q"] > 0) & (np.isfinite(series) & (series != 0)).all(series.dims[0])
+        series = series.isel(q=np.flatnonzero(good.values))  # q > 0 with counts in every frame
+        series.attrs["technique"] = "saxs"
+    else:
+        opts = {"q_unit": args.q_unit} if args.q_unit else {}
+        series = stack_frames(read_frames(src, technique="saxs", **opts), tz=args.tz)
     dim = series.dims[0]
     cycler = None
     if args.echem:

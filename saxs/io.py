@@ -33,7 +33,7 @@ import warnings
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -726,91 +726,44 @@ def read(path: str | Path, **options: Any) -> xr.DataArray:
 
 
 # ---------------------------------------------------------------------------------------
-# 2-D images: fabio + pyFAI
+# 2-D images: charz.images (pyFAI) with unit q
 # ---------------------------------------------------------------------------------------
-
-
-def _load_image(path: str | Path, what: str, frame: int | None = None) -> np.ndarray:
-    path = Path(path)
-    if not path.exists():
-        raise CharzError(f"{path}: {what} file not found")
-    if path.suffix.lower() == ".npy":
-        return np.load(path)
-    fabio = require("fabio", None, purpose=f"read the {what} image")
-    try:
-        import hdf5plugin  # noqa: F401  (Eiger bitshuffle-LZ4 frames; fabio does not load it)
-    except ImportError:
-        pass
-    try:
-        img = fabio.open(str(path))
-    except Exception as exc:  # fabio raises many types for unreadable files
-        raise CorruptFileError(f"{path.name}: fabio cannot read this {what} ({exc})") from None
-    nframes = int(getattr(img, "nframes", 1) or 1)
-    if nframes > 1:
-        if frame is None:
-            raise CharzError(f"{path.name}: holds {nframes} frames; pass frame=<index> "
-                             "(integrate each frame for an in-situ series)")
-        if not 0 <= frame < nframes:
-            raise CharzError(f"{path.name}: frame {frame} requested, file has {nframes}")
-        return np.asarray(img.getframe(frame).data)
-    return np.asarray(img.data)
 
 
 def integrate_image(
     image: str | Path | np.ndarray,
-    *,
     poni: str | Path,
-    mask: str | Path | np.ndarray | None = None,
-    npt: int | None = None,
-    poni_convention: Literal["pyfai", "dioptas"] = "pyfai",
-    mask_negative: bool = True,
-    polarization_factor: float | None = None,
-    radial_range: tuple[float, float] | None = None,
-    method: tuple[str, str, str] = ("bbox", "csr", "cython"),
-    unit: Literal["q_nm^-1", "2th_deg"] = "q_nm^-1",
-    frame: int | None = None,
+    **options: Any,
 ) -> xr.DataArray:
-    """Integrate a 2-D detector image to I(q) with pyFAI (solid-angle correction on).
+    """Integrate a 2-D detector image to I(q) with :func:`charz.images.integrate`.
 
     Parameters
     ----------
     image : path or ndarray
-        Any image fabio reads (EDF, TIFF, CBF, Pilatus, Eiger, ...), or an array.
+        Any image fabio reads (EDF, TIFF, CBF, Pilatus, Eiger, ...), one frame of an
+        HDF5/NeXus stack (``frame=``), or an array.
     poni : path
         pyFAI geometry file (PONI v1 or v2; distances in m, wavelength in m).
-    mask : path or ndarray, optional
-        Mask image of the same shape. Convention (pyFAI's and Dioptas'): **non-zero =
-        masked** (excluded), zero = used. Masks are taken in the orientation of the image
-        as stored in the file; with ``poni_convention="dioptas"`` the mask is flipped
-        together with the image (Dioptas saves masks in its flipped frame: flip it back
-        yourself if yours was made elsewhere).
-    npt : int, optional
-        Number of radial bins (default: about the detector half-diagonal in pixels).
-    poni_convention : {'pyfai', 'dioptas'}
-        ``'dioptas'``: the PONI was made in Dioptas, which flips images vertically on
-        load (fit2d convention), so the image is ``numpy.flipud``-ed before integration
-        (pyFAI #1994, Dioptas PR #193). Without it the pattern is wrong but still looks
-        like a pattern. Never detected automatically: say which tool made the PONI.
-    mask_negative : bool
-        Also mask pixels < 0 (Pilatus/Eiger module gaps −1, bad pixels −2).
-    polarization_factor : float, optional
-        pyFAI polarization factor (−1…1; 0 = unpolarized lab source); None = no
-        correction (negligible at SAXS angles).
-    radial_range : (float, float), optional
-        In ``unit``.
-    unit : {'q_nm^-1', '2th_deg'}
-        Radial unit. The charz curve uses q in 1/nm; '2th_deg' is for comparing with
-        XRD-style integrations.
-    frame : int, optional
-        Frame of a multi-frame file (EDF, Eiger/NeXus); required when there are several.
+    **options
+        Keyword options of :func:`charz.images.integrate`: ``mask`` (non-zero = masked, in
+        the image's stored orientation), ``npt`` (default: half the detector diagonal in
+        pixels), ``poni_convention`` (``'dioptas'``: the PONI was made in Dioptas, which
+        flips images vertically; never detected automatically), ``invalid_below`` (pixels
+        below it are masked, default 0: Pilatus/Eiger gaps −1/−2; None masks none),
+        ``polarization_factor`` (None: no correction, negligible at SAXS angles),
+        ``radial_range`` (in ``unit``), ``method``, ``error_model``, ``frame`` (of a
+        multi-frame file), and ``unit`` (``'q_nm^-1'``, the default, or ``'2th_deg'`` to
+        compare with XRD-style integrations).
 
     Returns
     -------
     xarray.DataArray
-        The SAXS curve (dim ``q`` in 1/nm; or ``two_theta`` in deg), ``sigma`` from
-        Poisson statistics, intensity in counts per pixel normalised to the solid angle at
-        the PONI (``units = "count"``); attrs: wavelength_nm, distance_m, poni file name,
-        poni_convention, mask convention.
+        The SAXS curve (dim ``q`` in 1/nm, bins with q ≤ 0 or no intensity dropped; or
+        ``two_theta`` in deg), ``sigma`` from Poisson statistics, intensity in counts per
+        pixel normalised to the solid angle at the PONI (``units = "count"``); attrs:
+        ``wavelength_nm``, ``distance_m``, ``poni_file``, ``poni_sha256``,
+        ``poni_convention``, ``mask_convention``, and the provenance of
+        :func:`charz.images.integrate`.
 
     Raises
     ------
@@ -818,89 +771,23 @@ def integrate_image(
         The PONI's detector shape does not match the image, the PONI point lies outside
         the image, the mask shape differs, or the image is not 2-D.
     """
-    pyFAI = require("pyFAI", "pyfai", purpose="integrate 2-D SAXS images")
-    from charz.record import file_sha256
+    from charz.images import integrate
 
-    name = Path(image).name if not isinstance(image, np.ndarray) else "image array"
-    data = (_load_image(image, "image", frame) if not isinstance(image, np.ndarray)
-            else np.asarray(image))
-    if data.ndim != 2:
-        raise CharzError(f"{name}: a 2-D detector image is needed, got shape {data.shape}")
-    poni = Path(poni)
-    if not poni.exists():
-        raise CharzError(f"{poni}: PONI file not found")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ai = pyFAI.load(str(poni))
-    except Exception as exc:
-        raise CorruptFileError(f"{poni.name}: not a readable PONI file ({exc})") from None
-    if not ai.wavelength:
-        raise MissingMetadataError(f"{poni.name}: the PONI file has no wavelength")
-    det_shape = getattr(ai.detector, "max_shape", None)
-    if det_shape is not None and tuple(det_shape) != tuple(data.shape):
-        raise CharzError(
-            f"{name}: image shape {data.shape} does not match the detector of "
-            f"{poni.name} ({ai.detector.name}, shape {tuple(det_shape)})"
-        )
-    p1 = ai.poni1 / ai.detector.pixel1
-    p2 = ai.poni2 / ai.detector.pixel2
-    # the PONI is usually near the beam centre on a SAXS detector; off the detector by more
-    # than the detector size means the geometry belongs to another detector or binning
-    n1, n2 = data.shape
-    if not (-n1 <= p1 <= 2 * n1 and -n2 <= p2 <= 2 * n2):
-        raise CharzError(
-            f"{name}: the PONI of {poni.name} is at pixel ({p1:.0f}, {p2:.0f}), far outside "
-            f"the {data.shape} image: the PONI does not match this image"
-        )
-    m = None
-    if mask is not None:
-        m = _load_image(mask, "mask") if not isinstance(mask, np.ndarray) else np.asarray(mask)
-        if m.shape != data.shape:
-            raise CharzError(f"{name}: mask shape {m.shape} differs from the image {data.shape}")
-        m = m != 0
-    if poni_convention == "dioptas":
-        data = np.flipud(data)
-        m = np.flipud(m) if m is not None else None
-    elif poni_convention != "pyfai":
-        raise CharzError(f"poni_convention must be 'pyfai' or 'dioptas', got {poni_convention!r}")
-    data = data.astype(np.float64)
-    if mask_negative:
-        neg = data < 0
-        m = neg if m is None else (m | neg)
-    if npt is None:
-        npt = int(np.hypot(*data.shape) / 2)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = ai.integrate1d(data, npt, unit=unit, mask=m, correctSolidAngle=True,
-                             polarization_factor=polarization_factor, error_model="poisson",
-                             radial_range=radial_range, method=method)
-    x = np.asarray(res.radial, dtype=float)
-    y = np.asarray(res.intensity, dtype=float)
-    s = np.asarray(res.sigma, dtype=float) if res.sigma is not None else None
-    attrs = {
-        "wavelength_nm": float(ai.wavelength) * 1e9,
-        "distance_m": float(ai.dist),
-        "poni_file": poni.name,
-        "poni_sha256": file_sha256(poni),
-        "poni_convention": poni_convention,
-        "mask_convention": "non-zero = masked" + (" (+ pixels < 0)" if mask_negative else ""),
-        "solid_angle_corrected": 1,
-        "polarization_factor": "none" if polarization_factor is None else polarization_factor,
-        "integration_method": "/".join(method),
-    }
-    if not isinstance(image, np.ndarray):
-        attrs["source"] = name
-        attrs["sha256"] = file_sha256(image)
-        attrs["reader"] = f"{integrate_image.__module__}.integrate_image"
-    if unit == "2th_deg":
-        coords = {"two_theta": ("two_theta", x, {"units": "deg", "long_name": "2θ"})}
-        if s is not None:
-            coords["sigma"] = ("two_theta", s, {"units": "count", "long_name": "σ(I)"})
-        return xr.DataArray(y, dims="two_theta", coords=coords, name="intensity",
-                            attrs={"units": "count", "long_name": "intensity",
-                                   "technique": "saxs", **attrs})
-    keep = (x > 0) & np.isfinite(y) & (y != 0)
-    return make_curve(x[keep], y[keep], s[keep] if s is not None else None, q_unit="1/nm",
-                      q_unit_from="geometry", intensity_unit="count", name=name,
-                      attrs=attrs)
+    unit = options.setdefault("unit", "q_nm^-1")
+    da = integrate(image, poni, **options)
+    attrs = dict(da.attrs)
+    attrs.update(wavelength_nm=attrs["wavelength"], poni_file=attrs["poni"],
+                 integration_method="/".join(options.get("method", ("bbox", "csr", "cython"))))
+    attrs["technique"] = "saxs"
+    if unit != "q_nm^-1":
+        da.attrs = attrs
+        return da
+    q = da["q"].values
+    y = da.values
+    s = da["sigma"].values if "sigma" in da.coords else None
+    keep = (q > 0) & np.isfinite(y) & (y != 0)
+    for k in ("units", "long_name"):
+        attrs.pop(k, None)
+    return make_curve(q[keep], y[keep], s[keep] if s is not None else None, q_unit="1/nm",
+                      q_unit_from="geometry", intensity_unit="count",
+                      name=str(attrs.get("source", "image array")), attrs=attrs)

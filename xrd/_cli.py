@@ -137,8 +137,8 @@ def _turbostratic(da, *, ka2: str = "auto", **options):
 def add_insitu_parser(subparsers: argparse._SubParsersAction) -> None:
     """``charz insitu xrd FILES_OR_DIR [--echem CYCLER] --out DIR``."""
     p = subparsers.add_parser("xrd", help="operando XRD: (002) per frame, heatmap, CSV")
-    add_insitu_options(p, files_help="a folder of numbered patterns, several files, or one "
-                                     "multi-scan file")
+    add_insitu_options(p, files_help="a folder of numbered patterns, several files, one "
+                                     "multi-scan file; with --poni: images or an HDF5 stack")
     p.add_argument("--background", metavar="FILE", default=None,
                    help="empty-cell pattern, subtracted with a per-frame scale")
     p.add_argument("--cell-hump", action="store_true",
@@ -146,8 +146,11 @@ def add_insitu_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--mask", type=float, nargs=2, action="append", metavar=("LO", "HI"),
                    default=[], help="2θ range left out (sharp cell lines); repeatable")
     p.add_argument("--poni", metavar="FILE", default=None,
-                   help="PONI geometry: the inputs are 2-D detector images (integrated with "
-                        "pyFAI to 2θ)")
+                   help="PONI geometry: the inputs are 2-D detector images or an HDF5/NeXus "
+                        "stack (integrated with pyFAI to 2θ)")
+    p.add_argument("--dioptas", action="store_true",
+                   help="the PONI was made in Dioptas (images flipped vertically first)")
+    p.add_argument("--npt", type=int, default=None, help="2θ bins of the integration")
     p.add_argument("--group", type=int, default=1, metavar="N",
                    help="average N consecutive frames before fitting")
     _add_fit_options(p)
@@ -169,9 +172,8 @@ def _run_insitu(args: argparse.Namespace) -> int:
     if args.poni:
         from xrd.images import integrate_images
 
-        paths = [p for f in args.files for p in (sorted(Path(f).iterdir()) if Path(f).is_dir()
-                                                 else [Path(f)]) if p.is_file()]
-        series = integrate_images(paths, args.poni)
+        series = integrate_images(src, args.poni, npt=args.npt,
+                                  poni_convention="dioptas" if args.dioptas else "pyfai")
     else:
         series = read_series(src, wavelength=args.wavelength, tz=args.tz)
     cycler = charz.read(args.echem, technique="echem") if args.echem else None

@@ -189,7 +189,7 @@ def _integrate(d, ref, convention):
     # 0.1 % from 5 to 25°. Hence polarization_factor=0 (pyFAI's unpolarized setting).
     return saxs.integrate_image(d / "CeO2_Pilatus1M.tif", poni=d / "CeO2_Pilatus1M.poni",
                                 npt=len(ref), unit="2th_deg", poni_convention=convention,
-                                mask_negative=False, polarization_factor=0.0)
+                                invalid_below=None, polarization_factor=0.0)
 
 
 def test_pyfai_reproduces_dioptas_pattern(dioptas):
