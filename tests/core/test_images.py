@@ -386,3 +386,58 @@ def test_pilatus_tiff_stack_matches_dioptas_rings(shared_data, tmp_path):
     strong = ref[:, 1] > 0.01 * ref[:, 1].max()
     for row in da.values:
         assert np.median(np.abs(row[strong] / ref[strong, 1] - 1)) < 1e-4
+
+
+# ---------------------------------------------------------------------------------------
+# command line: charz insitu xrd|saxs STACK.h5 --poni P
+# ---------------------------------------------------------------------------------------
+
+
+def test_cli_insitu_xrd_from_hdf5_stack(eiger, tmp_path, capsys):
+    import pandas as pd
+
+    from charz.cli import main
+
+    master, poni, _frames, _pm = eiger
+    rc = main(["insitu", "xrd", str(master), "--poni", str(poni), "--out", str(tmp_path),
+               "--quiet"])
+    assert rc == 0
+    assert "6/6 frames fitted" in capsys.readouterr().out
+    assert (tmp_path / "insitu_xrd_heatmap.png").stat().st_size > 0  # frames have times
+    df = pd.read_csv(tmp_path / "insitu_xrd_frames.csv", comment="#")
+    bragg = 0.15406 / (2 * np.sin(np.radians(np.array(CENTRES) / 2)))  # truth, nm
+    np.testing.assert_allclose(df["d002"], bragg, atol=0.0015)
+    assert np.all(np.diff(df["d002"]) < 0)  # the ring moves out: d002 shrinks frame by frame
+
+
+def test_cli_insitu_saxs_from_hdf5_stack(tmp_path, capsys):
+    import pandas as pd
+    from pyFAI.integrator.azimuthal import AzimuthalIntegrator
+
+    from charz.cli import main
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ai = AzimuthalIntegrator(dist=0.2, poni1=0.0168, poni2=0.005, detector="Pilatus100k",
+                                 wavelength=LAMBDA_M)
+    poni = tmp_path / "saxs.poni"
+    ai.write(str(poni))
+    q = np.geomspace(0.02, 20, 4000)
+    lengths = [0.6, 0.7, 0.8]  # truth: DAB correlation length a (nm) of each frame
+    rng = np.random.default_rng(1)
+    frames = []
+    for a in lengths:
+        prof = 5 * q**-4 + 3000 / (1 + (a * q) ** 2) ** 2 + 50
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            img = ai.calcfrom1d(q, prof, dim1_unit="q_nm^-1", correctSolidAngle=True)
+        frames.append(rng.poisson(np.clip(img, 0, 1e9)).astype(np.int32))
+    master = write_eiger_master(tmp_path, np.stack(frames), per_file=2, stem="saxs")
+    out = tmp_path / "out"
+    rc = main(["insitu", "saxs", str(master), "--poni", str(poni), "--out", str(out),
+               "--q-range", "0.5", "8", "--porod-exponent", "4", "--quiet"])
+    assert rc == 0
+    assert "3/3 frames fitted" in capsys.readouterr().out
+    df = pd.read_csv(out / "insitu_saxs_frames.csv")
+    np.testing.assert_allclose(df["dab_length"], lengths, rtol=0.03)
+    assert (out / "insitu_saxs_heatmap.png").exists()
