@@ -54,13 +54,13 @@ from typing import Any, Literal
 import numpy as np
 import xarray as xr
 
-from charz.errors import CharzError, CharzWarning, CorruptFileError, MissingMetadataError
-
-try:
-    from charz.errors import OptionError
-except ImportError:  # TEMP until core lands OptionError
-    class OptionError(CharzError, ValueError):  # type: ignore[no-redef]
-        """Bad option."""
+from charz.errors import (
+    CharzError,
+    CharzWarning,
+    CorruptFileError,
+    MissingMetadataError,
+    OptionError,
+)
 from charz.io import require
 
 __all__ = [
