@@ -17,7 +17,7 @@ import pytest
 pytest.importorskip("pyFAI")
 fabio = pytest.importorskip("fabio")
 
-from charz import images  # noqa: E402
+from charz import detector, images  # noqa: E402
 from charz.errors import CharzError, CharzWarning, CorruptFileError, MissingMetadataError  # noqa: E402
 
 LAMBDA_M = 1.5406e-10
@@ -282,7 +282,7 @@ def eiger(geometry, tmp_path_factory):
 
 def test_open_stack_is_lazy_by_frame_blocks(eiger):
     master, _poni, frames, pm = eiger
-    st = images.open_stack(master, chunk_frames=4)
+    st = detector.open_stack(master, chunk_frames=4)
     assert st.dims == ("frame", "y", "x")
     assert st.data.chunks == ((4, 2), (195,), (487,))
     assert st.attrs["dataset"] == "/entry/data/data_000001, /entry/data/data_000002"
@@ -315,12 +315,12 @@ def test_hdf5_errors(tmp_path, geometry):
     fake = tmp_path / "fake.h5"
     fake.write_bytes(b"\x89HDF\r\n garbage")
     with pytest.raises(CorruptFileError, match=r"fake\.h5"):
-        images.open_stack(fake)
+        detector.open_stack(fake)
     flat = tmp_path / "flat.h5"
     with h5py.File(flat, "w") as fh:
         fh["entry/data/data"] = np.zeros((4, 5))
     with pytest.raises(CorruptFileError, match="not a 3-D frame stack"):
-        images.open_stack(flat)
+        detector.open_stack(flat)
     broken = tmp_path / "broken_master.h5"
     with h5py.File(broken, "w") as fh:
         fh["entry/data/data_000001"] = h5py.ExternalLink("absent.h5", "entry/data/data")
@@ -358,7 +358,7 @@ def test_lambda_nexus_stack(shared_data):
     pytest.importorskip("dask")
     d = shared_data / "images" / "dioptas"
     nxs = d / "testasapo1_1009_00002_m1_part00000.nxs"
-    st = images.open_stack(nxs, chunk_frames=4)
+    st = detector.open_stack(nxs, chunk_frames=4)
     assert st.shape == (10, 516, 1554)
     assert st.attrs["dataset"] == "/entry/instrument/detector/data"
     assert "pixel_mask" in st.coords  # the Lambda detector's own mask
