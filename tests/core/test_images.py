@@ -349,15 +349,15 @@ def test_hdf5_stack_on_a_local_cluster(eiger):
 
 
 # ---------------------------------------------------------------------------------------
-# real files (read in place; skipped when ../shared/data is absent)
+# real files (read in place; skipped when the shared data folder is absent)
 # ---------------------------------------------------------------------------------------
 
 
-def test_lambda_nexus_stack(shared_data):
+def test_lambda_nexus_stack(data_file):
     pytest.importorskip("h5py")
     pytest.importorskip("dask")
-    d = shared_data / "images" / "dioptas"
-    nxs = d / "testasapo1_1009_00002_m1_part00000.nxs"
+    nxs = data_file("images/dioptas/testasapo1_1009_00002_m1_part00000.nxs")
+    d = nxs.parent
     st = detector.open_stack(nxs, chunk_frames=4)
     assert st.shape == (10, 516, 1554)
     assert st.attrs["dataset"] == "/entry/instrument/detector/data"
@@ -370,10 +370,10 @@ def test_lambda_nexus_stack(shared_data):
     assert np.isfinite(da.values).any()
 
 
-def test_pilatus_tiff_stack_matches_dioptas_rings(shared_data, tmp_path):
+def test_pilatus_tiff_stack_matches_dioptas_rings(data_file, tmp_path):
     # the CeO2 Pilatus frame three times: each row is the single-frame pattern, whose rings
     # the Dioptas pattern confirms (tests/xrd/test_real_data.py)
-    d = shared_data / "saxs" / "dioptas"
+    d = data_file("saxs/dioptas/CeO2_Pilatus1M.tif").parent
     files = []
     for i in range(3):
         p = tmp_path / f"ceo2_{i}.tif"
