@@ -519,8 +519,9 @@ def integrate_stack(
     xarray.DataArray
         ``intensity`` over ``(frame|time, q|two_theta)`` with coord ``sigma``; per-frame
         coords ``source`` and ``sha256`` for file lists; attrs as :func:`integrate`
-        (``source``/``sha256`` of the stack file for HDF5). Frames that cannot be read are
-        NaN rows, listed in ``attrs["bad_frames"]`` with a :class:`~charz.errors.CharzWarning`.
+        (``source``/``sha256`` of the stack file for HDF5). Image files that cannot be read
+        are NaN rows; an eager run also lists them in ``attrs["bad_frames"]`` with a
+        :class:`~charz.errors.CharzWarning` (a lazy one cannot know them in advance).
 
     Raises
     ------
