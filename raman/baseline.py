@@ -194,6 +194,10 @@ def whitaker_hayes_raw(
     D. A. Whitaker, K. Hayes, Chemom. Intell. Lab. Syst. 179 (2018) 82–84.
     """
     y = np.asarray(y, float)
+    if y.ndim > 2:  # one row per spectrum
+        out, mask = whitaker_hayes_raw(y.reshape(-1, y.shape[-1]), threshold=threshold,
+                                       kernel_size=kernel_size, max_width=max_width)
+        return out.reshape(y.shape), mask.reshape(y.shape)
     d = np.diff(y, axis=-1)
     median = np.median if np.isfinite(d).all() else _nanmedian  # nanmedian is 3x slower
     med = median(d, axis=-1, keepdims=True)
@@ -204,6 +208,23 @@ def whitaker_hayes_raw(
     mask = np.zeros(y.shape, bool)
     mask[..., 1:] |= flag
     mask[..., :-1] |= flag
+    if not mask.any():  # the usual case: nothing to check further
+        return y.copy(), mask
+    if y.ndim == 2:  # the rest is row by row: only the rows with candidates
+        rows = mask.any(axis=1)
+        if not rows.all():
+            sub, sub_mask = _wh_candidates(y[rows], mask[rows], mad[rows], threshold,
+                                           kernel_size, max_width)
+            out = y.copy()
+            out[rows] = sub
+            full = np.zeros(y.shape, bool)
+            full[rows] = sub_mask
+            return out, full
+    return _wh_candidates(y, mask, mad, threshold, kernel_size, max_width)
+
+
+def _wh_candidates(y, mask, mad, threshold, kernel_size, max_width):
+    """Whitaker–Hayes, second part: keep candidates that stand above their neighbourhood."""
     # only keep candidates that stand above their neighbourhood (a spike, not a steep edge):
     # the local median is computed at the (few) candidates and their neighbours only
     cand = ndimage.binary_dilation(mask, structure=np.ones([1] * (y.ndim - 1) + [3]))
