@@ -274,7 +274,7 @@ def _pycnometer(name: str, s: dict, fmt: str, out: Path, seed: int) -> tuple[dic
     rng = np.random.default_rng(seed)
     rho = 1.0 / (s["closed_pore_volume"] + 1.0 / SKELETON_DENSITY)
     rho = round(rho, 4)
-    mass = round(0.45 + 0.05 * (seed % 5), 4)
+    mass = round(0.40 + 0.07 * (seed // 100), 4)  # the pycnometer cup holds 0.4-0.7 g
     dens = rho + rng.normal(0, 0.0008, 10)
     dens += rho - dens.mean()
     vols = mass / dens
@@ -451,7 +451,7 @@ def _sorption(name: str, s: dict, fmts: dict, out: Path, seed: int):
     x_c, n_c, t_co2 = _co2_isotherm(s)
     n_c = n_c * (1 + rng.normal(0, 0.003, n_c.size))
     # enough sample for >= 2.5 m^2 in the tube (low-area carbons need a big charge)
-    mass = round(max(0.15, 2.5 / s["bet_area"]) + 0.01 * (seed % 4), 4)
+    mass = round(max(0.15, 2.5 / s["bet_area"]) + 0.013 * (seed // 100), 4)
     d = out / "sorption"
     f_n2 = {"bel": f"{name}_N2_77K.DAT", "csv": f"{name}_N2_77K.csv",
             "quantachrome": f"{name}_N2 (Raw Analysis Data).txt"}[fmts["n2"]]
