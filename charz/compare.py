@@ -611,8 +611,9 @@ def correlation_pairs(records: Iterable[StructuralRecord], *, min_n: int = 3) ->
         Columns ``x``, ``y``, ``x_unit``, ``y_unit``, ``n``, ``pearson_r``, ``p_value``
         (two-sided, :func:`scipy.stats.pearsonr`), ``slope``, ``intercept`` (least squares
         y = intercept + slope·x), one row per unordered pair (x before y in the order of
-        :data:`~charz.record.DESCRIPTORS`, derived shares last), sorted by the magnitude of r. A constant
-        descriptor gives r = NaN. With n = 3, p is coarse: quote n with every r.
+        :data:`~charz.record.DESCRIPTORS`, derived shares last), sorted by the magnitude of
+        r. A constant descriptor gives r = NaN. With n = 3, p is coarse: quote n with
+        every r.
     """
     df = descriptor_frame(records)
     order = [k for k in DESCRIPTORS if k in df.columns] + [
