@@ -17,8 +17,9 @@ through every figure, constrained layout, and writes them as PNG and PDF:
 * :func:`structure_performance` — a grid of structural descriptors against performance
   (plateau capacity, plating onset, ICE, slope share), each panel with Pearson r, p, n.
 
-:func:`correlation_pairs` tabulates Pearson r, p and n for every pair of descriptors that
-at least three samples have (``correlations.csv``). The inputs are plain mappings
+:func:`comparison_figures` also writes ``correlations.csv``: Pearson r, p and n for every
+pair of descriptors that at least three samples have
+(:func:`charz.correlate.correlation_table` with ``pairs="all"``). The inputs are plain mappings
 ``{sample: [result, ...]}``; results are recognised by what they carry (a fitted XRD curve
 over ``two_theta``, a Raman fit over ``raman_shift`` ...), so this core module imports no
 technique package (the dQ/dV panel uses ``echem.dqdv`` when it is installed).
@@ -47,9 +48,7 @@ __all__ = [
     "compare_sorption",
     "compare_xrd",
     "comparison_figures",
-    "correlation_pairs",
     "demo_campaign",
-    "descriptor_frame",
     "sample_colors",
     "structure_performance",
 ]
@@ -551,88 +550,10 @@ def compare_echem(results: Mapping[str, Sequence[Any]]) -> Any:
 
 
 # --------------------------------------------------------------------------- correlations
-def descriptor_frame(records: Iterable[StructuralRecord]) -> pd.DataFrame:
-    """One row per sample, one column per descriptor value, plus slope and plateau shares."""
-    from charz.record import merge_records
-
-    merged = merge_records(records)
-    df = pd.DataFrame.from_dict({r.sample: r.values() for r in merged}, orient="index")
-    if {"slope_capacity", "plateau_capacity"} <= set(df.columns):
-        total = df["slope_capacity"] + df["plateau_capacity"]
-        df["slope_share"] = df["slope_capacity"] / total
-        df["plateau_share"] = df["plateau_capacity"] / total
-    df.index.name = "sample"
-    return df
-
-
-def _unit(key: str) -> str:
-    if key in DESCRIPTORS:
-        return DESCRIPTORS[key].unit
-    return _DERIVED.get(key, ("", ""))[0]
-
-
 def _label(key: str) -> str:
     if key in DESCRIPTORS:
         return DESCRIPTORS[key].label_tex
     return _DERIVED.get(key, ("", key))[1]
-
-
-def _pearson(x: np.ndarray, y: np.ndarray) -> dict[str, float]:
-    from scipy import stats
-
-    ok = np.isfinite(x) & np.isfinite(y)
-    x, y = x[ok], y[ok]
-    out = {"n": int(x.size), "pearson_r": math.nan, "p_value": math.nan,
-           "slope": math.nan, "intercept": math.nan}
-    if x.size < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
-        return out
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        res = stats.pearsonr(x, y)
-        fit = stats.linregress(x, y)
-    out.update(pearson_r=float(res.statistic), p_value=float(res.pvalue),
-               slope=float(fit.slope), intercept=float(fit.intercept))
-    return out
-
-
-def correlation_pairs(records: Iterable[StructuralRecord], *, min_n: int = 3) -> pd.DataFrame:
-    """Pearson r, p-value and n for every pair of descriptors that ``min_n`` samples have.
-
-    Parameters
-    ----------
-    records : iterable of StructuralRecord
-        One or more records per sample (merged by sample first).
-    min_n : int
-        Pairs with fewer samples having both values are left out (r of two points is ±1).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``x``, ``y``, ``x_unit``, ``y_unit``, ``n``, ``pearson_r``, ``p_value``
-        (two-sided, :func:`scipy.stats.pearsonr`), ``slope``, ``intercept`` (least squares
-        y = intercept + slope·x), one row per unordered pair (x before y in the order of
-        :data:`~charz.record.DESCRIPTORS`, derived shares last), sorted by the magnitude of
-        r. A constant descriptor gives r = NaN. With n = 3, p is coarse: quote n with
-        every r.
-    """
-    df = descriptor_frame(records)
-    order = [k for k in DESCRIPTORS if k in df.columns] + [
-        k for k in df.columns if k not in DESCRIPTORS]
-    cols = [c for c in order if df[c].notna().sum() >= min_n]
-    rows = []
-    for i, x in enumerate(cols):
-        for y in cols[i + 1:]:
-            if {x, y} == {"slope_share", "plateau_share"}:
-                continue
-            st = _pearson(df[x].to_numpy(float), df[y].to_numpy(float))
-            if st["n"] >= min_n:
-                rows.append({"x": x, "y": y, "x_unit": _unit(x), "y_unit": _unit(y), **st})
-    out = pd.DataFrame(rows, columns=["x", "y", "x_unit", "y_unit", "n", "pearson_r",
-                                      "p_value", "slope", "intercept"])
-    if len(out):
-        key = -np.abs(out["pearson_r"].fillna(0).to_numpy())
-        out = out.iloc[np.argsort(key, kind="stable")].reset_index(drop=True)
-    return out
 
 
 def structure_performance(
@@ -658,6 +579,8 @@ def structure_performance(
         One panel per pair: a point per sample (the campaign's colours), the least-squares
         line when at least three samples have both values, and Pearson r, p and n.
     """
+    from charz.correlate import _pair_stats, descriptor_frame
+
     df = descriptor_frame(records)
     samples = list(df.index)
     colors = sample_colors(samples)
@@ -679,7 +602,7 @@ def structure_performance(
                     if np.isfinite(a_) and np.isfinite(b_):
                         ax.plot(a_, b_, "o", ms=4.5, color=colors[s], mec="k", mew=0.4,
                                 label=s)
-                st = _pearson(xv, yv)
+                st = _pair_stats(xv, yv)
                 if math.isfinite(st["slope"]):
                     ok = np.isfinite(xv)
                     lo, hi = float(np.nanmin(xv[ok])), float(np.nanmax(xv[ok]))
@@ -748,6 +671,7 @@ def comparison_figures(
         fails is reported with a :class:`~charz.errors.CharzWarning` and the others are
         still written.
     """
+    from charz.correlate import correlation_table, descriptor_frame
     from charz.errors import CharzError, CharzWarning
     from charz.output import write_csv
     from charz.plotting import save_figure, use_style
@@ -770,7 +694,7 @@ def comparison_figures(
         df = descriptor_frame(records) if records else pd.DataFrame()
         if len(df) >= min_n:
             written += save_figure(structure_performance(records), out / "structure_performance")
-            table = correlation_pairs(records, min_n=min_n)
+            table = correlation_table(records, pairs="all", min_n=min_n)
             written.append(write_csv(out / "correlations.csv", table, index=False, metadata={
                 "description": "Pearson r, two-sided p-value and n for every pair of "
                                "descriptors that at least min_n samples have; least-squares "

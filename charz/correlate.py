@@ -16,7 +16,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -94,7 +94,7 @@ def _pair_stats(x: np.ndarray, y: np.ndarray) -> dict[str, float]:
 def correlation_table(
     records: Iterable[StructuralRecord],
     *,
-    pairs: Sequence[tuple[str, str]] | None = None,
+    pairs: Sequence[tuple[str, str]] | Literal["all"] | None = None,
     x_keys: Sequence[str] | None = None,
     y_keys: Sequence[str] | None = None,
     min_n: int = 3,
@@ -105,9 +105,12 @@ def correlation_table(
     ----------
     records : iterable of StructuralRecord
         One or more records per sample.
-    pairs : sequence of (x, y), optional
+    pairs : sequence of (x, y) or 'all', optional
         Pairs to compute. Default: every structural key (non-echem) × every echem key
-        (and the derived shares) that at least ``min_n`` samples have.
+        (and the derived shares) that at least ``min_n`` samples have. ``"all"``: every
+        unordered pair of descriptors that ``min_n`` samples have (x before y in the order
+        of :data:`~charz.record.DESCRIPTORS`, derived shares last; the slope/plateau share
+        pair, −1 by construction, left out) — what ``correlations.csv`` holds.
     x_keys, y_keys : sequence of str, optional
         Restrict the default grid.
     min_n : int
@@ -119,12 +122,18 @@ def correlation_table(
     pandas.DataFrame
         Columns ``x``, ``y``, ``x_unit``, ``y_unit``, ``n``, ``pearson_r``, ``p_value``
         (two-sided, scipy.stats.pearsonr: exact for normal data), ``slope``, ``intercept``
-        (least-squares y = intercept + slope·x, in the descriptors' units), sorted by |r|.
-        With n = 3 a p-value is very coarse: report n with every r.
+        (least-squares y = intercept + slope·x, in the descriptors' units), sorted by the
+        magnitude of r. With n = 3 a p-value is very coarse: report n with every r.
     """
     df = descriptor_frame(records)
     cols = [c for c in df.columns if df[c].notna().sum() >= min_n]
-    if pairs is None:
+    if isinstance(pairs, str):
+        if pairs != "all":
+            raise OptionError(f"pairs must be a sequence of (x, y) or 'all', got {pairs!r}")
+        order = [k for k in DESCRIPTORS if k in cols] + [k for k in cols if k not in DESCRIPTORS]
+        pairs = [(x, y) for i, x in enumerate(order) for y in order[i + 1:]
+                 if {x, y} != {"slope_share", "plateau_share"}]
+    elif pairs is None:
         echem = {k for k, s in DESCRIPTORS.items() if s.technique == "echem"} | set(
             _DERIVED_UNITS)
         xs = [c for c in cols if c not in echem] if x_keys is None else list(x_keys)

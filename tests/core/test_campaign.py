@@ -150,6 +150,13 @@ def test_comparison_figures_are_written(campaign_report):
         assert pdf[:5] == b"%PDF-", stem
 
 
+def test_report_html_holds_the_comparison_figures(campaign_report):
+    html = (campaign_report / "report.html").read_text(encoding="utf-8")
+    assert html.count("data:image/png;base64,") >= len(FIGURES)
+    for sample in ("HC-1100", "HC-1300", "HC-1500"):
+        assert sample in html
+
+
 def test_correlations_cover_every_pair_and_follow_the_trends(campaign_report, truth):
     corr = pd.read_csv(campaign_report / "correlations.csv")
     assert (corr["n"] == 3).all()
