@@ -64,7 +64,8 @@ def _run(args: argparse.Namespace) -> int:
                                oversodiation=args.oversodiation, window=args.window,
                                one_c_ma_g=args.one_c)
         for w in caught:
-            print(f"charz echem: note: {path.name}: {w.message}", file=sys.stderr)
+            print(f"charz echem: note: {path.name}: {_once(str(w.message), path.name)}",
+                  file=sys.stderr)
         for r in results:
             if isinstance(r, StrippingResult) and r.detected:
                 print(f"charz echem: note: {path.name}: sodium-stripping peak at "
@@ -75,6 +76,13 @@ def _run(args: argparse.Namespace) -> int:
         return results
 
     return run_files(args, analyse, technique="echem")
+
+
+def _once(message: str, name: str) -> str:
+    """The message without its own mentions of the file name (the note prefixes it once)."""
+    for form in (f"{name}: ", f"{name}, "):
+        message = message.replace(form, "")
+    return message
 
 
 def analyse_file(path, **options) -> list:

@@ -93,6 +93,33 @@ def first_full_cycle(ds: xr.Dataset) -> int:
     return int(both[0])
 
 
+def full_cycles(ds: xr.Dataset) -> np.ndarray:
+    """Cycles that have both a sodiation and a desodiation half."""
+    return np.intersect1d(cycles_with(ds, "sodiation"), cycles_with(ds, "desodiation"))
+
+
+def default_cycle(ds: xr.Dataset, half: Half) -> int:
+    """The cycle an analysis of ``half`` uses by default.
+
+    The first cycle with both halves; when the record has none (an over-sodiation test
+    that was never charged, a first cycle cut before its desodiation), the first cycle
+    that has ``half``.
+
+    Raises
+    ------
+    CyclerDataError
+        No cycle has data of ``half``.
+    """
+    both = full_cycles(ds)
+    if both.size:
+        return int(both[0])
+    have = cycles_with(ds, half)
+    if have.size:
+        return int(have[0])
+    sign = "<" if half == "sodiation" else ">"
+    raise CyclerDataError(f"{source_name(ds)}: no {half} (current {sign} 0) data")
+
+
 def half_cycle(ds: xr.Dataset, cycle: int, half: Half) -> HalfCycle:
     """Rows of one half cycle with the capacity accumulated over all its steps."""
     mask = direction_mask(ds, half) & (np.asarray(ds["cycle"].values) == cycle)

@@ -27,7 +27,8 @@ from echem._curves import (
     Half,
     check_cycler,
     cycles_with,
-    first_full_cycle,
+    default_cycle,
+    full_cycles,
     half_cycle,
     row_increments,
     source_name,
@@ -69,31 +70,35 @@ class CycleCapacityResult:
 
     Attributes
     ----------
-    reversible_capacity : Measurement
-        Desodiation capacity (mA*h/g) of :attr:`cycle`.
-    initial_coulombic_efficiency : Measurement
-        Desodiation / sodiation capacity of the first full cycle (1).
+    reversible_capacity : Measurement or None
+        Desodiation capacity (mA*h/g) of :attr:`cycle`; None when the record has no cycle
+        with both halves (see :attr:`notes`).
+    initial_coulombic_efficiency : Measurement or None
+        Desodiation / sodiation capacity of the first full cycle (1); None when the record
+        has no cycle with both halves.
     cycle : int
-        Cycle of ``reversible_capacity``.
+        Cycle of ``reversible_capacity`` (the first cycle with data when there is none).
     table : xarray.Dataset
         Over ``cycle``: ``sodiation``, ``desodiation`` (mA*h/g) and
         ``coulombic_efficiency`` (1; NaN where a half is missing).
     data : xarray.Dataset
         The cycler Dataset (for :meth:`plot`).
+    notes : tuple of str
+        Why a value is left out (partial records).
     """
 
-    reversible_capacity: Measurement
-    initial_coulombic_efficiency: Measurement
+    reversible_capacity: Measurement | None
+    initial_coulombic_efficiency: Measurement | None
     cycle: int
     table: xr.Dataset = field(repr=False)
     data: xr.Dataset = field(repr=False)
+    notes: tuple[str, ...] = ()
 
     def descriptors(self) -> dict[str, Measurement]:
-        """``reversible_capacity`` and ``initial_coulombic_efficiency``."""
-        return {
-            "reversible_capacity": self.reversible_capacity,
-            "initial_coulombic_efficiency": self.initial_coulombic_efficiency,
-        }
+        """``reversible_capacity`` and ``initial_coulombic_efficiency`` (those determined)."""
+        out = {"reversible_capacity": self.reversible_capacity,
+               "initial_coulombic_efficiency": self.initial_coulombic_efficiency}
+        return {k: m for k, m in out.items() if m is not None}
 
     def plot(self, ax: Any = None, *, max_cycles: int = 10) -> Any:
         """Voltage versus capacity of each half cycle (first ``max_cycles`` cycles)."""
@@ -110,10 +115,12 @@ class CycleCapacityResult:
                 except CyclerDataError:
                     continue
                 ax.plot(hc.capacity, hc.voltage, ls, color=color, lw=1,
-                        label=f"cycle {c}" if half == "sodiation" else None)
+                        label=f"cycle {c} {half}")
         ax.set_xlabel("specific capacity (mA h/g)")
         ax.set_ylabel("voltage (V)")
-        ax.set_title(f"{source_name(self.data)}: ICE {self.initial_coulombic_efficiency.value:.1%}")
+        ice = self.initial_coulombic_efficiency
+        ax.set_title(f"{source_name(self.data)}: "
+                     + (f"ICE {ice.value:.1%}" if ice is not None else "no full cycle"))
         ax.legend(fontsize="small", ncol=2)
         return ax
 
@@ -139,11 +146,15 @@ def cycle_capacities(
     Returns
     -------
     CycleCapacityResult
+        On a partial record (no cycle with both halves: an over-sodiation test that was
+        never charged, a first cycle without its desodiation) the per-cycle table is
+        still filled; ``initial_coulombic_efficiency`` (and, unless ``cycle`` names a cycle
+        with desodiation, ``reversible_capacity``) is None and ``notes`` says why.
 
     Raises
     ------
     CyclerDataError
-        No current, no full cycle, or ``cycle`` has no desodiation data.
+        No sodiation or desodiation data at all, or ``cycle`` has no desodiation data.
     MissingMetadataError
         No active mass (no specific capacity).
 
@@ -181,42 +192,66 @@ def cycle_capacities(
         },
         coords={"cycle": ("cycle", cycles.astype(int), {"units": "1", "long_name": "cycle"})},
     )
-    first = first_full_cycle(ds)
-    use = first if cycle is None else int(cycle)
-    if use not in cycles or not has_des[np.searchsorted(cycles, use)]:
+    name = source_name(ds)
+    if not (has_sod.any() or has_des.any()):
+        raise CyclerDataError(
+            f"{name}: no sodiation (current < 0) or desodiation (current > 0) data: "
+            "nothing to analyse (rest or open-circuit data only?)"
+        )
+    both = full_cycles(ds)
+    notes: list[str] = []
+    if both.size == 0:
+        first = None
+        use = int(cycles[has_sod | has_des][0]) if cycle is None else int(cycle)
+        notes.append(
+            "no cycle has both a sodiation and a desodiation half: "
+            "initial_coulombic_efficiency"
+            + ("" if cycle is not None else " and reversible_capacity")
+            + " need both and are left out"
+        )
+    else:
+        first = int(both[0])
+        use = first if cycle is None else int(cycle)
+    explicit = cycle is not None or first is not None
+    k = int(np.searchsorted(cycles, use))
+    if explicit and (use not in cycles or not has_des[k]):
         have = cycles[has_des]
         raise CyclerDataError(
-            f"{source_name(ds)}: cycle {use} has no desodiation data "
+            f"{name}: cycle {use} has no desodiation data "
             f"(cycles with desodiation: {', '.join(map(str, have[:30])) or 'none'})"
         )
-    k = int(np.searchsorted(cycles, use))
-    k0 = int(np.searchsorted(cycles, first))
     prov = Provenance.from_data(ds, parameters={
         "cycle": use, "first_cycle": first,
         "active_mass_mg": float(ds.attrs.get("active_mass_mg", float("nan")))
         if "active_mass_mg" in ds.attrs else None,
     })
-    rev = Measurement(
-        float(desod[k]), None, UNIT, "echem",
-        f"desodiation (current > 0) capacity of cycle {use}, CC+CV steps summed", prov,
-    )
-    ice_val = float(ce[k0])
-    if not np.isfinite(ice_val):
-        raise CyclerDataError(f"{source_name(ds)}: cycle {first} has no sodiation capacity")
-    if ice_val > 1.05:
-        import warnings
-
-        warnings.warn(
-            f"{source_name(ds)}: initial coulombic efficiency {ice_val:.3f} > 1: is the "
-            "current sign right (sodiation must be negative)?",
-            PhysicsWarning, stacklevel=2,
+    rev = None
+    if explicit:
+        rev = Measurement(
+            float(desod[k]), None, UNIT, "echem",
+            f"desodiation (current > 0) capacity of cycle {use}, CC+CV steps summed", prov,
         )
-    ice = Measurement(
-        ice_val, None, "1", "echem",
-        f"desodiation / sodiation capacity of the first full cycle (cycle {first})", prov,
-        extra={"sodiation_capacity": float(sod[k0]), "desodiation_capacity": float(desod[k0])},
-    )
-    return CycleCapacityResult(rev, ice, use, table, ds)
+    ice = None
+    if first is not None:
+        k0 = int(np.searchsorted(cycles, first))
+        ice_val = float(ce[k0])
+        if not np.isfinite(ice_val) or sod[k0] <= 0:
+            raise CyclerDataError(f"{name}: cycle {first} has no sodiation capacity")
+        if ice_val > 1.05:
+            import warnings
+
+            warnings.warn(
+                f"{name}: initial coulombic efficiency {ice_val:.3f} > 1: is the current "
+                "sign right (sodiation must be negative)?",
+                PhysicsWarning, stacklevel=2,
+            )
+        ice = Measurement(
+            ice_val, None, "1", "echem",
+            f"desodiation / sodiation capacity of the first full cycle (cycle {first})", prov,
+            extra={"sodiation_capacity": float(sod[k0]),
+                   "desodiation_capacity": float(desod[k0])},
+        )
+    return CycleCapacityResult(rev, ice, use, table, ds, tuple(notes))
 
 
 # ---------------------------------------------------------------------------------------
@@ -374,7 +409,8 @@ def slope_plateau(
     split_voltage : float
         Split voltage in V vs Na⁺/Na (default 0.1 V, Li et al. 2026).
     cycle : int, optional
-        Default: the first cycle that has both halves.
+        Default: the first cycle that has both halves; on a partial record without one
+        (e.g. a sodiation-only over-sodiation test), the first cycle with ``half``.
     half : {'sodiation', 'desodiation'}
         The contract's keys use the sodiation half; on desodiation, "plateau" is the
         capacity passed below the split (the low-voltage plateau on charge).
@@ -402,7 +438,7 @@ def slope_plateau(
     Stevens & Dahn, J. Electrochem. Soc. 147 (2000) 1271 (slope/plateau storage).
     """
     ds = check_cycler(ds, mass_mg=mass_mg)
-    use = first_full_cycle(ds) if cycle is None else int(cycle)
+    use = default_cycle(ds, half) if cycle is None else int(cycle)
     hc = half_cycle(ds, use, half)
     v_used = smooth_curve(hc.capacity, hc.voltage, window=smoothing)
     above, below = slope_plateau_raw(hc.capacity, v_used, split_voltage=split_voltage)

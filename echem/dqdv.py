@@ -22,7 +22,15 @@ import xarray as xr
 
 from charz.errors import FitError
 from charz.record import Measurement
-from echem._curves import Half, check_cycler, first_full_cycle, half_cycle, source_name
+from echem._curves import (
+    Half,
+    check_cycler,
+    cycles_with,
+    default_cycle,
+    full_cycles,
+    half_cycle,
+    source_name,
+)
 
 __all__ = ["DQDVResult", "StrippingResult", "dqdv", "dqdv_capacity_raw", "dqdv_raw",
            "stripping_peak"]
@@ -222,7 +230,7 @@ def dqdv(
     ds: xr.Dataset,
     *,
     cycle: int | None = None,
-    half: Half = "desodiation",
+    half: Half | None = None,
     method: Literal["voltage_bins", "capacity_bins"] = "voltage_bins",
     bin_width: float = 0.002,
     window: float = 0.02,
@@ -238,8 +246,11 @@ def dqdv(
     ds : xarray.Dataset
         Cycler Dataset.
     cycle : int, optional
-        Default: the first cycle that has both halves.
-    half : {'desodiation', 'sodiation'}
+        Default: the first cycle that has both halves; on a partial record without one,
+        the first cycle with ``half`` (with ``half=None``: with a sodiation half).
+    half : {'desodiation', 'sodiation'}, optional
+        Default: desodiation when the cycle has one, else sodiation (a sodiation-only
+        over-sodiation record still gives its dQ/dV).
     method : {'voltage_bins', 'capacity_bins'}
         ``voltage_bins`` (default): capacity increments summed in voltage bins, then
         Savitzky–Golay over ``window`` V (:func:`dqdv_raw`). ``capacity_bins``: voltage
@@ -264,7 +275,14 @@ def dqdv(
     from scipy.signal import find_peaks
 
     ds = check_cycler(ds, mass_mg=mass_mg)
-    use = first_full_cycle(ds) if cycle is None else int(cycle)
+    if half is None:
+        if cycle is None and full_cycles(ds).size == 0 and cycles_with(ds, "sodiation").size:
+            half = "sodiation"
+        elif cycle is not None and int(cycle) not in cycles_with(ds, "desodiation"):
+            half = "sodiation"
+        else:
+            half = "desodiation"
+    use = default_cycle(ds, half) if cycle is None else int(cycle)
     hc = half_cycle(ds, use, half)
     centres, raw, smooth = dqdv_raw(hc.capacity, hc.voltage, bin_width=bin_width,
                                     window=window, polyorder=polyorder)

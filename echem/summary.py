@@ -19,6 +19,7 @@ import numpy as np
 import xarray as xr
 
 from charz.errors import CharzError, CharzWarning, FitError
+from echem.io import CyclerDataError
 
 __all__ = ["analyse"]
 
@@ -59,12 +60,22 @@ def analyse(
     Returns
     -------
     list
-        Result objects with ``descriptors()`` and ``plot()``.
+        Result objects with ``descriptors()`` and ``plot()``. A partial record (only a
+        sodiation, e.g. an over-sodiation test that was never charged, or a first cycle
+        without its desodiation) gives what its data determine: slope/plateau capacities,
+        the plating onset and the per-cycle table; ``initial_coulombic_efficiency`` and
+        ``reversible_capacity`` are left out with a note.
+
+    Raises
+    ------
+    CyclerDataError
+        No sodiation or desodiation data at all (nothing to analyse).
 
     Warns
     -----
     CharzWarning
-        ``oversodiation="auto"``: the curve goes below 0 V but has no inflection.
+        ``oversodiation="auto"``: the curve goes below 0 V but has no inflection; a value
+        left out of a partial record (one note each).
     """
     from echem.capacity import cycle_capacities, rate_response_from_cycler, slope_plateau
     from echem.dqdv import stripping_peak
@@ -84,10 +95,19 @@ def analyse(
         mass_mg = None  # already applied by the reader
     if oversodiation not in ("auto", "yes", "no"):
         raise CharzError(f"oversodiation must be 'auto', 'yes' or 'no', got {oversodiation!r}")
-    results: list[Any] = [
-        cycle_capacities(ds, cycle=cycle, mass_mg=mass_mg),
-        slope_plateau(ds, split_voltage=split_voltage, cycle=cycle, mass_mg=mass_mg),
-    ]
+    caps = cycle_capacities(ds, cycle=cycle, mass_mg=mass_mg)
+    ds = caps.data  # the mass is applied once
+    mass_mg = None
+    for note in caps.notes:
+        warnings.warn(note, CharzWarning, stacklevel=2)
+    results: list[Any] = [caps]
+    try:
+        results.append(slope_plateau(ds, split_voltage=split_voltage, cycle=cycle))
+    except CyclerDataError as exc:
+        if cycle is not None:
+            raise
+        warnings.warn(f"slope_capacity and plateau_capacity left out: {exc}", CharzWarning,
+                      stacklevel=2)
     v = np.asarray(ds["voltage"].values, float)
     i = np.asarray(ds["current"].values, float)
     below_zero = bool(np.any((v < 0) & (i < 0)))
