@@ -7,18 +7,11 @@ from typing import Any
 
 def run(ctx: Any) -> None:
     """Read the example isotherms, add BET/pore volume/4V/A/BJH/t-plot and DR to HC-demo."""
-    import warnings
-
     import charz
-    from charz.errors import PhysicsWarning
     from sorption.summary import summarize
 
     n2 = charz.read(ctx.example("sorption/HC-demo_N2_77K.csv"), technique="sorption")
-    with warnings.catch_warnings():
-        # a hard carbon has no t-plot micropores in N2: the negative intercept is reported
-        # in summary.skipped and the key left out, not warned about in the demo
-        warnings.simplefilter("ignore", PhysicsWarning)
-        res = summarize(n2, thickness_curve="carbon_black")
+    res = summarize(n2, thickness_curve="carbon_black")
     ctx.add(res)
     ctx.save_figure(res.plot().figure, "sorption_N2")
     co2 = charz.read(ctx.example("sorption/HC-demo_CO2_273K.csv"), technique="sorption")
@@ -33,5 +26,7 @@ def run(ctx: Any) -> None:
     if truth and res.bet is not None:
         ctx.notes.append(
             f"sorption: BET {res.bet.area.value:.2f} m²/g (truth {truth.get('bet_area', 0):.2f}),"
-            f" DR {dr.dr.volume.value:.4f} cm³/g (truth {truth.get('dr_micropore_volume', 0)})"
+            + (f" t-plot {res.tplot.micropore_volume.value:.4f} cm³/g (truth "
+               f"{truth.get('micropore_volume', 0):.4f})," if res.tplot is not None else "")
+            + f" DR {dr.dr.volume.value:.4f} cm³/g (truth {truth.get('dr_micropore_volume', 0)})"
         )

@@ -7,7 +7,8 @@ can check that the analyses recover them. Deterministic: fixed seeds.
 
 Sources of the forward models: Bragg/Scherrer with Warren's K (FIELD-NOTES §1.2);
 Ferrari–Robertson two-band Raman (Lorentzian D + BWF G, §2.2); Kalliat/Dahn
-Porod + DAB SAXS (§3.3); N-layer BET + Kelvin capillary condensation (§4.1, §4.4);
+Porod + DAB SAXS (§3.3); Langmuir micropore filling + N-layer BET + Kelvin capillary
+condensation (§4.1, §4.4, §4.6);
 Dubinin–Radushkevich for CO2 at 273 K (§4.8); a slope/plateau Na||HC voltage profile
 (§6).
 """
@@ -254,14 +255,97 @@ def _kelvin_diameter(x, *, meniscus: str):
     return 2 * (rk + t)
 
 
+def _t_harkins_jura(x):
+    """Harkins–Jura thickness (nm) at p/p0 = x (FIELD-NOTES §4.5)."""
+    return 0.1 * np.sqrt(13.99 / (0.034 - np.log10(x)))
+
+
+def _t_carbon_black(x):
+    """Carbon-black STSA thickness (nm) at p/p0 = x (FIELD-NOTES §4.5)."""
+    return 0.1 * (2.98 + 6.45 * x + 0.88 * x**2)
+
+
+def _t_plot_truth(n_of_x, t_of_x, t_range=(0.35, 0.50)) -> tuple[float, float]:
+    """t-plot of the noise-free model: (intercept in cm3 liquid/g, slope in cm3(STP)/g/nm).
+
+    Ordinary least squares of n(x) against t(x) on 2001 points evenly spaced in t over
+    ``t_range`` (x found by bisection on the monotonic thickness curve), intercept × DCF.
+    """
+    from scipy.optimize import brentq
+
+    ts = np.linspace(*t_range, 2001)
+    xs = np.array([brentq(lambda x, t=t: t_of_x(x) - t, 1e-8, 0.999) for t in ts])
+    slope, icpt = np.polyfit(ts, n_of_x(xs), 1)
+    return float(icpt * DCF_N2), float(slope)
+
+
+def _bet_truth(x, n, *, min_points=5, tolerance=0.2, p_max=0.35) -> dict:
+    """BET of the noise-free isotherm at the measured pressures on the Rouquerol range.
+
+    Every contiguous range of ``min_points`` or more adsorption points below ``p_max`` is
+    fitted (OLS of the linear BET transform x/[n(1 − x)] = 1/(n_m C) + (C − 1)x/(n_m C));
+    a range is valid when C > 0, n(1 − x) rises at every step, the pressure of n_m
+    (linear interpolation of the isotherm) lies inside the range and differs from
+    1/(√C + 1) by at most ``tolerance`` (relative). Among the valid ranges, the one with
+    most points, then the smallest criterion-(d) error (ISO 9277:2022 with the Rouquerol
+    criteria). Returns n_m, C, the range and the spread of n_m over all valid ranges.
+    """
+    x = np.asarray(x, float)
+    n = np.asarray(n, float)
+    keep = x <= p_max
+    x, n = x[keep], n[keep]
+    y = x / (n * (1 - x))
+    best, all_nm = None, []
+    for i in range(x.size):
+        for j in range(i + min_points, x.size + 1):
+            xs, ys = x[i:j], y[i:j]
+            slope, icpt = np.polyfit(xs, ys, 1)
+            if icpt <= 0 or slope <= 0:
+                continue
+            c = 1 + slope / icpt
+            n_m = 1 / (slope + icpt)
+            if np.any(np.diff(n[i:j] * (1 - xs)) <= 0):
+                continue
+            if not (n[i] <= n_m <= n[j - 1]):
+                continue
+            p_nm = float(np.interp(n_m, n[i:j], xs))
+            err = abs(p_nm - 1 / (math.sqrt(c) + 1)) / p_nm
+            if err > tolerance:
+                continue
+            all_nm.append(n_m)
+            key = (j - i, -err)
+            if best is None or key > best[0]:
+                best = (key, n_m, c, (float(xs[0]), float(xs[-1])))
+    if best is None:
+        raise RuntimeError("no valid Rouquerol range on the noise-free N2 isotherm")
+    _, n_m, c, rng_ = best
+    return {"n_m": float(n_m), "c": float(c), "range": rng_,
+            "n_m_spread": (float(min(all_nm)), float(max(all_nm))), "n_valid": len(all_nm)}
+
+
 def gen_sorption(out: Path, rng) -> dict:
-    nm, c, nlay = 5.744, 80.0, 8  # cm3(STP)/g, BET C, layers of the N-layer BET isotherm
+    """N2 (77 K) and CO2 (273 K) isotherms of HC-demo.
+
+    N2: three terms, each a closed form —
+    micropore filling (Langmuir, V_mic = 0.012 cm3 liquid/g, K = 5000: 98 % full at
+    p/p0 = 0.01, so the micropores are full over the t-plot window), an N-layer BET film
+    on the external surface (n_m 5.744 cm3(STP)/g, C 100, 8 layers) and Kelvin capillary
+    condensation in lognormal mesopores. The t-plot and BET truths of the sum are not
+    analytic: they are computed from the noise-free model (:func:`_t_plot_truth`,
+    :func:`_bet_truth`). CO2: Dubinin–Radushkevich, W0 = 0.080 cm3/g — the ultramicropores
+    only CO2 reaches (0.068) plus the N2-accessible micropores (0.012).
+    """
+    nm, c, nlay = 5.744, 100.0, 8  # cm3(STP)/g, BET C, layers of the external N-layer BET film
+    v_mic, k_mic = 0.012, 5000.0  # cm3 liquid/g, Langmuir constant per unit p/p0
     v_meso, d_mode, s_ln = 0.020, 8.0, 0.25  # cm3 liquid/g, nm, lognormal sigma
 
     def n_bet(x):
         num = c * x * (1 - (nlay + 1) * x**nlay + nlay * x ** (nlay + 1))
         den = (1 - x) * (1 + (c - 1) * x - c * x ** (nlay + 1))
         return nm * num / den
+
+    def n_mic(x):
+        return v_mic / DCF_N2 * k_mic * x / (1 + k_mic * x)  # cm3(STP)/g
 
     def condensed(d_limit):
         from math import erf
@@ -270,15 +354,19 @@ def gen_sorption(out: Path, rng) -> dict:
         cdf = 0.5 * (1 + np.vectorize(erf)(z))
         return v_meso * cdf / DCF_N2  # cm3(STP)/g
 
-    x_ads = np.concatenate([[0.01, 0.02, 0.03, 0.04], np.linspace(0.05, 0.30, 11),
+    def n_model(x):  # adsorption branch, noise-free
+        x = np.asarray(x, float)
+        return n_mic(x) + n_bet(x) + condensed(_kelvin_diameter(x, meniscus="cylindrical"))
+
+    x_ads = np.concatenate([[1e-4, 3e-4, 1e-3, 2e-3, 4e-3, 7e-3],
+                            [0.01, 0.015, 0.02, 0.03, 0.04], np.linspace(0.05, 0.30, 11),
                             np.linspace(0.35, 0.95, 13), [0.97, 0.98, 0.99, 0.995]])
     x_des = np.concatenate([[0.99, 0.98, 0.97], np.linspace(0.95, 0.50, 10),
                             [0.47, 0.45, 0.42], np.linspace(0.40, 0.10, 7)])
-    n_ads = n_bet(x_ads) + condensed(_kelvin_diameter(x_ads, meniscus="cylindrical"))
+    n_ads = n_model(x_ads)
     d_des = _kelvin_diameter(x_des, meniscus="hemispherical")
-    n_des = n_bet(x_des) + np.where(x_des > 0.45, condensed(d_des), 0.0)
-    n_des = np.maximum(n_des, n_bet(x_des) + condensed(_kelvin_diameter(x_des,
-                                                                         meniscus="cylindrical")))
+    n_des = n_mic(x_des) + n_bet(x_des) + np.where(x_des > 0.45, condensed(d_des), 0.0)
+    n_des = np.maximum(n_des, n_model(x_des))
     n_ads_m = n_ads * (1 + rng.normal(0, 0.002, n_ads.size))
     n_des_m = n_des * (1 + rng.normal(0, 0.002, n_des.size))
     mass = 0.1523
@@ -305,22 +393,40 @@ def gen_sorption(out: Path, rng) -> dict:
     rows = [f"adsorption,{a_:.6e},{b:.5f}" for a_, b in zip(x_co2, n_co2, strict=True)]
     (out / "sorption" / f"{SAMPLE}_CO2_273K.csv").write_text(head + "\n".join(rows) + "\n",
                                                               encoding="utf-8")
-    n099 = float(n_bet(np.array([0.99]))[0] + condensed(_kelvin_diameter(np.array([0.99]),
-                                                                         meniscus="cylindrical"))[0])
+    n099 = float(n_model(np.array([0.99]))[0])
+    bet = _bet_truth(x_ads, n_ads)
+    area = bet["n_m"] * N2_AREA_PER_CM3
+    mic_cb, slope_cb = _t_plot_truth(n_model, _t_carbon_black)
+    mic_hj, slope_hj = _t_plot_truth(n_model, _t_harkins_jura)
     return {
         "file": f"sorption/{SAMPLE}_N2_77K.csv",
         "co2_file": f"sorption/{SAMPLE}_CO2_273K.csv",
-        "bet_n_m_cm3stp_g": nm, "bet_c": c, "bet_layers": nlay,
-        "bet_area": nm * N2_AREA_PER_CM3,
+        "model": "n = Langmuir micropore filling + N-layer BET (external surface) + Kelvin "
+                 "condensation in lognormal mesopores",
+        "micropore_volume_model": v_mic, "micropore_langmuir_k": k_mic,
+        "external_n_m_cm3stp_g": nm, "external_bet_c": c, "external_bet_layers": nlay,
+        "external_area": nm * N2_AREA_PER_CM3,
+        "bet_area": area, "bet_c": bet["c"], "bet_n_m_cm3stp_g": bet["n_m"],
+        "bet_range": list(bet["range"]),
+        "bet_area_spread": [v * N2_AREA_PER_CM3 for v in bet["n_m_spread"]],
+        "bet_truth": "BET of the noise-free model at the measured pressures on the Rouquerol "
+                     "range (most points; criteria a-d, tolerance 20 %, p/p0 <= 0.35)",
         "bet_constants": "sigma(N2) 0.162 nm2, 22414 cm3(STP)/mol, N_A 6.02214076e23",
+        "micropore_volume": mic_cb, "micropore_volume_thickness": "carbon_black",
+        "micropore_volume_harkins_jura": mic_hj, "t_plot_range_nm": [0.35, 0.50],
+        "micropore_truth": "t-plot of the noise-free model: OLS of n against t over "
+                           "0.35-0.50 nm (2001 points), intercept x DCF",
+        "t_plot_slope_carbon_black": slope_cb, "t_plot_slope_harkins_jura": slope_hj,
         "meso_volume_cm3_g": v_meso, "meso_mode_diameter_nm": d_mode, "meso_lognormal_sigma": s_ln,
         "total_pore_volume": n099 * DCF_N2, "total_pore_volume_point": 0.99,
         "dcf": DCF_N2,
-        "mean_pore_diameter": 4000 * n099 * DCF_N2 / (nm * N2_AREA_PER_CM3),
+        "mean_pore_diameter": 4000 * n099 * DCF_N2 / area,
         "kelvin": "2 gamma Vm/RT = 0.953 nm; Harkins-Jura t; cylindrical meniscus (ads), "
                   "hemispherical (des), cavitation closes desorption at p/p0 = 0.45",
         "dr_w0_cm3_g": w0, "dr_e0_kj_mol": e0, "dr_beta": beta, "dr_rho_ads_g_cm3": rho_ads,
         "dr_micropore_volume": w0, "co2_p0_mpa": p0,
+        "dr_composition": "ultramicropores reached only by CO2 (0.068 cm3/g) + the N2 "
+                          "micropores (0.012 cm3/g)",
         "noise": "relative Gaussian 0.2 % (N2), 0.3 % (CO2)",
     }
 

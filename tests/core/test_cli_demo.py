@@ -29,6 +29,7 @@ TRUTH_CHECKS = {
     "bet_area": (("sorption", "bet_area"), 0.03, "rel"),
     "total_pore_volume": (("sorption", "total_pore_volume"), 0.05, "rel"),
     "dr_micropore_volume": (("sorption", "dr_micropore_volume"), 0.10, "rel"),
+    "micropore_volume": (("sorption", "micropore_volume"), 0.05, "rel"),  # t-plot, numeric truth
     "slope_capacity": (("echem", "slope_capacity"), 0.03, "rel"),
     "plateau_capacity": (("echem", "plateau_capacity"), 0.03, "rel"),
     "reversible_capacity": (("echem", "reversible_capacity"), 0.02, "rel"),
