@@ -509,7 +509,7 @@ def gen_cycler(out: Path, rng) -> tuple[dict, dict]:
         "time_s,datetime,voltage_V,current_mA,capacity_mAh,cycle,step",
     ]
     for tt_, v, cur, cap, cyc, st in rows:
-        stamp = _iso_local(T0 + np.timedelta64(int(round(tt_ * 1000)), "ms"))
+        stamp = _iso_local(T0 + np.timedelta64(round(tt_ * 1000), "ms"))
         lines.append(f"{tt_:.1f},{stamp},{v:.5f},{cur:.5f},{cap:.6f},{cyc},{st}")
     (out / "echem" / f"{SAMPLE}_cycler.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     truth = {

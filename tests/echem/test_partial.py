@@ -79,7 +79,7 @@ def _write_mpt(ds, path, *, comma=False):
             for r in table]
     if comma:
         body = [b.replace(".", ",") for b in body]
-    lines = header + ["\t".join(cols)] + body
+    lines = [*header, "\t".join(cols), *body]
     lines[1] = lines[1].format(n=len(header) + 1)
     path.write_bytes("\r\n".join(lines).encode("cp1252"))
 
@@ -126,18 +126,19 @@ def _write_novonix(ds, path):
     rows = [f"{START + timedelta(seconds=float(t[n])):%Y-%m-%d %I:%M:%S %p},1,"
             f"{0 if rest[n] else 2},{t[n] / 3600:.7f},{step_t[n] / 3600:.7f},{i[n] / 1e3:.10f},"
             f"{v[n]:.8f},{q[n] / 1e3:.10f},{step[n]}" for n in range(t.size)]
-    path.write_text("\n".join(head + [cols] + rows) + "\n", encoding="utf-8")
+    path.write_text("\n".join([*head, cols, *rows]) + "\n", encoding="utf-8")
 
 
 def _write_maccor_a(ds, path):
     t, v, i, q, rest, step, step_t = _rows(ds)
     head = (f"Today's Date {START:%m/%d/%Y}  Date of Test:\t{START:%m/%d/%Y}\t Filename:\t"
             "C:\\Data\\HC-OS.001 Procedure: over-sodiation.000\tComment/Barcode: ")
-    cols = "Rec#\tCyc#\tStep\tTest (Min)\tStep (Min)\tAmp-hr\tWatt-hr\tAmps\tVolts\tState\tES\tDPt Time"
+    cols = ("Rec#\tCyc#\tStep\tTest (Min)\tStep (Min)\tAmp-hr\tWatt-hr\tAmps\tVolts\tState\t"
+            "ES\tDPt Time")
     rows = [f"{n + 1}\t0\t{step[n]}\t{t[n] / 60:.4f}\t{step_t[n] / 60:.4f}\t{q[n] / 1e3:.10f}\t"
             f"0.0\t{abs(i[n]) / 1e3:.10f}\t{v[n]:.8f}\t{'R' if rest[n] else 'D'}\t0\t"
             f"{START + timedelta(seconds=float(t[n])):%H:%M:%S}" for n in range(t.size)]
-    path.write_bytes("\r\n".join([head, cols] + rows).encode("latin-1"))
+    path.write_bytes("\r\n".join([head, cols, *rows]).encode("latin-1"))
 
 
 def _write_maccor_b(ds, path):
@@ -154,11 +155,11 @@ def _write_maccor_b(ds, path):
     rows = [f"{n + 1}\t0\t1\t{step[n]}\t{t[n]:.6f}\t{step_t[n]:.6f}\t{q[n] / 1e3:.8f}\t0.0\t"
             f"{abs(i[n]) / 1e3:.8f}\t{v[n]:.4f}\t{'R' if rest[n] else 'D'}\t0\t{stamp(t[n])}\t"
             for n in range(t.size)]
-    path.write_bytes("\r\n".join(head + [cols, ""] + rows).encode("latin-1"))
+    path.write_bytes("\r\n".join([*head, cols, "", *rows]).encode("latin-1"))
 
 
 def _write_arbin_csv(ds, path):
-    t, v, i, q, rest, step, step_t = _rows(ds)
+    t, v, i, q, _rest, step, step_t = _rows(ds)
     epoch = START.timestamp()
     df = pd.DataFrame({
         "Data_Point": np.arange(t.size), "Test_Time": t, "DateTime": epoch + t,
@@ -172,7 +173,7 @@ def _write_arbin_csv(ds, path):
 def _write_landt(ds, path):
     import openpyxl
 
-    t, v, i, q, rest, step, step_t = _rows(ds)
+    t, v, i, q, rest, _step, step_t = _rows(ds)
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "Record"
@@ -209,7 +210,7 @@ def _write_neware_xlsx(ds, path):
 def _write_arbin_xlsx(ds, path):
     import openpyxl
 
-    t, v, i, q, rest, step, step_t = _rows(ds)
+    t, v, i, q, _rest, step, step_t = _rows(ds)
     wb = openpyxl.Workbook()
     wb.active.title = "Global_Info"
     wb.active.append(["Test Name", "HC-OS"])
@@ -264,7 +265,7 @@ def test_sodiation_only_file_in_every_text_layout(cell, tmp_path, name):
     assert back.attrs["instrument"].startswith(instrument)
     assert_allclose(back.attrs["active_mass_mg"], MASS, rtol=1e-3)
     assert not (back["current"].values > 0).any()  # sodiation only, never charged
-    results, keys, notes = _analyse_quietly(back)
+    _results, keys, notes = _analyse_quietly(back)
     # what the data determine ...
     assert {"slope_capacity", "plateau_capacity", "plating_onset_capacity"} <= set(keys)
     onset = keys["plating_onset_capacity"]
@@ -291,7 +292,7 @@ def test_first_cycle_without_its_desodiation(cell, tmp_path):
     path = tmp_path / "first_half.csv"
     write_cycler_csv(ds0.isel(record=slice(0, sod[-1] + 1)), path,
                      header={"active_mass_mg": MASS})
-    results, keys, notes = _analyse_quietly(path)
+    results, keys, _notes = _analyse_quietly(path)
     assert set(keys) == {"slope_capacity", "plateau_capacity"}
     assert_allclose(keys["slope_capacity"].value, truth0["slope_capacity"], atol=2.0)
     assert_allclose(keys["plateau_capacity"].value, truth0["plateau_capacity"], atol=2.0)
@@ -320,7 +321,7 @@ def test_error_only_when_no_analysis_applies():
 def test_cli_on_sodiation_only_file(cell, tmp_path, capsys):
     from charz.cli import main
 
-    ds, truth = cell
+    ds, _truth = cell
     path = tmp_path / "HC-OS.csv"
     _write_generic(ds, path)
     assert main(["echem", str(path), "--json", "--dqdv"]) == 0
@@ -374,7 +375,7 @@ def test_mpr_cut_after_first_sodiation(shared_data, tmp_path):
     ds = charz.read(cut, mass_mg=10.0)
     assert ds.sizes["record"] == end
     assert not (ds["current"].values > 0).any()
-    results, keys, notes = _analyse_quietly(ds)
+    _results, keys, notes = _analyse_quietly(ds)
     assert {"slope_capacity", "plateau_capacity"} == set(keys)
     # the split adds up to the file's own sodiation capacity (|Q-Qo| at the end of the half)
     sod = (full["current"].values[:end] < 0) & (full["step_type"].values[:end] != "rest")
@@ -387,7 +388,7 @@ def test_mpr_cut_after_first_sodiation(shared_data, tmp_path):
 def test_mpr_that_holds_only_a_sodiation(shared_data):
     ds = charz.read(shared_data / "echem" / "navani" / "00_test_02_MB_C01.mpr", mass_mg=1.0)
     assert not (ds["current"].values > 0).any()
-    results, keys, notes = _analyse_quietly(ds)
+    _results, keys, notes = _analyse_quietly(ds)
     assert {"slope_capacity", "plateau_capacity"} == set(keys)
     assert any("initial_coulombic_efficiency" in n for n in notes)
 
@@ -408,7 +409,7 @@ def test_nda_truncated_after_first_sodiation(shared_data, tmp_path):
     assert ds.sizes["record"] == end
     assert_allclose(ds["voltage"].values, full["voltage"].values[:end])
     assert not (ds["current"].values > 0).any()
-    results, keys, notes = _analyse_quietly(ds)
+    _results, keys, notes = _analyse_quietly(ds)
     assert {"slope_capacity", "plateau_capacity"} == set(keys)
     assert any("left out" in n for n in notes)
 
@@ -421,7 +422,7 @@ def test_reader_dataset_cut_after_first_sodiation(shared_data, rel):
     end = _first_sodiation_end(ds)
     k0 = int(np.flatnonzero(ds["current"].values < 0)[0])
     part = ds.isel(record=slice(k0, end))  # the first sodiation alone
-    results, keys, notes = _analyse_quietly(part)
+    _results, keys, notes = _analyse_quietly(part)
     assert {"slope_capacity", "plateau_capacity"} == set(keys)
     q = part["capacity"].values[part["step_type"].values != "rest"]
     assert keys["slope_capacity"].value + keys["plateau_capacity"].value <= q.sum()

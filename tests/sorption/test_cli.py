@@ -42,7 +42,7 @@ def test_cli_json_and_plot(files, capsys, tmp_path):
 
 
 def test_cli_bet_range_and_branch(files, capsys):
-    n2, _, truth = files
+    n2, _, _truth = files
     # HC-demo has micropores: the fixed type-II range 0.05–0.30 gives C < 0 (FIELD-NOTES
     # §4.2), warned about; the number is the API's on the same range
     with pytest.warns(PhysicsWarning, match="C = .* ≤ 0"):

@@ -358,7 +358,7 @@ def test_dr_against_pygaps(demo):
 
 
 def test_summary_descriptors_and_plot(demo):
-    folder, truth = demo
+    folder, _truth = demo
     from sorption.summary import summarize
 
     s = summarize(charz.read(folder / "HC-demo_N2_77K.csv"))
