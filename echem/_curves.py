@@ -52,6 +52,19 @@ def check_cycler(ds: xr.Dataset, *, mass_mg: float | None = None) -> xr.Dataset:
     return ds
 
 
+def mass_flags(ds: xr.Dataset) -> tuple[str, ...]:
+    """``("assumed:mass",)`` when the specific capacity rests on an assumed active mass.
+
+    A mass the user gave (``active_mass_source`` ``"given"``) or the file states
+    (``"file header"``) is not assumed; any other source (a reader's default, a placeholder
+    it had to accept) is, and every capacity computed with it carries the flag.
+    """
+    from charz.flags import assumed
+
+    src = str(ds.attrs.get("active_mass_source", "given"))
+    return () if src in ("given", "user", "file header", "file") else (assumed("mass"),)
+
+
 def row_increments(ds: xr.Dataset) -> np.ndarray:
     """Capacity passed at each row (mA*h/g), from the per-step capacity."""
     cap = np.asarray(ds["capacity"].values, float)

@@ -22,6 +22,7 @@ import numpy as np
 import xarray as xr
 
 from charz.errors import FitError, PhysicsWarning
+from charz.flags import POOR_FIT, combine
 from charz.record import Measurement, Provenance
 from echem._curves import (
     Half,
@@ -30,6 +31,7 @@ from echem._curves import (
     default_cycle,
     full_cycles,
     half_cycle,
+    mass_flags,
     row_increments,
     source_name,
 )
@@ -230,6 +232,7 @@ def cycle_capacities(
         rev = Measurement(
             float(desod[k]), None, UNIT, "echem",
             f"desodiation (current > 0) capacity of cycle {use}, CC+CV steps summed", prov,
+            flags=mass_flags(ds),
         )
     ice = None
     if first is not None:
@@ -250,7 +253,7 @@ def cycle_capacities(
             f"desodiation / sodiation capacity of the first full cycle (cycle {first})", prov,
             extra={"sodiation_capacity": float(sod[k0]),
                    "desodiation_capacity": float(desod[k0])},
-        )
+        )  # a ratio of two capacities at one mass: the mass cancels, no flag
     return CycleCapacityResult(rev, ice, use, table, ds, tuple(notes))
 
 
@@ -459,8 +462,10 @@ def slope_plateau(
     method = (f"{half} capacity of cycle {use} {{}} {split_voltage:g} V vs Na+/Na "
               f"({how}; increments split by linear interpolation; stderr = half-width of "
               "the capacity range within noise of the split)")
-    slope = Measurement(above, stderr, UNIT, "echem", method.format("above"), prov)
-    plateau = Measurement(below, stderr, UNIT, "echem", method.format("below"), prov)
+    slope = Measurement(above, stderr, UNIT, "echem", method.format("above"), prov,
+                        flags=mass_flags(ds))
+    plateau = Measurement(below, stderr, UNIT, "echem", method.format("below"), prov,
+                          flags=mass_flags(ds))
     curve = xr.Dataset(
         {"voltage": ("capacity", hc.voltage, {"units": "V", "long_name": "voltage"})},
         coords={"capacity": ("capacity", hc.capacity,
@@ -518,6 +523,7 @@ def rate_response(
     *,
     source: Provenance | None = None,
     basis: str = "",
+    flags: tuple[str, ...] = (),
 ) -> RateResponseResult:
     """Slope of capacity versus C-rate (least squares) with Pearson's r.
 
@@ -531,6 +537,8 @@ def rate_response(
         Where the numbers come from.
     basis : str
         The C-rate basis, stated in the method (e.g. ``"1 C = 300 mA/g"``).
+    flags : tuple of str
+        Flags the capacities carry (e.g. ``assumed:mass``).
 
     Returns
     -------
@@ -543,6 +551,9 @@ def rate_response(
 
     Notes
     -----
+    Flagged ``poor_fit`` when |r| < 0.9: a straight line does not describe the capacity
+    versus rate (e.g. a capacity that collapses above some rate); quote with care.
+
     Ordinary least squares Q = a + b·C; ``rate_response`` = b with its standard error,
     Pearson r and the two-sided p-value of ``scipy.stats.linregress`` (Li et al. 2026
     report the slope with r as the rate responsiveness).
@@ -566,6 +577,7 @@ def rate_response(
         source or Provenance(),
         extra={"pearson_r": float(fit.rvalue), "p_value": float(fit.pvalue),
                "intercept": float(fit.intercept), "n": int(x.size)},
+        flags=combine(flags, [POOR_FIT] if abs(fit.rvalue) < 0.9 else []),
     )
     return RateResponseResult(m, x, y)
 
@@ -633,7 +645,7 @@ def rate_response_from_cycler(
                                                 "half": half})
     return rate_response(rates, caps, source=prov,
                          basis=f"1 C = {one_c_ma_g:g} mA/g, {half} capacity, "
-                               "mean over the cycles at each rate")
+                               "mean over the cycles at each rate", flags=mass_flags(ds))
 
 
 # ---------------------------------------------------------------------------------------

@@ -18,8 +18,9 @@ import numpy as np
 import xarray as xr
 
 from charz.errors import FitError
+from charz.flags import POOR_FIT, combine
 from charz.record import Measurement, Provenance
-from echem._curves import check_cycler, cycles_with, half_cycle, source_name
+from echem._curves import check_cycler, cycles_with, half_cycle, mass_flags, source_name
 
 __all__ = ["PlatingOnsetResult", "bin_curve", "plating_onset", "plating_onset_raw"]
 
@@ -243,6 +244,7 @@ def plating_onset_raw(
     rise = float(ahead[k] - smooth[k])
     sel = np.abs(q - q_min) <= window / 2
     q_star, q_err, v_star = q_min, None, float(smooth[k])
+    refined = False
     if sel.sum() >= 8:
         coef, cov = np.polyfit(q[sel] - q_min, v[sel], 3, cov=True)
         vertex = _cubic_minimum(coef, window / 2)
@@ -257,12 +259,14 @@ def plating_onset_raw(
                 other = _cubic_minimum(bumped, window / 2)
                 grad[j] = ((other if other is not None else vertex) - vertex) / h
             q_err = float(math.sqrt(max(grad @ cov @ grad, 0.0)))
+            refined = True
     if q_err is None:
         near = centres[smooth <= smooth[k] + sigma_s]
         q_err = float((near.max() - near.min()) / 2) if near.size else float(bw)
     return {
         "capacity": q_star, "capacity_stderr": q_err, "voltage": v_star, "depth": rise,
         "noise": noise, "centres": centres, "binned": binned, "smoothed": smooth,
+        "refined": refined,
     }
 
 
@@ -303,6 +307,10 @@ def plating_onset(
     Returns
     -------
     PlatingOnsetResult
+        ``plating_onset_capacity`` is flagged ``poor_fit`` when the local cubic has no
+        minimum inside the window (the smoothed minimum is kept, with the width of the
+        region within noise of it as its uncertainty), and ``assumed:mass`` when the
+        active mass was assumed.
 
     Raises
     ------
@@ -350,6 +358,7 @@ def plating_onset(
         prov,
         extra={"minimum_voltage_V": res["voltage"], "dip_depth_V": res["depth"],
                "noise_V": res["noise"]},
+        flags=combine(mass_flags(ds), [] if res["refined"] else [POOR_FIT]),
     )
     curve = xr.Dataset(
         {"voltage": ("capacity", res["binned"], {"units": "V", "long_name": "binned voltage"}),

@@ -43,7 +43,9 @@ import numpy as np
 import xarray as xr
 
 from charz.errors import FitError, PhysicsWarning
+from charz.flags import POOR_FIT
 from charz.record import Measurement, Provenance
+from sorption._flags import assumed_flags
 from sorption._adsorbates import ADSORBATES, MOLAR_VOLUME_STP, N_AVOGADRO, canonical_name
 from sorption.io import branch as _branch
 
@@ -102,8 +104,10 @@ class BETResult:
         Every valid range (start/end p/p0, points, area, C, criterion-(d) error) (auto).
     transform : xarray.Dataset
         p/p0, n (mmol/g), BET transform, n(1 − p/p0) and the ``used`` mask.
-    flags : tuple of str
-        Warnings raised for this fit (also issued as PhysicsWarning).
+    notes : tuple of str
+        Warnings raised for this fit (also issued as PhysicsWarning) and, for a user
+        range, the Rouquerol criteria it fails. (The quotable verdict is in the
+        Measurements' ``flags``.)
     """
 
     area: Measurement
@@ -123,7 +127,7 @@ class BETResult:
     n_valid_ranges: int
     ranges: xr.Dataset = field(repr=False)
     transform: xr.Dataset = field(repr=False)
-    flags: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
     def descriptors(self) -> dict[str, Measurement]:
         """``bet_area`` (m^2/g) and ``bet_c`` (1)."""
@@ -212,6 +216,7 @@ def bet_area_raw(
     provenance: Provenance | None = None,
     sample_mass_g: float | None = None,
     note: str = "",
+    flags: tuple[str, ...] = (),
 ) -> BETResult:
     """BET area from bare arrays (adsorption branch, rising p/p0).
 
@@ -243,10 +248,15 @@ def bet_area_raw(
         Used to warn when the total area in the tube is below ~1 m² (Kr advisable).
     note : str
         Appended to the method text (e.g. metadata the reader had to assume).
+    flags : tuple of str
+        Flags the inputs already carry (e.g. ``assumed:temperature``), added to both
+        Measurements.
 
     Returns
     -------
     BETResult
+        A user range with C ≤ 0 or r² < 0.99 gives Measurements flagged ``poor_fit``
+        (returned, not refused: ISO 9277 leaves the range to the user).
 
     Raises
     ------
@@ -258,8 +268,9 @@ def bet_area_raw(
     -----
     PhysicsWarning
         A user range gives C ≤ 0 or r² < 0.99; a very small total area in the tube (the
-        Rouquerol criteria a user range fails are recorded in ``criteria`` and ``flags``).
+        Rouquerol criteria a user range fails are recorded in ``criteria`` and ``notes``).
     """
+    flags_in = tuple(flags)
     x_all = np.asarray(relative_pressure, dtype=float)
     n_all = np.asarray(amount, dtype=float)
     order = np.argsort(x_all, kind="stable")
@@ -321,7 +332,8 @@ def bet_area_raw(
         }
     valid = np.logical_and.reduce([np.asarray(v, dtype=bool) for v in crit.values()])
     area_all = n_m * area_per_mmol
-    flags: list[str] = []
+    notes: list[str] = []
+    vocab: list[str] = list(flags_in)
     if auto:
         if not valid.any():
             fails = ", ".join(f"{k}: {int((~np.asarray(v, bool)).sum())}" for k, v in crit.items())
@@ -356,11 +368,13 @@ def bet_area_raw(
         spread = None
         ranges = xr.Dataset()
         if not crit["c_positive"][0]:
-            flags.append(f"C = {c_bet[0]:.3g} ≤ 0 (negative intercept): the BET area of this "
+            notes.append(f"C = {c_bet[0]:.3g} ≤ 0 (negative intercept): the BET area of this "
                          "range is not meaningful (ISO 9277)")
+            vocab.append(POOR_FIT)
         if fit["r"][0] ** 2 < 0.99:
-            flags.append(f"r² = {fit['r'][0] ** 2:.4f} < 0.99: the BET transform is not linear "
+            notes.append(f"r² = {fit['r'][0] ** 2:.4f} < 0.99: the BET transform is not linear "
                          "over this range")
+            vocab.append(POOR_FIT)
     sel = slice(k, k + 1)
     s_k, b_k = float(s[k]), float(b[k])
     nm_k, c_k, r_k = float(n_m[k]), float(c_bet[k]), float(fit["r"][k])
@@ -375,14 +389,14 @@ def bet_area_raw(
     c_se = (np.hypot(se_s / b_k, s_k * se_b / b_k**2) if np.isfinite(se_s) and b_k != 0
             else None)
     if sample_mass_g and area * sample_mass_g < 1.0:
-        flags.append(
+        notes.append(
             f"total area in the tube is {area * sample_mass_g:.3g} m² (< ~1 m²): N2 BET is "
             "imprecise here; Kr at 77 K is advisable"
         )
-    for msg in flags:
+    for msg in notes:
         warnings.warn(f"{prov.source or 'BET'}: {msg}", PhysicsWarning, stacklevel=3)
     if not auto:  # recorded, not warned: ISO 9277 ranges for type II/IV need not pass them
-        flags += [f"Rouquerol criterion not met: {k}" for k, v in crit.items()
+        notes += [f"Rouquerol criterion not met: {k}" for k, v in crit.items()
                   if not bool(np.asarray(v)[0]) and k not in ("c_positive", "linearity")]
     used = np.zeros(x_all.size, dtype=bool)
     used[i[k]:j[k] + 1] = True
@@ -401,12 +415,13 @@ def bet_area_raw(
         "rule": rule if auto else None,
     }
     src = prov.with_parameters(**params)
-    extra = {"r": r_k, "n_m_mmol_per_g": nm_k, "criteria": crit_k, "flags": flags}
+    extra = {"r": r_k, "n_m_mmol_per_g": nm_k, "criteria": crit_k, "notes": notes}
     if spread is not None:
         extra.update(area_spread_min=spread[0], area_spread_max=spread[1],
                      n_valid_ranges=int(valid.sum()))
-    area_m = Measurement(area, area_se, "m^2/g", "sorption", method, src, extra)
-    c_m = Measurement(c_k, c_se, "1", "sorption", method, src, {"r": r_k})
+    area_m = Measurement(area, area_se, "m^2/g", "sorption", method, src, extra,
+                         flags=tuple(vocab))
+    c_m = Measurement(c_k, c_se, "1", "sorption", method, src, {"r": r_k}, flags=tuple(vocab))
     transform = xr.Dataset(
         {
             "amount": ("point", n_all, {"units": "mmol/g"}),
@@ -422,7 +437,7 @@ def bet_area_raw(
         slope=s_k, intercept=b_k, criteria=crit_k, p_at_nm=float(p_nm[k]),
         p_from_c=float(p_c[k]), cross_section=sigma, auto=auto, area_spread=spread,
         n_valid_ranges=int(valid.sum()) if auto else 0, ranges=ranges, transform=transform,
-        flags=tuple(flags),
+        notes=tuple(notes),
     )
 
 
@@ -483,4 +498,5 @@ def bet_area(
         sample_mass_g=isotherm.attrs.get("sample_mass_g"),
         note=("assumed by the reader: " + ", ".join(isotherm.attrs["assumed"])
               if isotherm.attrs.get("assumed") else ""),
+        flags=assumed_flags(isotherm),
     )

@@ -50,9 +50,11 @@ import numpy as np
 import xarray as xr
 
 from charz.errors import FitError, PhysicsWarning
+from charz.flags import at_bound
 from charz.record import Measurement, Provenance
 from sorption._adsorbates import R_GAS, canonical_name
 from sorption._adsorbates import adsorbate as _adsorbate
+from sorption._flags import assumed_flags
 from sorption.io import branch as _branch
 
 __all__ = ["THICKNESS_CURVES", "BJHResult", "bjh_psd", "kelvin_radius", "liquid_properties",
@@ -212,7 +214,10 @@ class BJHResult:
         Thickness curve, meniscus, Kelvin factor, liquid density and their sources.
     n_negative : int
         Increments set to zero.
-    flags : tuple of str
+    notes : tuple of str
+        Warnings about this distribution (tensile-strength artefact, negative increments,
+        mode at an end of the range); the quotable verdict is in ``mode.flags``
+        (``at_bound:diameter_range`` when the mode is an end of the computed range).
     """
 
     mode: Measurement
@@ -223,7 +228,7 @@ class BJHResult:
     psd: xr.Dataset = field(repr=False)
     parameters: dict[str, Any] = field(default_factory=dict)
     n_negative: int = 0
-    flags: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
     def descriptors(self) -> dict[str, Measurement]:
         """``bjh_pore_diameter`` (nm)."""
@@ -411,18 +416,18 @@ def bjh_psd(
     mode = float(d_avg[k_mode])
     vtot, atot = float(vol.sum()), float(area_m2.sum())
     mean = 4000.0 * vtot / atot if atot > 0 else float("nan")
-    flags = []
+    notes = []
     if (which == "desorption" and canonical_name(gas) == "N2" and temp < 90
             and 3.4 <= mode <= 4.0):
-        flags.append(
+        notes.append(
             f"desorption-branch BJH mode at {mode:.2f} nm: the N2 tensile-strength artefact "
             "(forced closure of the hysteresis at p/p0 ≈ 0.42–0.50) puts a spurious peak at "
             "3.4–4.0 nm; cross-check with branch='adsorption'"
         )
     if n_neg:
         what = "set to zero" if negative == "zero" else "kept"
-        flags.append(f"{n_neg} negative increment(s) {what}")
-    for msg in flags:
+        notes.append(f"{n_neg} negative increment(s) {what}")
+    for msg in notes:
         if "tensile" in msg:
             warnings.warn(f"{name}: {msg}", PhysicsWarning, stacklevel=2)
     curve_name = _curve_name(thickness_curve)
@@ -441,9 +446,13 @@ def bjh_psd(
         + f", ρ_liq = {props['liquid_density']:.4g} g/cm³; "
         f"mode of {mode_of.replace('_', '/')}"
     )
+    vocab = list(assumed_flags(isotherm))
+    if k_mode in (0, dist.size - 1):  # the maximum is an end of the computed range
+        notes.append(f"the mode {mode:.3g} nm is at an end of the pore-size range computed")
+        vocab.append(at_bound("diameter_range"))
     m = Measurement(mode, None, "nm", "sorption", method, prov.with_parameters(**params),
                     {"mean_diameter_4V_A_nm": mean, "cumulative_volume_cm3_per_g": vtot,
-                     "cumulative_area_m2_per_g": atot, "flags": flags})
+                     "cumulative_area_m2_per_g": atot, "notes": notes}, flags=tuple(vocab))
     return BJHResult(mode=m, mean_diameter=mean, cumulative_volume=vtot, cumulative_area=atot,
                      branch=which, psd=psd, parameters=params, n_negative=n_neg,
-                     flags=tuple(flags))
+                     notes=tuple(notes))

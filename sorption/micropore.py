@@ -25,7 +25,9 @@ import numpy as np
 import xarray as xr
 
 from charz.errors import FitError, PhysicsWarning
+from charz.flags import EXTRAPOLATED, OUTSIDE_CALIBRATION, POOR_FIT, combine
 from charz.record import Measurement, Provenance
+from sorption._flags import assumed_flags
 from sorption._adsorbates import R_GAS, canonical_name
 from sorption._adsorbates import adsorbate as _adsorbate
 from sorption.bjh import ThicknessSpec, _curve_name, liquid_properties, thickness
@@ -82,7 +84,7 @@ class TPlotResult:
     slope: float
     intercept: float
     data: xr.Dataset = field(repr=False)
-    flags: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
     def descriptors(self) -> dict[str, Measurement]:
         """``micropore_volume`` (cm^3/g)."""
@@ -145,6 +147,11 @@ def t_plot(
 
     Notes
     -----
+    Flags on ``micropore_volume``: ``extrapolated`` when the measured points cover less
+    than half of the window (the line is drawn through a corner of it); ``poor_fit`` when
+    fewer than 3 points are in the window or r² < 0.99 (the isotherm is not linear in t
+    there: micropores still filling, or condensation starting).
+
     V_micro = intercept · M/ρ_liq/1000; A_ext = slope · M/ρ_liq · 1000 / SACF / 1000
     (slope in mmol g⁻¹ nm⁻¹ → m^2/g).
     """
@@ -166,11 +173,20 @@ def t_plot(
     conv = props["molar_mass"] / props["liquid_density"] / 1000.0  # cm^3 liquid per mmol
     vmic = icpt * conv
     a_ext = slope * conv * 1000.0 / surface_area_correction
-    flags = []
+    notes = []
+    vocab = list(assumed_flags(isotherm))
     if vmic < 0:
-        flags.append(f"negative t-plot intercept (micropore volume {vmic:.3g} cm³/g): no "
+        notes.append(f"negative t-plot intercept (micropore volume {vmic:.3g} cm³/g): no "
                      "micropores resolved in this window")
-        warnings.warn(f"{name}: {flags[-1]}", PhysicsWarning, stacklevel=2)
+        warnings.warn(f"{name}: {notes[-1]}", PhysicsWarning, stacklevel=2)
+    covered = float(t[used].max() - t[used].min()) / (hi - lo) if hi > lo else 1.0
+    if covered < 0.5:
+        notes.append(f"the points cover {covered:.0%} of the t window {lo:g}–{hi:g} nm")
+        vocab.append(EXTRAPOLATED)
+    if used.sum() < 3 or r**2 < 0.99:
+        notes.append(f"{int(used.sum())} points, r² = {r**2:.4f} in the t window: the isotherm "
+                     "is not linear in t there")
+        vocab.append(POOR_FIT)
     curve = _curve_name(thickness_curve)
     params = {"thickness_curve": curve, "t_range_nm": [lo, hi], "n_points": int(used.sum()),
               "liquid_density_g_per_cm3": props["liquid_density"],
@@ -179,13 +195,13 @@ def t_plot(
               f"ρ_liq = {props['liquid_density']:.4g} g/cm³")
     m = Measurement(vmic, se_i * conv if math.isfinite(se_i) else None, "cm^3/g", "sorption",
                     method, prov.with_parameters(**params),
-                    {"external_area_m2_per_g": a_ext, "r": r})
+                    {"external_area_m2_per_g": a_ext, "r": r}, flags=tuple(vocab))
     data = xr.Dataset({"amount": ("point", n, {"units": "mmol/g"}),
                        "used": ("point", used)},
                       coords={"t": ("point", t, {"units": "nm"}),
                               "relative_pressure": ("point", p, {"units": "1"})})
     return TPlotResult(m, a_ext, se_s * conv * 1000.0 if math.isfinite(se_s) else None,
-                       (lo, hi), int(used.sum()), r, slope, icpt, data, tuple(flags))
+                       (lo, hi), int(used.sum()), r, slope, icpt, data, tuple(notes))
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -246,6 +262,10 @@ def total_pore_volume(
     Returns
     -------
     PoreVolumeResult
+        ``total_pore_volume`` is flagged ``extrapolated`` when it does not refer to the
+        target: the nearest point is more than ``max_distance`` away, or ``p_target`` lies
+        outside the measured pressures. ``mean_pore_diameter`` inherits the flags of the
+        volume and of the BET area.
 
     Notes
     -----
@@ -266,6 +286,9 @@ def total_pore_volume(
         order = np.argsort(p)
         p_used, n_used = float(p_target), float(np.interp(p_target, p[order], da.values[order]))
         how = "interpolated at"
+    vocab = list(assumed_flags(isotherm))
+    if abs(p_used - p_target) > max_distance or not (p.min() <= p_target <= p.max() + 1e-12):
+        vocab.append(EXTRAPOLATED)
     if abs(p_used - p_target) > max_distance:
         warnings.warn(f"{prov.source}: the point nearest p/p0 {p_target:g} is at {p_used:.4g}; "
                       "the total pore volume refers to that point", PhysicsWarning,
@@ -277,7 +300,8 @@ def total_pore_volume(
     params = {"p_target": p_target, "p_used": p_used, "branch": branch, "interpolate": interpolate,
               "liquid_density_g_per_cm3": props["liquid_density"]}
     src = prov.with_parameters(**params)
-    vm = Measurement(v, None, "cm^3/g", "sorption", method, src, {"p_used": p_used})
+    vm = Measurement(v, None, "cm^3/g", "sorption", method, src, {"p_used": p_used},
+                     flags=tuple(vocab))
     dm = None
     if bet is not None:
         area = float(bet.area.value) if hasattr(bet, "area") else float(bet)
@@ -285,7 +309,8 @@ def total_pore_volume(
         d = 4000.0 * v / area
         dm = Measurement(d, d * area_se / area if area_se else None, "nm", "sorption",
                          f"4V/A with V at p/p0 = {p_used:.5g} and BET area {area:.4g} m²/g",
-                         src.with_parameters(bet_area=area))
+                         src.with_parameters(bet_area=area),
+                         flags=combine(vm, getattr(bet, "area", None)))
     return PoreVolumeResult(vm, dm, p_used, n_used)
 
 
@@ -369,6 +394,11 @@ def dr_micropore_volume(
 
     Notes
     -----
+    ``dr_micropore_volume`` is flagged ``outside_calibration`` when the DR plot is not
+    linear over the window (r² < 0.99: the window reaches beyond the range where the DR
+    equation holds) or when the adsorptive is not CO2 near 273 K (the conditions the
+    method and its adsorbed density are stated for).
+
     log10 W = log10 W0 − D log10²(p0/p), W = n M/ρ_ads; E = RT √(ln 10/D) (= βE0).
     """
     prov = Provenance.from_data(isotherm)
@@ -388,7 +418,9 @@ def dr_micropore_volume(
                 p0 = ads_info.saturation_pressure(temp)[0]
             except KeyError:
                 p0 = float("nan")
+    vocab = list(assumed_flags(isotherm))
     if canonical_name(gas) != "CO2" or not 250 < temp < 300:
+        vocab.append(OUTSIDE_CALIBRATION)
         warnings.warn(f"{name}: DR micropore volume is defined here for CO2 near 273 K; got "
                       f"{gas} at {temp:g} K", PhysicsWarning, stacklevel=2)
     da = _branch(isotherm, "adsorption")
@@ -408,6 +440,11 @@ def dr_micropore_volume(
     d_const = -slope
     if d_const <= 0:
         raise FitError(f"{name}: DR slope {slope:.3g} ≥ 0; no micropore filling in the window")
+    if r**2 < 0.99:
+        vocab.append(OUTSIDE_CALIBRATION)
+        warnings.warn(f"{name}: the DR plot is not linear over p/p0 {lo:g}–{hi:g} "
+                      f"(r² = {r**2:.4f}): narrow the window to the linear part",
+                      PhysicsWarning, stacklevel=2)
     w0 = 10**icpt
     energy = R_GAS * temp * math.sqrt(math.log(10) / d_const) / 1000.0
     method = (f"Dubinin–Radushkevich, p/p0 {lo:g}–{hi:g} ({int(used.sum())} points), "
@@ -416,7 +453,7 @@ def dr_micropore_volume(
               "n_points": int(used.sum()), "temperature_K": temp}
     m = Measurement(w0, w0 * math.log(10) * se_i if math.isfinite(se_i) else None, "cm^3/g",
                     "sorption", method, prov.with_parameters(**params),
-                    {"characteristic_energy_kJ_per_mol": energy, "r": r})
+                    {"characteristic_energy_kJ_per_mol": energy, "r": r}, flags=tuple(vocab))
     data = xr.Dataset({"log2_p0_p": ("point", x), "log_w": ("point", y), "used": ("point", used)},
                       coords={"relative_pressure": ("point", p, {"units": "1"})})
     return DRResult(m, energy, float(p0), adsorbed_density, (lo, hi), int(used.sum()), r,

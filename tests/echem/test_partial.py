@@ -427,3 +427,34 @@ def test_reader_dataset_cut_after_first_sodiation(shared_data, rel):
     q = part["capacity"].values[part["step_type"].values != "rest"]
     assert keys["slope_capacity"].value + keys["plateau_capacity"].value <= q.sum()
     assert any("left out" in n for n in notes)
+
+
+# ---------------------------------------------------------------------------------------
+# flags (issue 10, item 1)
+# ---------------------------------------------------------------------------------------
+
+
+def test_capacities_on_an_assumed_mass_are_flagged(cell):
+    from echem.capacity import slope_plateau
+    from echem.io import with_mass
+
+    ds, _ = cell
+    clean = slope_plateau(ds)
+    assert clean.slope_capacity.flags == ()
+    guessed = with_mass(ds, MASS, source="assumed")
+    res = slope_plateau(guessed)
+    assert res.slope_capacity.flags == ("assumed:mass",)
+    assert res.plateau_capacity.flags == ("assumed:mass",)
+    from echem.plating import plating_onset
+
+    assert "assumed:mass" in plating_onset(guessed).plating_onset_capacity.flags
+
+
+def test_rate_response_that_is_not_a_line_is_poor_fit():
+    from echem.capacity import rate_response
+
+    good = rate_response([0.1, 0.2, 0.5, 1, 2], [300, 296, 285, 265, 225])
+    assert good.rate_response.flags == ()
+    collapse = rate_response([0.1, 0.2, 0.5, 1, 2, 5], [300, 60, 299, 298, 30, 297])
+    assert abs(collapse.rate_response.extra["pearson_r"]) < 0.9
+    assert collapse.rate_response.flags == ("poor_fit",)

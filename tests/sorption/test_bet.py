@@ -148,7 +148,10 @@ def test_low_area_negative_c_is_flagged_not_silent():
     n = 0.005 * 1000 * p / (1 + 1000 * p) + rng.normal(0, 2e-5, p.size)
     with pytest.warns(PhysicsWarning, match="≤ 0"):
         r = bet_area_raw(p, n, p_range=(0.05, 0.3))
-    assert any("C =" in f for f in r.flags)
+    assert any("C =" in f for f in r.notes)
+    # flagged, not quoted clean: both keys carry poor_fit (issue 10, item 1)
+    assert r.area.flags == ("poor_fit",)
+    assert r.c.flags == ("poor_fit",)
     with pytest.raises(FitError, match="Rouquerol criteria"):
         bet_area_raw(p, n)
     with pytest.raises(FitError, match="at least 3"):

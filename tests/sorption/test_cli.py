@@ -8,7 +8,7 @@ import pytest
 
 import charz
 from charz.cli import main
-from charz.errors import PhysicsWarning
+from charz.errors import FlagWarning, PhysicsWarning
 
 
 @pytest.fixture
@@ -45,10 +45,14 @@ def test_cli_bet_range_and_branch(files, capsys):
     n2, _, _truth = files
     # HC-demo has micropores: the fixed type-II range 0.05–0.30 gives C < 0 (FIELD-NOTES
     # §4.2), warned about; the number is the API's on the same range
-    with pytest.warns(PhysicsWarning, match="C = .* ≤ 0"):
+    with pytest.warns(PhysicsWarning, match="C = .* ≤ 0"), \
+            pytest.warns(FlagWarning, match="bet_area"):
         assert main(["sorption", str(n2), "--json", "--bet-range", "0.05", "0.3", "--branch",
                      "ads", "--quiet"]) == 0
     d = json.loads(capsys.readouterr().out)[0]["descriptors"]
+    # flagged, and the descriptor computed from it inherits the flag
+    assert d["bet_area"]["flags"] == ["poor_fit"]
+    assert "poor_fit" in d["mean_pore_diameter"]["flags"]
     assert "user range p/p0 0.05–0.3" in d["bet_area"]["method"]
     from sorption.bet import bet_area
 
@@ -71,11 +75,13 @@ def test_cli_bet_options_for_scattered_low_area(shared_data, capsys):
     skipped with a warning; --bet-min-r2 0 gives an area near the vendor's 0.2795 m²/g."""
     path = shared_data / "sorption/adsorption-file-parser/mic/Sample_H.xls"
     with pytest.warns(PhysicsWarning, match="BET skipped"), \
-            pytest.warns(PhysicsWarning, match="negative t-plot"):
+            pytest.warns(PhysicsWarning, match="negative t-plot"), \
+            pytest.warns(FlagWarning, match="bjh_pore_diameter"):  # BJH mode at the range end
         assert main(["sorption", str(path), "--json", "--quiet"]) == 0
     assert "bet_area" not in json.loads(capsys.readouterr().out)[0]["descriptors"]
     with pytest.warns(PhysicsWarning, match="negative t-plot"), \
-            pytest.warns(PhysicsWarning, match="total area in the tube"):
+            pytest.warns(PhysicsWarning, match="total area in the tube"), \
+            pytest.warns(FlagWarning):
         assert main(["sorption", str(path), "--json", "--quiet", "--bet-min-r2", "0"]) == 0
     d = json.loads(capsys.readouterr().out)[0]["descriptors"]
     # Rouquerol range 0.075–0.20 (6 points) vs the vendor's 0.05–0.30 (11 points): 18 %

@@ -11,7 +11,7 @@ import pytest
 
 import charz
 import sorption
-from charz.errors import DataCleaningWarning, PhysicsWarning
+from charz.errors import DataCleaningWarning, FlagWarning, PhysicsWarning
 from charz.record import DESCRIPTORS
 from sorption.bjh import bjh_psd, thickness
 from sorption.micropore import dr_micropore_volume, t_plot, total_pore_volume
@@ -373,3 +373,106 @@ def test_summary_descriptors_and_plot(demo):
     assert len(ax.figure.axes) >= 4
     c = summarize(charz.read(folder / "HC-demo_CO2_273K.csv"))
     assert set(c.descriptors()) == {"dr_micropore_volume"}
+
+
+# ---------------------------------------------------------------------------------------
+# flags (issue 10, item 1): numbers that should not be quoted as they are say so
+# ---------------------------------------------------------------------------------------
+
+
+def _iso(p, n, **attrs):
+    from sorption.io import make_isotherm
+
+    return make_isotherm(relative_pressure=np.asarray(p, float), amount=np.asarray(n, float),
+                         amount_unit="mmol/g", adsorbate_name="N2", temperature_K=77.35,
+                         source="generated.csv", **attrs)
+
+
+def test_clean_demo_values_carry_no_flags(demo):
+    folder, _ = demo
+    from sorption.summary import summarize
+
+    for f in ("HC-demo_N2_77K.csv", "HC-demo_CO2_273K.csv"):
+        s = summarize(charz.read(folder / f), thickness_curve="carbon_black")
+        assert {k: m.flags for k, m in s.descriptors().items() if m.flags} == {}
+
+
+def test_total_pore_volume_far_from_target_is_extrapolated_and_4va_inherits():
+    from sorption.bet import bet_area
+
+    p = np.array([0.05, 0.08, 0.11, 0.14, 0.17, 0.2, 0.25, 0.3, 0.5, 0.7, 0.9])
+    n = 1.0 * 80 * p / ((1 - p) * (1 + 79 * p))  # BET, C 80, n_m 1 mmol/g
+    iso = _iso(p, n)
+    with pytest.warns(PhysicsWarning, match="nearest p/p0 0.99 is at 0.9"):
+        pv = total_pore_volume(iso, p_target=0.99, bet=bet_area(iso))
+    assert pv.total_pore_volume.flags == ("extrapolated",)
+    assert "extrapolated" in pv.mean_pore_diameter.flags
+    ok = total_pore_volume(iso, p_target=0.9, bet=bet_area(iso))
+    assert ok.total_pore_volume.flags == ()
+    assert ok.mean_pore_diameter.flags == ()
+
+
+def test_t_plot_window_without_points_and_nonlinear_is_flagged():
+    # points only at the low end of the window (t 0.35–0.50 nm ~ p/p0 0.08–0.30)
+    p = np.array([0.01, 0.03, 0.06, 0.08, 0.09, 0.6, 0.8])
+    n = 2.0 * 80 * p / ((1 - p) * (1 + 79 * p))
+    with pytest.warns(PhysicsWarning, match="negative t-plot intercept"):
+        r = t_plot(_iso(p, n), thickness_curve="harkins_jura")
+    assert "extrapolated" in r.micropore_volume.flags
+    assert "poor_fit" in r.micropore_volume.flags  # 2 points
+
+
+def test_dr_outside_its_linear_range_is_outside_calibration():
+    # a DA isotherm with exponent 3: the DR plot (exponent 2) bends over a wide window
+    from sorption.io import make_isotherm
+
+    p = np.geomspace(1e-6, 0.03, 25)
+    a = 8.314462618e-3 * 273.15 * np.log(1 / p)
+    w = 0.1 * np.exp(-((a / 9.0) ** 3))
+    n = w * 1.023 / 44.0095 * 1000  # mmol/g
+    co2 = make_isotherm(relative_pressure=p, amount=n, amount_unit="mmol/g",
+                        adsorbate_name="CO2", temperature_K=273.15, source="da.csv")
+    with pytest.warns(PhysicsWarning, match="not linear"):
+        r = dr_micropore_volume(co2, p_range=(1e-6, 0.03))
+    assert r.volume.flags == ("outside_calibration",)
+    narrow = dr_micropore_volume(co2, p_range=(3e-4, 0.03))
+    assert narrow.volume.flags == ()
+
+
+def test_reader_assumptions_become_assumed_flags(tmp_path):
+    # a bare two-column CSV: the reader assumes N2, 77.35 K and cm3(STP)/g
+    path = tmp_path / "bare.csv"
+    p = np.concatenate([np.linspace(0.05, 0.3, 8), [0.5, 0.7, 0.9, 0.99]])
+    n = 5.0 * 80 * p / ((1 - p) * (1 + 79 * p))
+    path.write_text("relative_pressure,amount\n" + "\n".join(
+        f"{a:.4f},{b:.5f}" for a, b in zip(p, n, strict=True)) + "\n", encoding="utf-8")
+    iso = charz.read(path, technique="sorption")
+    assert iso.attrs.get("assumed")
+    from sorption.bet import bet_area
+
+    r = bet_area(iso)
+    assert any(f.startswith("assumed:") for f in r.area.flags)
+    assert set(r.area.flags) == set(r.c.flags)
+
+
+def test_cli_strict_refuses_flagged_sorption(tmp_path, capsys):
+    from charz.cli import main
+
+    p = np.array([0.05, 0.08, 0.11, 0.14, 0.17, 0.2, 0.25, 0.3, 0.5, 0.7, 0.9])
+    n = 1.0 * 80 * p / ((1 - p) * (1 + 79 * p))
+    path = tmp_path / "short.csv"
+    path.write_text("# adsorbate: N2\n# temperature_K: 77.35\n# amount_unit: mmol/g\n"
+                    "relative_pressure,amount\n" + "\n".join(
+                        f"{a:.4f},{b:.6f}" for a, b in zip(p, n, strict=True)) + "\n",
+                    encoding="utf-8")
+    with pytest.warns(PhysicsWarning), pytest.warns(FlagWarning, match="total_pore_volume"):
+        assert main(["sorption", str(path), "--json", "--quiet"]) == 0
+    out = capsys.readouterr()
+    import json
+
+    d = json.loads(out.out)[0]["descriptors"]
+    assert d["total_pore_volume"]["flags"] == ["extrapolated"]
+    assert "flagged" in out.err
+    with pytest.warns(PhysicsWarning):
+        assert main(["sorption", str(path), "--json", "--quiet", "--strict"]) == 1
+    assert "total_pore_volume" in capsys.readouterr().err
