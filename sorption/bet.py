@@ -45,8 +45,8 @@ import xarray as xr
 from charz.errors import FitError, PhysicsWarning
 from charz.flags import POOR_FIT
 from charz.record import Measurement, Provenance
-from sorption._flags import assumed_flags
 from sorption._adsorbates import ADSORBATES, MOLAR_VOLUME_STP, N_AVOGADRO, canonical_name
+from sorption._flags import assumed_flags
 from sorption.io import branch as _branch
 
 __all__ = ["BETResult", "bet_area", "bet_area_raw", "cross_section_for"]

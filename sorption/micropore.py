@@ -27,9 +27,9 @@ import xarray as xr
 from charz.errors import FitError, PhysicsWarning
 from charz.flags import EXTRAPOLATED, OUTSIDE_CALIBRATION, POOR_FIT, combine
 from charz.record import Measurement, Provenance
-from sorption._flags import assumed_flags
 from sorption._adsorbates import R_GAS, canonical_name
 from sorption._adsorbates import adsorbate as _adsorbate
+from sorption._flags import assumed_flags
 from sorption.bjh import ThicknessSpec, _curve_name, liquid_properties, thickness
 from sorption.io import branch as _branch
 
