@@ -41,7 +41,7 @@ def main(root: Path) -> None:
         t_naive = time.perf_counter() - t0
         k = int((p <= 0.5).sum())
         print(f"{name}: {k} points below 0.5 → {k * (k + 1) // 2} ranges; charz "
-              f"{t_vec * 1e3:.1f} ms (area {r.area.value:.0f} m²/g, {r.n_valid_ranges} valid), "
+              f"{t_vec * 1e3:.1f} ms (area {r.bet_area.value:.0f} m²/g, {r.n_valid_ranges} valid), "
               f"per-range linregress loop {t_naive * 1e3:.0f} ms ({t_naive / t_vec:.0f}×)")
 
 

@@ -52,12 +52,12 @@ def main(root: Path) -> None:
             p = b["relative_pressure"]
             half = 0.5 * 10.0 ** -b.get("relative_pressure_decimals", 12)
             r = bet_area(iso, p_range=(min(p) - half, max(p) + half),
-                         cross_section=b.get("cross_section_nm2"))
-            print(f"  BET (vendor range, {len(p)} pts): {r.area.value:.4f} vs {b['area']} m²/g "
-                  f"({rel(r.area.value, b['area'])}); C {r.c.value:.4g} vs {b.get('c')}")
+                         cross_section_nm2=b.get("cross_section_nm2"))
+            print(f"  BET (vendor range, {len(p)} pts): {r.bet_area.value:.4f} vs {b['area']} m²/g "
+                  f"({rel(r.bet_area.value, b['area'])}); C {r.bet_c.value:.4g} vs {b.get('c')}")
             try:
                 auto = bet_area(iso)
-                print(f"  BET Rouquerol auto: {auto.area.value:.4g} m²/g, p/p0 "
+                print(f"  BET Rouquerol auto: {auto.bet_area.value:.4g} m²/g, p/p0 "
                       f"{auto.p_range[0]:.3g}–{auto.p_range[1]:.3g}, spread "
                       f"{auto.area_spread[0]:.4g}–{auto.area_spread[1]:.4g}")
             except charz.errors.CharzError as exc:
@@ -73,17 +73,17 @@ def main(root: Path) -> None:
             tf = tp.get("fitted_thickness_A") or []
             rng = ((min(tf) / 10 - 1e-9, max(tf) / 10 + 1e-9) if tf
                    else tuple(x / 10 for x in tp["thickness_range_A"]))
-            r = t_plot(iso, thickness_curve=curve, t_range=rng, liquid_density=rho)
+            r = t_plot(iso, thickness_curve=curve, t_range_nm=rng, liquid_density_g_cm3=rho)
             print(f"  t-plot ({tp.get('thickness_equation')}, {r.n_points} pts): V_micro "
                   f"{r.micropore_volume.value:.6f} vs {tp['micropore_volume']} cm³/g; A_ext "
-                  f"{r.external_area:.4f} vs {tp['external_area']} m²/g "
-                  f"({rel(r.external_area, tp['external_area'])})")
+                  f"{r.external_area.value:.4f} vs {tp['external_area']} m²/g "
+                  f"({rel(r.external_area.value, tp['external_area'])})")
         for kind, t in (v.get("total_pore_volume") or {}).items():
             if not isinstance(t, dict) or kind != "adsorption":
                 continue
             # no printed DCF: saturated liquid at the bath temperature (CoolProp)
             r = total_pore_volume(iso, p_target=t["relative_pressure"], interpolate=True,
-                                  liquid_density=rho)
+                                  liquid_density_g_cm3=rho)
             print(f"  total pore volume at {t['relative_pressure']:.4g}: "
                   f"{r.total_pore_volume.value:.6f} vs {t['value']} cm³/g "
                   f"({rel(r.total_pore_volume.value, t['value'])})")
@@ -102,7 +102,7 @@ def main(root: Path) -> None:
                 continue
             r = bjh_psd(iso, branch=br, thickness_curve=c, meniscus="hemispherical",
                         kelvin_factor_nm=bj["property_factor_A"] / 10,
-                        liquid_density=MOLAR_MASS[gas] / (22414 * bj["dcf"]))
+                        liquid_density_g_cm3=MOLAR_MASS[gas] / (22414 * bj["dcf"]))
             dv = np.asarray(tab[kv], float)
             d_v = np.asarray(tab[kd], float)[np.argmax(dv)] / 10
             d_m = r.psd["diameter"].values[np.argmax(r.psd["dV"].values)]

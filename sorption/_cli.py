@@ -51,8 +51,8 @@ def _run(args: argparse.Namespace) -> int:
             iso, bet_range=tuple(args.bet_range) if args.bet_range else None,
             thickness_curve=args.thickness,
             bjh_branch="desorption" if args.branch == "des" else "adsorption",
-            t_range=tuple(args.t_range), p_total=args.p_total, dr_range=tuple(args.dr_range),
-            adsorbed_density_co2=args.adsorbed_density,
+            t_range_nm=tuple(args.t_range), p_total=args.p_total, dr_range=tuple(args.dr_range),
+            adsorbed_density_co2_g_cm3=args.adsorbed_density,
             bet_options={"rule": args.bet_rule,
                          "min_r2": args.bet_min_r2 if args.bet_min_r2 > 0 else None},
         )]

@@ -25,8 +25,10 @@ def run(ctx: Any) -> None:
     truth = ctx.truth.get("sorption", {})
     if truth and res.bet is not None:
         ctx.notes.append(
-            f"sorption: BET {res.bet.area.value:.2f} m²/g (truth {truth.get('bet_area', 0):.2f}),"
+            f"sorption: BET {res.bet.bet_area.value:.2f} m²/g "
+            f"(truth {truth.get('bet_area', 0):.2f}),"
             + (f" t-plot {res.tplot.micropore_volume.value:.4f} cm³/g (truth "
                f"{truth.get('micropore_volume', 0):.4f})," if res.tplot is not None else "")
-            + f" DR {dr.dr.volume.value:.4f} cm³/g (truth {truth.get('dr_micropore_volume', 0)})"
+            + f" DR {dr.dr.dr_micropore_volume.value:.4f} cm³/g "
+            f"(truth {truth.get('dr_micropore_volume', 0)})"
         )

@@ -2,7 +2,7 @@
 
 Constants (stated in every result's ``method``): gas volumes at STP 22 414 cm^3(STP)/mol,
 CODATA N_A = 6.02214076e23 /mol, cross-sections per adsorptive (nm^2): N2 0.162, Ar 0.142,
-Kr 0.202, CO2 0.170 (override with ``cross_section=``). With these, 1 cm^3(STP) of N2 per
+Kr 0.202, CO2 0.170 (override with ``cross_section_nm2=``). With these, 1 cm^3(STP) of N2 per
 gram covers 4.35258 m^2/g (97.56 m^2 per mmol).
 
 Automatic range (Rouquerol, Llewellyn & Rouquerol 2007; ISO 9277:2022 Annex): every
@@ -55,14 +55,14 @@ CRITERIA = ("c_positive", "n1p_increasing", "pnm_in_range", "pnm_matches_c", "mi
             "linearity")
 
 
-def cross_section_for(adsorbate: str, cross_section: float | None = None) -> float:
+def cross_section_for(adsorbate: str, cross_section_nm2: float | None = None) -> float:
     """Molecular cross-section in nm^2 for an adsorptive (ISO 9277 values), or the one given."""
-    if cross_section is not None:
-        return float(cross_section)
+    if cross_section_nm2 is not None:
+        return float(cross_section_nm2)
     ads = ADSORBATES.get(canonical_name(adsorbate))
     if ads is None or ads.cross_section is None:
         raise FitError(
-            f"no BET cross-section known for {adsorbate!r}; pass cross_section=... (nm^2)"
+            f"no BET cross-section known for {adsorbate!r}; pass cross_section_nm2=... (nm^2)"
         )
     return ads.cross_section
 
@@ -73,11 +73,11 @@ class BETResult:
 
     Attributes
     ----------
-    area : Measurement
-        BET area in m^2/g (``bet_area``), stderr from the regression:
+    bet_area : Measurement
+        BET area in m^2/g (record key ``bet_area``), stderr from the regression:
         σ_A = A·√(σ_s² + σ_i²)/(s + i).
-    c : Measurement
-        BET C (``bet_c``), stderr propagated from slope and intercept.
+    bet_c : Measurement
+        BET C (record key ``bet_c``), stderr propagated from slope and intercept.
     n_m : float
         Monolayer amount in mmol/g.
     p_range : tuple of float
@@ -92,7 +92,7 @@ class BETResult:
         Rouquerol criteria (a)–(e) and the point count: name → passed.
     p_at_nm, p_from_c : float
         p/p0 where the isotherm reaches n_m, and 1/(√C + 1).
-    cross_section : float
+    cross_section_nm2 : float
         nm^2.
     auto : bool
         Range chosen automatically.
@@ -110,8 +110,8 @@ class BETResult:
         Measurements' ``flags``.)
     """
 
-    area: Measurement
-    c: Measurement
+    bet_area: Measurement
+    bet_c: Measurement
     n_m: float
     p_range: tuple[float, float]
     n_points: int
@@ -121,7 +121,7 @@ class BETResult:
     criteria: dict[str, bool]
     p_at_nm: float
     p_from_c: float
-    cross_section: float
+    cross_section_nm2: float
     auto: bool
     area_spread: tuple[float, float] | None
     n_valid_ranges: int
@@ -131,7 +131,7 @@ class BETResult:
 
     def descriptors(self) -> dict[str, Measurement]:
         """``bet_area`` (m^2/g) and ``bet_c`` (1)."""
-        return {"bet_area": self.area, "bet_c": self.c}
+        return {"bet_area": self.bet_area, "bet_c": self.bet_c}
 
     def plot(self, ax: Any = None) -> Any:
         """BET plot: transform against p/p0, the range used highlighted, the fitted line."""
@@ -146,7 +146,7 @@ class BETResult:
         ax.plot(x[used], y[used], "o", color="C0", label=f"used ({self.n_points} points)")
         xx = np.linspace(0, self.p_range[1] * 1.1, 50)
         ax.plot(xx, self.intercept + self.slope * xx, "-", color="C1",
-                label=f"A = {self.area.value:.4g} m²/g, C = {self.c.value:.3g}")
+                label=f"A = {self.bet_area.value:.4g} m²/g, C = {self.bet_c.value:.3g}")
         ax.set_xlabel("p/p0")
         ax.set_ylabel("1/[n(p0/p − 1)] (g/mmol)")
         ax.set_title("BET" + (" (Rouquerol range)" if self.auto else " (user range)"))
@@ -206,7 +206,7 @@ def bet_area_raw(
     amount: np.ndarray,
     *,
     adsorbate: str = "N2",
-    cross_section: float | None = None,
+    cross_section_nm2: float | None = None,
     p_range: tuple[float, float] | None = None,
     p_max: float = 0.5,
     min_points: int = 5,
@@ -228,7 +228,7 @@ def bet_area_raw(
         Amount adsorbed in mmol/g.
     adsorbate : str
         For the cross-section (``"N2"``, ``"Ar"``, ``"Kr"``, ``"CO2"``).
-    cross_section : float, optional
+    cross_section_nm2 : float, optional
         nm^2; overrides the adsorbate's ISO 9277 value.
     p_range : (float, float), optional
         User range of p/p0 (inclusive). None: automatic Rouquerol range.
@@ -277,7 +277,7 @@ def bet_area_raw(
     x_all, n_all = x_all[order], n_all[order]
     ok = (x_all > 0) & (x_all < 1) & np.isfinite(n_all) & (n_all > 0)
     x_all, n_all = x_all[ok], n_all[ok]
-    sigma = cross_section_for(adsorbate, cross_section)
+    sigma = cross_section_for(adsorbate, cross_section_nm2)
     y_all = x_all / (n_all * (1.0 - x_all))
     rq_all = n_all * (1.0 - x_all)
     n_mono = np.maximum.accumulate(n_all)
@@ -433,9 +433,10 @@ def bet_area_raw(
         coords={"relative_pressure": ("point", x_all, {"units": "1"})},
     )
     return BETResult(
-        area=area_m, c=c_m, n_m=nm_k, p_range=(p_lo, p_hi), n_points=int(fit["n"][k]), r=r_k,
+        bet_area=area_m, bet_c=c_m, n_m=nm_k, p_range=(p_lo, p_hi),
+        n_points=int(fit["n"][k]), r=r_k,
         slope=s_k, intercept=b_k, criteria=crit_k, p_at_nm=float(p_nm[k]),
-        p_from_c=float(p_c[k]), cross_section=sigma, auto=auto, area_spread=spread,
+        p_from_c=float(p_c[k]), cross_section_nm2=sigma, auto=auto, area_spread=spread,
         n_valid_ranges=int(valid.sum()) if auto else 0, ranges=ranges, transform=transform,
         notes=tuple(notes),
     )
@@ -445,7 +446,7 @@ def bet_area(
     isotherm: xr.Dataset,
     *,
     p_range: tuple[float, float] | None = None,
-    cross_section: float | None = None,
+    cross_section_nm2: float | None = None,
     p_max: float = 0.5,
     min_points: int = 5,
     tolerance: float = 0.20,
@@ -460,7 +461,7 @@ def bet_area(
         From :func:`charz.read` (amount in mmol/g, ``attrs["adsorbate"]``).
     p_range : (float, float), optional
         User range of p/p0 (inclusive); None: automatic Rouquerol range (module docstring).
-    cross_section : float, optional
+    cross_section_nm2 : float, optional
         nm^2; default from the adsorbate (N2 0.162, Ar 0.142, Kr 0.202, CO2 0.170).
     p_max, min_points, tolerance, min_r2, rule
         Automatic-range settings, see :func:`bet_area_raw`.
@@ -492,7 +493,7 @@ def bet_area(
     ads = _branch(isotherm, "adsorption")
     return bet_area_raw(
         ads["relative_pressure"].values, ads.values,
-        adsorbate=str(isotherm.attrs.get("adsorbate", "N2")), cross_section=cross_section,
+        adsorbate=str(isotherm.attrs.get("adsorbate", "N2")), cross_section_nm2=cross_section_nm2,
         p_range=p_range, p_max=p_max, min_points=min_points, tolerance=tolerance,
         min_r2=min_r2, rule=rule, provenance=Provenance.from_data(isotherm),
         sample_mass_g=isotherm.attrs.get("sample_mass_g"),

@@ -147,8 +147,8 @@ def thickness(relative_pressure: Any, curve: ThicknessSpec = "harkins_jura") -> 
         return THICKNESS_CURVES[name](p) / 10.0
 
 
-def liquid_properties(adsorbate: str, temperature_K: float, *,
-                      liquid_density: float | None = None,
+def liquid_properties(adsorbate: str, temperature_k: float, *,
+                      liquid_density_g_cm3: float | None = None,
                       surface_tension: float | None = None) -> dict[str, Any]:
     """Molar mass (g/mol), liquid density (g/cm^3), surface tension (N/m) and molar volume.
 
@@ -157,15 +157,15 @@ def liquid_properties(adsorbate: str, temperature_K: float, *,
     """
     ads = _adsorbate(adsorbate)
     if ads is None:
-        raise FitError(f"no liquid properties known for {adsorbate!r}; pass liquid_density "
-                       "and surface_tension")
-    rho, rho_src = (liquid_density, "given") if liquid_density else ads.liquid_density(
-        temperature_K)
+        raise FitError(f"no liquid properties known for {adsorbate!r}; pass "
+                       "liquid_density_g_cm3 and surface_tension")
+    rho, rho_src = ((liquid_density_g_cm3, "given") if liquid_density_g_cm3 else
+                    ads.liquid_density(temperature_k))
     if surface_tension:
         gamma, g_src = surface_tension, "given"
     else:
         try:
-            gamma, g_src = ads.surface_tension(temperature_K)
+            gamma, g_src = ads.surface_tension(temperature_k)
         except KeyError:
             gamma, g_src = float("nan"), "unknown"
     return {"molar_mass": ads.molar_mass, "liquid_density": rho, "surface_tension": gamma,
@@ -196,7 +196,7 @@ class BJHResult:
 
     Attributes
     ----------
-    mode : Measurement
+    bjh_pore_diameter : Measurement
         ``bjh_pore_diameter`` (nm): diameter at the maximum of dV/dlogD (``mode_of``).
     mean_diameter : float
         4V/A of the BJH cumulative volume and area (nm).
@@ -217,10 +217,10 @@ class BJHResult:
     notes : tuple of str
         Warnings about this distribution (tensile-strength artefact, negative increments,
         mode at an end of the range); the quotable verdict is in ``mode.flags``
-        (``at_bound:diameter_range`` when the mode is an end of the computed range).
+        (``at_bound:diameter_range_nm`` when the mode is an end of the computed range).
     """
 
-    mode: Measurement
+    bjh_pore_diameter: Measurement
     mean_diameter: float
     cumulative_volume: float
     cumulative_area: float
@@ -232,7 +232,7 @@ class BJHResult:
 
     def descriptors(self) -> dict[str, Measurement]:
         """``bjh_pore_diameter`` (nm)."""
-        return {"bjh_pore_diameter": self.mode}
+        return {"bjh_pore_diameter": self.bjh_pore_diameter}
 
     def plot(self, ax: Any = None) -> Any:
         """dV/dlogD against pore diameter (log axis), cumulative volume on a twin axis."""
@@ -242,7 +242,7 @@ class BJHResult:
             _, ax = plt.subplots(figsize=(5, 4))
         d = self.psd["diameter"].values
         ax.semilogx(d, self.psd["dV_dlogD"].values, "o-", ms=3,
-                    label=f"BJH {self.branch} (mode {self.mode.value:.3g} nm)")
+                    label=f"BJH {self.branch} (mode {self.bjh_pore_diameter.value:.3g} nm)")
         ax.set_xlabel("pore diameter (nm)")
         ax.set_ylabel("dV/dlog D (cm³/g)")
         ax2 = ax.twinx()
@@ -260,8 +260,8 @@ def bjh_psd(
     thickness_curve: ThicknessSpec = "harkins_jura",
     meniscus: Literal["hemispherical", "cylindrical"] | None = None,
     kelvin_factor_nm: float | None = None,
-    liquid_density: float | None = None,
-    diameter_range: tuple[float, float] = (1.7, 300.0),
+    liquid_density_g_cm3: float | None = None,
+    diameter_range_nm: tuple[float, float] = (1.7, 300.0),
     mode_of: Literal["dV_dlogD", "dV_dD"] = "dV_dlogD",
     negative: Literal["zero", "keep"] = "zero",
     kelvin_offset_nm: float = 0.0,
@@ -280,9 +280,9 @@ def bjh_psd(
         Default by branch: hemispherical for desorption, cylindrical for adsorption.
     kelvin_factor_nm : float, optional
         2γV_m/(RT) in nm; default from γ and ρ_liq at the bath temperature.
-    liquid_density : float, optional
+    liquid_density_g_cm3 : float, optional
         g/cm^3 of the adsorbed liquid (volume conversion); default CoolProp at T.
-    diameter_range : (float, float)
+    diameter_range_nm : (float, float)
         nm; steps whose interval-average diameter lies outside are not used
         (Micromeritics: 1.7–300 nm).
     mode_of : {'dV_dlogD', 'dV_dD'}
@@ -316,7 +316,7 @@ def bjh_psd(
         meniscus = "hemispherical" if which == "desorption" else "cylindrical"
     gas = str(isotherm.attrs.get("adsorbate", "N2"))
     temp = float(isotherm.attrs.get("temperature_K", 77.35))
-    props = liquid_properties(gas, temp, liquid_density=liquid_density)
+    props = liquid_properties(gas, temp, liquid_density_g_cm3=liquid_density_g_cm3)
     if kelvin_factor_nm is None:
         vm = props["molar_volume_cm3"] * 1e-6  # m^3/mol
         kelvin_factor_nm = 2 * props["surface_tension"] * vm / (R_GAS * temp) * 1e9
@@ -349,7 +349,7 @@ def bjh_psd(
     ok = np.isfinite(d)
     p, n, t, rk, d = p[ok], n[ok], t[ok], rk[ok], d[ok]
     d_mid = _avg_diameter(d[:-1], d[1:])
-    inside = (d_mid >= diameter_range[0]) & (d_mid <= diameter_range[1])
+    inside = (d_mid >= diameter_range_nm[0]) & (d_mid <= diameter_range_nm[1])
     if inside.any():
         first, last = np.flatnonzero(inside)[[0, -1]]
         sl = slice(first, last + 2)
@@ -359,7 +359,7 @@ def bjh_psd(
     if p.size < 3:
         raise FitError(
             f"{name}: {p.size} {which} point(s) with pore diameters in "
-            f"{diameter_range[0]:g}–{diameter_range[1]:g} nm; BJH needs ≥ 3"
+            f"{diameter_range_nm[0]:g}–{diameter_range_nm[1]:g} nm; BJH needs ≥ 3"
         )
     v_liq = n * props["molar_mass"] / props["liquid_density"] / 1000.0  # cm^3 liquid / g
     dV = v_liq[:-1] - v_liq[1:]  # volume released per step, walking down in pressure
@@ -435,7 +435,7 @@ def bjh_psd(
         "branch": which, "thickness_curve": curve_name, "meniscus": meniscus,
         "kelvin_factor_nm": float(kelvin_factor_nm), "kelvin_factor_source": kf_src,
         "liquid_density_g_per_cm3": float(props["liquid_density"]),
-        "diameter_range_nm": list(diameter_range), "mode_of": mode_of, "negative": negative,
+        "diameter_range_nm": list(diameter_range_nm), "mode_of": mode_of, "negative": negative,
         "kelvin_offset_nm": kelvin_offset_nm,
         "temperature_K": temp,
     }
@@ -453,6 +453,7 @@ def bjh_psd(
     m = Measurement(mode, None, "nm", "sorption", method, prov.with_parameters(**params),
                     {"mean_diameter_4V_A_nm": mean, "cumulative_volume_cm3_per_g": vtot,
                      "cumulative_area_m2_per_g": atot, "notes": notes}, flags=tuple(vocab))
-    return BJHResult(mode=m, mean_diameter=mean, cumulative_volume=vtot, cumulative_area=atot,
+    return BJHResult(bjh_pore_diameter=m, mean_diameter=mean, cumulative_volume=vtot,
+                     cumulative_area=atot,
                      branch=which, psd=psd, parameters=params, n_negative=n_neg,
                      notes=tuple(notes))

@@ -2,7 +2,7 @@
 
 Gas-to-liquid conversion (stated in every result): V_liq [cm^3/g] = n [mmol/g] · M / ρ_liq
 / 1000, with ρ_liq the saturated-liquid density at the bath temperature (CoolProp; N2 at
-77.35 K: 0.806 g/cm^3) unless ``liquid_density`` is given (Micromeritics' older density
+77.35 K: 0.806 g/cm^3) unless ``liquid_density_g_cm3`` is given (Micromeritics' older density
 conversion factor 0.0015468 corresponds to 0.808 g/cm^3).
 
 References
@@ -64,9 +64,9 @@ class TPlotResult:
     ----------
     micropore_volume : Measurement
         ``micropore_volume`` (cm^3/g liquid) from the intercept.
-    external_area : float
-        m^2/g from the slope.
-    t_range : tuple of float
+    external_area : Measurement
+        m^2/g from the slope (same flags as the micropore volume).
+    t_range_nm : tuple of float
         nm.
     n_points, r : int, float
     slope, intercept : float
@@ -76,9 +76,8 @@ class TPlotResult:
     """
 
     micropore_volume: Measurement
-    external_area: float
-    external_area_stderr: float | None
-    t_range: tuple[float, float]
+    external_area: Measurement
+    t_range_nm: tuple[float, float]
     n_points: int
     r: float
     slope: float
@@ -112,8 +111,8 @@ def t_plot(
     isotherm: xr.Dataset,
     *,
     thickness_curve: ThicknessSpec = "harkins_jura",
-    t_range: tuple[float, float] = (0.35, 0.50),
-    liquid_density: float | None = None,
+    t_range_nm: tuple[float, float] = (0.35, 0.50),
+    liquid_density_g_cm3: float | None = None,
     surface_area_correction: float = 1.0,
 ) -> TPlotResult:
     """t-plot micropore volume and external area (adsorption branch).
@@ -124,9 +123,9 @@ def t_plot(
         Isotherm (mmol/g).
     thickness_curve : str, callable or table
         See :func:`sorption.bjh.thickness` (``carbon_black`` for carbons).
-    t_range : (float, float)
+    t_range_nm : (float, float)
         Thickness window in nm (default 0.35–0.50 nm, the common Harkins–Jura choice).
-    liquid_density : float, optional
+    liquid_density_g_cm3 : float, optional
         g/cm^3; default the saturated liquid at the bath temperature.
     surface_area_correction : float
         Micromeritics' SACF (1.0).
@@ -159,12 +158,12 @@ def t_plot(
     name = prov.source or "t-plot"
     gas = str(isotherm.attrs.get("adsorbate", "N2"))
     temp = float(isotherm.attrs.get("temperature_K", 77.35))
-    props = liquid_properties(gas, temp, liquid_density=liquid_density)
+    props = liquid_properties(gas, temp, liquid_density_g_cm3=liquid_density_g_cm3)
     ads = _branch(isotherm, "adsorption")
     p = ads["relative_pressure"].values
     n = ads.values
     t = thickness(p, thickness_curve)
-    lo, hi = min(t_range), max(t_range)
+    lo, hi = min(t_range_nm), max(t_range_nm)
     used = (t >= lo) & (t <= hi) & np.isfinite(t)
     if used.sum() < 2:
         raise FitError(f"{name}: {int(used.sum())} point(s) with t in {lo:g}–{hi:g} nm; "
@@ -200,8 +199,10 @@ def t_plot(
                        "used": ("point", used)},
                       coords={"t": ("point", t, {"units": "nm"}),
                               "relative_pressure": ("point", p, {"units": "1"})})
-    return TPlotResult(m, a_ext, se_s * conv * 1000.0 if math.isfinite(se_s) else None,
-                       (lo, hi), int(used.sum()), r, slope, icpt, data, tuple(notes))
+    ext = Measurement(a_ext, se_s * conv * 1000.0 if math.isfinite(se_s) else None, "m^2/g",
+                      "sorption", f"external area from the slope of the {method}",
+                      prov.with_parameters(**params), flags=tuple(vocab))
+    return TPlotResult(m, ext, (lo, hi), int(used.sum()), r, slope, icpt, data, tuple(notes))
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -236,7 +237,7 @@ def total_pore_volume(
     p_target: float = 0.99,
     branch: str = "adsorption",
     bet: Any = None,
-    liquid_density: float | None = None,
+    liquid_density_g_cm3: float | None = None,
     max_distance: float = 0.02,
     interpolate: bool = False,
 ) -> PoreVolumeResult:
@@ -251,7 +252,7 @@ def total_pore_volume(
         Branch to take the point from (the top point belongs to the adsorption branch).
     bet : BETResult or float, optional
         BET result (or area in m^2/g) for the mean pore diameter 4V/A.
-    liquid_density : float, optional
+    liquid_density_g_cm3 : float, optional
         g/cm^3 (default saturated liquid at the bath temperature).
     max_distance : float
         Warn when the nearest point is further than this from ``p_target``.
@@ -274,7 +275,7 @@ def total_pore_volume(
     prov = Provenance.from_data(isotherm)
     gas = str(isotherm.attrs.get("adsorbate", "N2"))
     temp = float(isotherm.attrs.get("temperature_K", 77.35))
-    props = liquid_properties(gas, temp, liquid_density=liquid_density)
+    props = liquid_properties(gas, temp, liquid_density_g_cm3=liquid_density_g_cm3)
     da = _branch(isotherm, branch)
     if da.size == 0:
         raise FitError(f"{prov.source}: no {branch} points")
@@ -304,13 +305,13 @@ def total_pore_volume(
                      flags=tuple(vocab))
     dm = None
     if bet is not None:
-        area = float(bet.area.value) if hasattr(bet, "area") else float(bet)
-        area_se = bet.area.stderr if hasattr(bet, "area") else None
+        area = float(bet.bet_area.value) if hasattr(bet, "bet_area") else float(bet)
+        area_se = bet.bet_area.stderr if hasattr(bet, "bet_area") else None
         d = 4000.0 * v / area
         dm = Measurement(d, d * area_se / area if area_se else None, "nm", "sorption",
                          f"4V/A with V at p/p0 = {p_used:.5g} and BET area {area:.4g} m²/g",
                          src.with_parameters(bet_area=area),
-                         flags=combine(vm, getattr(bet, "area", None)))
+                         flags=combine(vm, getattr(bet, "bet_area", None)))
     return PoreVolumeResult(vm, dm, p_used, n_used)
 
 
@@ -320,21 +321,21 @@ class DRResult:
 
     Attributes
     ----------
-    volume : Measurement
+    dr_micropore_volume : Measurement
         ``dr_micropore_volume`` (cm^3/g).
-    energy : float
-        Characteristic energy E = βE0 in kJ/mol.
-    p0, adsorbed_density : float
+    characteristic_energy : Measurement
+        Characteristic energy E = βE0 in kJ/mol (stderr from the slope; same flags).
+    p0, adsorbed_density_g_cm3 : float
         Pa and g/cm^3 used.
     p_range : tuple of float
     data : xarray.Dataset
         log10²(p0/p), log10 W and the ``used`` mask.
     """
 
-    volume: Measurement
-    energy: float
+    dr_micropore_volume: Measurement
+    characteristic_energy: Measurement
     p0: float
-    adsorbed_density: float
+    adsorbed_density_g_cm3: float
     p_range: tuple[float, float]
     n_points: int
     r: float
@@ -344,7 +345,7 @@ class DRResult:
 
     def descriptors(self) -> dict[str, Measurement]:
         """``dr_micropore_volume`` (cm^3/g)."""
-        return {"dr_micropore_volume": self.volume}
+        return {"dr_micropore_volume": self.dr_micropore_volume}
 
     def plot(self, ax: Any = None) -> Any:
         """DR plot: log10 W against log10²(p0/p)."""
@@ -357,7 +358,7 @@ class DRResult:
         ax.plot(x[u], y[u], "o", color="C0", label="fit range")
         xx = np.linspace(0, x.max(), 50)
         ax.plot(xx, self.intercept + self.slope * xx, "-", color="C1",
-                label=f"W0 = {self.volume.value:.4g} cm³/g")
+                label=f"W0 = {self.dr_micropore_volume.value:.4g} cm³/g")
         ax.set_xlabel("log10²(p0/p)")
         ax.set_ylabel("log10 W (cm³/g)")
         ax.set_title("Dubinin–Radushkevich")
@@ -369,8 +370,8 @@ def dr_micropore_volume(
     isotherm: xr.Dataset,
     *,
     p_range: tuple[float, float] = (1e-5, 0.03),
-    adsorbed_density: float = 1.023,
-    p0: float | None = None,
+    adsorbed_density_g_cm3: float = 1.023,
+    p0_pa: float | None = None,
 ) -> DRResult:
     """Dubinin–Radushkevich micropore volume (CO2 at 273 K for ultramicropores).
 
@@ -381,10 +382,10 @@ def dr_micropore_volume(
     p_range : (float, float)
         Fit window in p/p0 (default 1e-5–0.03: the whole sub-atmospheric CO2 isotherm at
         273 K, p0 = 3.485 MPa). Always stated in the result.
-    adsorbed_density : float
+    adsorbed_density_g_cm3 : float
         g/cm^3 of the adsorbed phase (default 1.023 for CO2, common in carbon papers;
         0.927 is the saturated liquid at 273 K used by pyGAPS — 10 % lower W0).
-    p0 : float, optional
+    p0_pa : float, optional
         Pa; only used to state p0 (the relative pressures already include it). Default
         the isotherm's p0, else the adsorptive's saturation pressure at T.
 
@@ -401,6 +402,7 @@ def dr_micropore_volume(
 
     log10 W = log10 W0 − D log10²(p0/p), W = n M/ρ_ads; E = RT √(ln 10/D) (= βE0).
     """
+    p0 = p0_pa
     prov = Provenance.from_data(isotherm)
     name = prov.source or "DR"
     gas = str(isotherm.attrs.get("adsorbate", ""))
@@ -431,12 +433,12 @@ def dr_micropore_volume(
     x = np.full(p.shape, np.nan)
     y = np.full(p.shape, np.nan)
     x[pos] = np.log10(1.0 / p[pos]) ** 2
-    w = n * ads_info.molar_mass / adsorbed_density / 1000.0
+    w = n * ads_info.molar_mass / adsorbed_density_g_cm3 / 1000.0
     y[pos] = np.log10(w[pos])
     used = pos & (p >= lo) & (p <= hi)
     if used.sum() < 3:
         raise FitError(f"{name}: {int(used.sum())} point(s) in p/p0 {lo:g}–{hi:g}; DR needs ≥ 3")
-    slope, icpt, _, se_i, r = _linfit(x[used], y[used])
+    slope, icpt, se_s, se_i, r = _linfit(x[used], y[used])
     d_const = -slope
     if d_const <= 0:
         raise FitError(f"{name}: DR slope {slope:.3g} ≥ 0; no micropore filling in the window")
@@ -448,13 +450,17 @@ def dr_micropore_volume(
     w0 = 10**icpt
     energy = R_GAS * temp * math.sqrt(math.log(10) / d_const) / 1000.0
     method = (f"Dubinin–Radushkevich, p/p0 {lo:g}–{hi:g} ({int(used.sum())} points), "
-              f"p0 = {p0 / 1e6:.4g} MPa, ρ_ads = {adsorbed_density:g} g/cm³, T = {temp:g} K")
-    params = {"p_range": [lo, hi], "p0_pa": p0, "adsorbed_density_g_per_cm3": adsorbed_density,
+              f"p0 = {p0 / 1e6:.4g} MPa, ρ_ads = {adsorbed_density_g_cm3:g} g/cm³, T = {temp:g} K")
+    params = {"p_range": [lo, hi], "p0_pa": p0,
+              "adsorbed_density_g_per_cm3": adsorbed_density_g_cm3,
               "n_points": int(used.sum()), "temperature_K": temp}
     m = Measurement(w0, w0 * math.log(10) * se_i if math.isfinite(se_i) else None, "cm^3/g",
                     "sorption", method, prov.with_parameters(**params),
                     {"characteristic_energy_kJ_per_mol": energy, "r": r}, flags=tuple(vocab))
     data = xr.Dataset({"log2_p0_p": ("point", x), "log_w": ("point", y), "used": ("point", used)},
                       coords={"relative_pressure": ("point", p, {"units": "1"})})
-    return DRResult(m, energy, float(p0), adsorbed_density, (lo, hi), int(used.sum()), r,
+    e_m = Measurement(energy, energy * se_s / (2 * d_const) if math.isfinite(se_s) else None,
+                      "kJ/mol", "sorption", f"characteristic energy βE0 from the slope of the "
+                      f"{method}", prov.with_parameters(**params), flags=tuple(vocab))
+    return DRResult(m, e_m, float(p0), adsorbed_density_g_cm3, (lo, hi), int(used.sum()), r,
                     slope, icpt, data)

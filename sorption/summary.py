@@ -99,10 +99,10 @@ def summarize(
     bet_range: tuple[float, float] | None = None,
     thickness_curve: Any = "harkins_jura",
     bjh_branch: Literal["desorption", "adsorption"] = "desorption",
-    t_range: tuple[float, float] = (0.35, 0.50),
+    t_range_nm: tuple[float, float] = (0.35, 0.50),
     p_total: float = 0.99,
     dr_range: tuple[float, float] = (1e-5, 0.03),
-    adsorbed_density_co2: float = 1.023,
+    adsorbed_density_co2_g_cm3: float = 1.023,
     bet_options: dict[str, Any] | None = None,
 ) -> SorptionSummary:
     """Run the analyses that apply to the isotherm's adsorptive.
@@ -115,13 +115,13 @@ def summarize(
     thickness_curve : str, callable or table
         For BJH and the t-plot (``carbon_black`` recommended for carbons).
     bjh_branch : {'desorption', 'adsorption'}
-    t_range : (float, float)
+    t_range_nm : (float, float)
         t-plot window in nm.
     p_total : float
         p/p0 of the total pore volume (nearest measured point).
     dr_range : (float, float)
         DR window in p/p0 (CO2).
-    adsorbed_density_co2 : float
+    adsorbed_density_co2_g_cm3 : float
         g/cm^3 for the DR volume.
     bet_options : dict, optional
         More keyword arguments of :func:`sorption.bet.bet_area` (``min_r2``, ``rule``,
@@ -150,7 +150,7 @@ def summarize(
 
     if gas == "CO2":
         dr = attempt("DR", dr_micropore_volume, isotherm, p_range=dr_range,
-                     adsorbed_density=adsorbed_density_co2)
+                     adsorbed_density_g_cm3=adsorbed_density_co2_g_cm3)
         return SorptionSummary(isotherm, dr=dr, skipped=tuple(skipped))
     bet = attempt("BET", bet_area, isotherm, p_range=bet_range, **(bet_options or {}))
     pv = attempt("total pore volume", total_pore_volume, isotherm, p_target=p_total, bet=bet)
@@ -163,7 +163,7 @@ def summarize(
     else:
         bjh = attempt("BJH", bjh_psd, isotherm, branch=bjh_branch,
                       thickness_curve=thickness_curve)
-    tp = attempt("t-plot", t_plot, isotherm, thickness_curve=thickness_curve, t_range=t_range)
+    tp = attempt("t-plot", t_plot, isotherm, thickness_curve=thickness_curve, t_range_nm=t_range_nm)
     if tp is not None and tp.micropore_volume.value < 0:
         skipped.append("micropore_volume: negative t-plot intercept, not reported")
     return SorptionSummary(isotherm, bet=bet, pore_volume=pv, bjh=bjh, tplot=tp,

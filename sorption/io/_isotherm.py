@@ -140,7 +140,7 @@ def make_isotherm(
     amount: Sequence[float] | np.ndarray,
     amount_unit: str,
     adsorbate_name: str,
-    temperature_K: float,
+    temperature_k: float,
     relative_pressure: Sequence[float] | np.ndarray | None = None,
     pressure: Sequence[float] | np.ndarray | None = None,
     p0: float | Sequence[float] | np.ndarray | None = None,
@@ -160,7 +160,7 @@ def make_isotherm(
         Unit of ``amount`` (see :func:`amount_factor`); converted to mmol/g.
     adsorbate_name : str
         Adsorptive (``"N2"``, ``"Nitrogen"``, ``"CO2"`` ...).
-    temperature_K : float
+    temperature_k : float
         Bath temperature in K.
     relative_pressure : array, optional
         p/p0. If absent, computed as ``pressure / p0``.
@@ -168,7 +168,7 @@ def make_isotherm(
         Absolute pressure in Pa.
     p0 : float or array, optional
         Saturation pressure in Pa (per point or one value). When absent and only
-        ``pressure`` is given, p0 of the adsorptive at ``temperature_K`` is computed
+        ``pressure`` is given, p0 of the adsorptive at ``temperature_k`` is computed
         (CoolProp or the fit in :mod:`sorption._adsorbates`) and ``attrs["p0_source"]`` says so.
     branch : array of str, optional
         ``"adsorption"``/``"desorption"`` (also ``ads``/``des``) per point. If absent, the
@@ -217,15 +217,15 @@ def make_isotherm(
                     f"pressure for {ads_name!r}; give p0=... (Pa)"
                 )
             try:
-                p0_val, p0_src = ads.saturation_pressure(temperature_K)
+                p0_val, p0_src = ads.saturation_pressure(temperature_k)
             except KeyError as exc:
                 raise MissingMetadataError(
                     f"{name}: absolute pressures without p0 and no p0 for {ads_name} at "
-                    f"{temperature_K} K ({exc.args[0]}); give p0=... (Pa)"
+                    f"{temperature_k} K ({exc.args[0]}); give p0=... (Pa)"
                 ) from None
             p0_arr = np.full(n.shape, p0_val)
             extra_attrs["p0_source"] = (
-                f"{p0_src} of {ads_name} at {temperature_K:g} K: {p0_val:.6g} Pa"
+                f"{p0_src} of {ads_name} at {temperature_k:g} K: {p0_val:.6g} Pa"
             )
         prel = p_abs / p0_arr
     if prel.shape != n.shape:
@@ -262,7 +262,7 @@ def make_isotherm(
     all_attrs: dict[str, Any] = {
         "technique": "sorption",
         "adsorbate": ads_name,
-        "temperature_K": float(temperature_K),
+        "temperature_K": float(temperature_k),
         "amount_unit_original": str(amount_unit),
         "amount_conversion": f"× {factor:.8g} → mmol/g (22.414 cm^3(STP)/mmol)",
         "cleaning": notes,

@@ -119,7 +119,7 @@ def read_aif(path: Path) -> xr.Dataset:
         mass /= 1000.0
     return make_isotherm(
         amount=n, amount_unit=lunit, adsorbate_name=meta.get("_exptl_adsorptive", ""),
-        temperature_K=t, branch=br, sample_mass_g=mass,
+        temperature_k=t, branch=br, sample_mass_g=mass,
         attrs={"sample": meta.get("_sample_material_id") or meta.get("_adsnt_material_id")
                or meta.get("_sample_id"),
                "instrument": meta.get("_exptl_instrument"), "format": "AIF",

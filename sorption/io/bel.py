@@ -77,7 +77,7 @@ def read_bel(path: Path) -> xr.Dataset:
     mass = _num(meta.get("Sample weight/g"))
     return make_isotherm(
         amount=arr[:, 4], amount_unit="cm3(STP)/g", adsorbate_name=meta.get("Adsorptive", ""),
-        temperature_K=t, pressure=arr[:, 1] * 1e3, p0=arr[:, 2] * 1e3, branch=br,
+        temperature_k=t, pressure=arr[:, 1] * 1e3, p0=arr[:, 2] * 1e3, branch=br,
         sample_mass_g=mass,
         attrs={"sample": meta.get("Comment1"),
                "instrument": f"BEL {meta.get('Instrument S/N', '')}".strip(),
@@ -150,7 +150,7 @@ def _read_bel_csv(path: Path, text: str) -> xr.Dataset:
         raise MissingMetadataError(f"{path.name}: no adsorption temperature in the header")
     return make_isotherm(
         amount=arr[:, i_n], amount_unit="cm3(STP)/g", adsorbate_name=meta.get("Adsorptive", ""),
-        temperature_K=t, pressure=arr[:, i_pe] * 1e3, p0=arr[:, i_p0] * 1e3, branch=br,
+        temperature_k=t, pressure=arr[:, i_pe] * 1e3, p0=arr[:, i_p0] * 1e3, branch=br,
         sample_mass_g=_num(meta.get("Sample weight")),
         attrs={"sample": meta.get("COMMENT1") or path.stem,
                "instrument": f"BEL {meta.get('Serial number', meta.get('S/N', ''))}".strip(),

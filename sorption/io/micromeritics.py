@@ -94,7 +94,7 @@ def _read_micromeritics(path: Path, grids) -> xr.Dataset:
     }
     return make_isotherm(
         amount=arr[:, 3], amount_unit=q_unit or "cm3(STP)/g", adsorbate_name=str(gas),
-        temperature_K=t, sample_mass_g=mass, attrs=attrs, source=path.name, **kwargs,
+        temperature_k=t, sample_mass_g=mass, attrs=attrs, source=path.name, **kwargs,
     )
 
 

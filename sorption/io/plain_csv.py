@@ -52,7 +52,7 @@ def read_csv(
     path: Path,
     *,
     adsorbate: str | None = None,
-    temperature_K: float | None = None,
+    temperature_k: float | None = None,
     sample_mass_g: float | None = None,
     amount_unit: str | None = None,
 ) -> xr.Dataset:
@@ -62,7 +62,7 @@ def read_csv(
     ----------
     path : Path
         The file.
-    adsorbate, temperature_K, sample_mass_g, amount_unit : optional
+    adsorbate, temperature_k, sample_mass_g, amount_unit : optional
         Override or supply metadata the file lacks (BETSI files carry none: N2 at 77 K and
         cm^3(STP)/g are assumed for them and recorded in ``attrs["assumed"]``).
 
@@ -74,15 +74,15 @@ def read_csv(
     text = _read_text(path)
     low = text[:4000].lower()
     if "pressure_mode" in low and "loading" in low:
-        return _read_pygaps_csv(path, text, adsorbate, temperature_K)
+        return _read_pygaps_csv(path, text, adsorbate, temperature_k)
     if ("adsorptive" in low and "\nads" in low.replace("\r", "")) or "no,pi/kpa" in low.replace(
         " ", ""
     ):
         return _read_bel_csv(path, text)
-    return _read_plain_csv(path, text, adsorbate, temperature_K, sample_mass_g, amount_unit)
+    return _read_plain_csv(path, text, adsorbate, temperature_k, sample_mass_g, amount_unit)
 
 
-def _read_plain_csv(path, text, adsorbate_name, temperature_K, sample_mass_g, amount_unit):
+def _read_plain_csv(path, text, adsorbate_name, temperature_k, sample_mass_g, amount_unit):
     header: dict[str, str] = {}
     rows: list[list[str]] = []
     colnames: list[str] | None = None
@@ -146,11 +146,11 @@ def _read_plain_csv(path, text, adsorbate_name, temperature_K, sample_mass_g, am
         if i_p is None:
             raise MissingMetadataError(
                 f"{path.name}: absolute pressures, but no adsorbate named in the file; pass "
-                "adsorbate=... and temperature_K=..."
+                "adsorbate=... and temperature_k=..."
             )
         ads_name = "N2"  # BETSI/BEaTmap-style 2-column N2 files carry no metadata
         assumed.append("adsorbate N2")
-    t = temperature_K
+    t = temperature_k
     if t is None:
         for key in ("temperature_k", "temperature", "temperature (k)"):
             if key in header:
@@ -162,7 +162,7 @@ def _read_plain_csv(path, text, adsorbate_name, temperature_K, sample_mass_g, am
             assumed.append("temperature 77.35 K")
         else:
             raise MissingMetadataError(
-                f"{path.name}: no temperature in the file; pass temperature_K=..."
+                f"{path.name}: no temperature in the file; pass temperature_k=..."
             )
     mass = sample_mass_g
     if mass is None and "sample_mass_g" in header:
@@ -196,7 +196,7 @@ def _read_plain_csv(path, text, adsorbate_name, temperature_K, sample_mass_g, am
     if assumed:
         attrs["assumed"] = assumed
     return make_isotherm(
-        amount=n, amount_unit=unit, adsorbate_name=ads_name, temperature_K=t,
+        amount=n, amount_unit=unit, adsorbate_name=ads_name, temperature_k=t,
         relative_pressure=prel, pressure=pabs, p0=p0, branch=br, sample_mass_g=mass,
         attrs=attrs, source=path.name,
     )

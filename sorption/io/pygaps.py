@@ -40,7 +40,7 @@ def _sniff_json(path: Path, head: bytes) -> bool:
 @register_reader(".json", technique="sorption", sniff=_sniff_json)
 @_named
 def read_pygaps_json(path: Path, *, adsorbate: str | None = None,
-                     temperature_K: float | None = None) -> xr.Dataset:
+                     temperature_k: float | None = None) -> xr.Dataset:
     """Read a pyGAPS JSON isotherm (file_version 3.0) or a NIST ISODB JSON isotherm.
 
     Absolute pressures without saturation pressure get p0 of the adsorptive at the bath
@@ -51,19 +51,19 @@ def read_pygaps_json(path: Path, *, adsorbate: str | None = None,
     """
     data = json.loads(_read_text(path))
     if isinstance(data.get("meta"), dict) and isinstance(data.get("data"), dict):
-        return _from_afp(path, data, adsorbate, temperature_K)
+        return _from_afp(path, data, adsorbate, temperature_k)
     if "adsorbates" in data:
         return _from_nist(path, data)
     if "isotherm_data" in data:
-        return _from_pygaps_dict(path, data, adsorbate, temperature_K, fmt="pyGAPS JSON")
+        return _from_pygaps_dict(path, data, adsorbate, temperature_k, fmt="pyGAPS JSON")
     raise CorruptFileError(f"{path.name}: neither a pyGAPS nor a NIST ISODB isotherm")
 
 
-def _from_pygaps_dict(path, d, adsorbate_name, temperature_K, *, fmt):
+def _from_pygaps_dict(path, d, adsorbate_name, temperature_k, *, fmt):
     ads_name = adsorbate_name or d.get("adsorbate")
     if not ads_name:
         raise MissingMetadataError(f"{path.name}: no adsorbate")
-    t = temperature_K if temperature_K is not None else d.get("temperature")
+    t = temperature_k if temperature_k is not None else d.get("temperature")
     if t is None:
         raise MissingMetadataError(f"{path.name}: no temperature")
     t = float(t)
@@ -162,7 +162,7 @@ def _from_pygaps_dict(path, d, adsorbate_name, temperature_K, *, fmt):
             kwargs["p0"] = np.array([float(r["pressure_saturation"]) for r in pts]) * f
     sample = mat.get("name") if isinstance(mat, dict) else mat
     return make_isotherm(
-        amount=n, amount_unit=unit, adsorbate_name=ads_name, temperature_K=t, branch=branches,
+        amount=n, amount_unit=unit, adsorbate_name=ads_name, temperature_k=t, branch=branches,
         sample_mass_g=d.get("material_mass"),
         attrs={"sample": str(sample or path.stem), "instrument": d.get("instrument")
                or d.get("apparatus") or d.get("machine"), "format": fmt},
@@ -170,7 +170,7 @@ def _from_pygaps_dict(path, d, adsorbate_name, temperature_K, *, fmt):
     )
 
 
-def _from_afp(path, d, adsorbate_name, temperature_K):
+def _from_afp(path, d, adsorbate_name, temperature_k):
     """adsorption-file-parser output: ``{"meta": {...units...}, "data": {column: [...]}}``."""
     meta, cols = dict(d["meta"]), d["data"]
     n_pts = len(cols.get("loading", []))
@@ -205,7 +205,7 @@ def _from_afp(path, d, adsorbate_name, temperature_K):
                 None, meta.get("pressure_unit")):
             raise ReadError(f"{path.name}: p and p0 in different units")
     meta["material_mass"] = mass
-    return _from_pygaps_dict(path, meta, adsorbate_name, temperature_K,
+    return _from_pygaps_dict(path, meta, adsorbate_name, temperature_k,
                              fmt="adsorption-file-parser JSON")
 
 
@@ -228,14 +228,14 @@ def _from_nist(path, d):
             f"{path.name}: NIST adsorption unit {aunit!r} cannot be converted to mmol/g"
         ) from None
     return make_isotherm(
-        amount=n, amount_unit=factor_unit, adsorbate_name=ads_name, temperature_K=t, pressure=p,
+        amount=n, amount_unit=factor_unit, adsorbate_name=ads_name, temperature_k=t, pressure=p,
         attrs={"sample": str(d.get("adsorbent", {}).get("name", path.stem)),
                "format": "NIST ISODB JSON", "doi": d.get("DOI")},
         source=path.name,
     )
 
 
-def _read_pygaps_csv(path, text, adsorbate_name, temperature_K):
+def _read_pygaps_csv(path, text, adsorbate_name, temperature_k):
     meta: dict[str, str] = {}
     lines = text.splitlines()
     i = 0
@@ -260,7 +260,7 @@ def _read_pygaps_csv(path, text, adsorbate_name, temperature_K):
         if m:
             meta_json.setdefault(f"{m.group(1)}_unit", m.group(2))
     meta_json["isotherm_data"] = isodata
-    return _from_pygaps_dict(path, meta_json, adsorbate_name, temperature_K, fmt="pyGAPS CSV")
+    return _from_pygaps_dict(path, meta_json, adsorbate_name, temperature_k, fmt="pyGAPS CSV")
 
 
 _PYGAPS_XL_KEYS = {

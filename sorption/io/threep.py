@@ -71,7 +71,7 @@ def _read_3p(path: Path, grids) -> xr.Dataset:
         kwargs["relative_pressure"] = np.where(arr[:, 0] < 1e-3, ratio, arr[:, 0])
     return make_isotherm(
         amount=arr[:, -1], amount_unit=unit.replace("STP", "").strip() + " STP",
-        adsorbate_name=gas, temperature_K=t, branch=br, sample_mass_g=mass,
+        adsorbate_name=gas, temperature_k=t, branch=br, sample_mass_g=mass,
         attrs={"sample": (meta.get("Sample") or [path.stem])[0], "instrument": "3P Instruments",
                "format": "3P xlsx", "assumed": [f"bath temperature {t} K (not in the .xlsx)"],
                "vendor_report_json": json.dumps(vendor)},

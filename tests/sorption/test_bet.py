@@ -49,18 +49,18 @@ def test_bet_with_vendor_range_matches_vendor_area(rel, sorption_path):
     half = 0.5 * 10.0 ** -v.get("relative_pressure_decimals", 12)  # 3P prints p/p0 rounded
     kw = {"p_range": (min(p) - half, max(p) + half)}
     if v.get("cross_section_nm2"):
-        kw["cross_section"] = v["cross_section_nm2"]  # per-file setting (Ar file: 0.142?)
+        kw["cross_section_nm2"] = v["cross_section_nm2"]  # per-file setting (Ar file: 0.142?)
     with contextlib.ExitStack() as stack:
         for pattern in VENDOR[rel] or ():
             stack.enter_context(pytest.warns(PhysicsWarning, match=pattern))
         r = bet_area(ds, **kw)
     assert r.n_points == len(p)
     # 0.1 % (the issue's criterion); the printed value has 4-5 significant digits
-    assert r.area.value == pytest.approx(v["area"], rel=1e-3)
+    assert r.bet_area.value == pytest.approx(v["area"], rel=1e-3)
     if v.get("c") is not None:
-        assert r.c.value == pytest.approx(v["c"], rel=1e-3)
+        assert r.bet_c.value == pytest.approx(v["c"], rel=1e-3)
     if v.get("area_stderr"):
-        assert r.area.stderr == pytest.approx(v["area_stderr"], rel=0.02)
+        assert r.bet_area.stderr == pytest.approx(v["area_stderr"], rel=0.02)
     assert set(r.descriptors()) == {"bet_area", "bet_c"}
     for key, m in r.descriptors().items():
         assert m.unit == DESCRIPTORS[key].unit
@@ -99,8 +99,8 @@ def test_bet_against_pygaps(name, sorption_path):
                                rtol=1e-9)
     i0, i1 = res["p_limit_indices"]
     same = bet_area(ds, p_range=(p_pg[i0], p_pg[i1]))
-    assert same.area.value == pytest.approx(res["area"], rel=1e-6)
-    assert same.c.value == pytest.approx(res["c_const"], rel=1e-6)
+    assert same.bet_area.value == pytest.approx(res["area"], rel=1e-6)
+    assert same.bet_c.value == pytest.approx(res["c_const"], rel=1e-6)
     auto = bet_area(ds)
     lo, hi = auto.area_spread
     assert lo <= res["area"] <= hi
@@ -116,7 +116,7 @@ def test_betsi_set_auto_range_within_spread_and_criteria(betsi_dir):
         r = bet_area(charz.read(f), rule=rule)
         assert all(r.criteria.values()), (f.name, r.criteria)
         lo, hi = r.area_spread
-        assert lo <= r.area.value <= hi
+        assert lo <= r.bet_area.value <= hi
         assert r.n_points >= 5
         assert r.n_valid_ranges >= 1
         # the chosen C and p/p0(n_m) satisfy criterion (d) within the stated 20 %
@@ -133,12 +133,12 @@ def test_synthetic_bet_recovers_nm_and_c():
     n = _bet_isotherm(p, 0.5, 80.0)  # mmol/g → A = 0.5 × 97.556 m²/g
     r = bet_area_raw(p, n)
     assert r.n_m == pytest.approx(0.5, rel=1e-9)
-    assert r.c.value == pytest.approx(80.0, rel=1e-9)
-    assert r.area.value == pytest.approx(0.5 * 1e-3 * 6.02214076e23 * 0.162e-18, rel=1e-12)
+    assert r.bet_c.value == pytest.approx(80.0, rel=1e-9)
+    assert r.bet_area.value == pytest.approx(0.5 * 1e-3 * 6.02214076e23 * 0.162e-18, rel=1e-12)
     # 97.5587 m² per mmol (FIELD-NOTES: 97.56)
-    assert r.area.value == pytest.approx(48.7793, rel=1e-5)
+    assert r.bet_area.value == pytest.approx(48.7793, rel=1e-5)
     user = bet_area_raw(p, n, p_range=(0.05, 0.3))
-    assert user.area.value == pytest.approx(r.area.value, rel=1e-9)
+    assert user.bet_area.value == pytest.approx(r.bet_area.value, rel=1e-9)
 
 
 def test_low_area_negative_c_is_flagged_not_silent():
@@ -150,8 +150,8 @@ def test_low_area_negative_c_is_flagged_not_silent():
         r = bet_area_raw(p, n, p_range=(0.05, 0.3))
     assert any("C =" in f for f in r.notes)
     # flagged, not quoted clean: both keys carry poor_fit (issue 10, item 1)
-    assert r.area.flags == ("poor_fit",)
-    assert r.c.flags == ("poor_fit",)
+    assert r.bet_area.flags == ("poor_fit",)
+    assert r.bet_c.flags == ("poor_fit",)
     with pytest.raises(FitError, match="Rouquerol criteria"):
         bet_area_raw(p, n)
     with pytest.raises(FitError, match="at least 3"):
@@ -165,4 +165,4 @@ def test_demo_csv_if_present(test_data):
     if not path.exists():
         pytest.skip("embedded example data not generated yet")
     r = bet_area(charz.read(path))
-    assert r.area.value > 0
+    assert r.bet_area.value > 0

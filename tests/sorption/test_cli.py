@@ -58,7 +58,7 @@ def test_cli_bet_range_and_branch(files, capsys):
 
     with pytest.warns(PhysicsWarning):
         api = bet_area(charz.read(n2), p_range=(0.05, 0.3))
-    assert d["bet_area"]["value"] == pytest.approx(api.area.value, rel=1e-9)
+    assert d["bet_area"]["value"] == pytest.approx(api.bet_area.value, rel=1e-9)
     assert d["bet_c"]["value"] < 0
     assert "adsorption branch" in d["bjh_pore_diameter"]["method"]
 

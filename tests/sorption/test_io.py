@@ -213,7 +213,7 @@ def test_make_isotherm_cleaning_and_units():
     n = np.array([1.0, 22.414, 30.0, 30.0, 29.0, 40.0, 90.0, 60.0, 59.0, 45.0])
     with pytest.warns(DataCleaningWarning, match="cleaning step"):
         ds = sorption.make_isotherm(relative_pressure=p, amount=n, amount_unit="cm3(STP)/g",
-                                    adsorbate_name="nitrogen", temperature_K=77.3)
+                                    adsorbate_name="nitrogen", temperature_k=77.3)
     assert ds.attrs["adsorbate"] == "N2"
     notes = " ".join(ds.attrs["cleaning"])
     assert "p/p0 <= 0" in notes

@@ -80,9 +80,9 @@ def test_thickness_and_tplot_against_pygaps(sorption_path):
         rho = iso.adsorbate.liquid_density(iso.temperature)
     finally:
         logging.disable(logging.NOTSET)
-    mine = t_plot(charz.read(path), t_range=(0.35, 0.5), liquid_density=rho)
+    mine = t_plot(charz.read(path), t_range_nm=(0.35, 0.5), liquid_density_g_cm3=rho)
     assert mine.micropore_volume.value == pytest.approx(ref["adsorbed_volume"], rel=1e-4)
-    assert mine.external_area == pytest.approx(ref["area"], rel=1e-4)
+    assert mine.external_area.value == pytest.approx(ref["area"], rel=1e-4)
 
 
 # Micromeritics t-plots with a standard curve: the fitted points are marked '*' in the
@@ -106,7 +106,7 @@ def test_tplot_matches_vendor(shared_data, name):
     assert r.n_points == t_fit.size
     # printed with 6 decimals (cm³/g) and 4 decimals (m²/g)
     assert r.micropore_volume.value == pytest.approx(v["micropore_volume"], abs=1.5e-6)
-    assert r.external_area == pytest.approx(v["external_area"], rel=1e-4, abs=1e-4)
+    assert r.external_area.value == pytest.approx(v["external_area"], rel=1e-4, abs=1e-4)
     assert r.micropore_volume.unit == DESCRIPTORS["micropore_volume"].unit
 
 
@@ -117,11 +117,11 @@ def test_tplot_matches_3p(shared_data):
     cm³/g and external area 180.615 m²/g (DCF 0.0015468)."""
     iso = _read(shared_data / S / "adsorption-file-parser/3p/CBV712_N2_77K.xlsx")
     rep = sorption.vendor_report(iso)["report"]["t-plot"]
-    r = t_plot(iso, t_range=(0.2221, 0.6477), liquid_density=_rho_from_dcf(0.0015468))
+    r = t_plot(iso, t_range_nm=(0.2221, 0.6477), liquid_density_g_cm3=_rho_from_dcf(0.0015468))
     assert r.n_points == 20
     assert r.slope * 22.414 == pytest.approx(rep["Slope"], rel=1e-6)
     assert r.micropore_volume.value == pytest.approx(rep["Micropore Volume"], rel=2e-4)
-    assert r.external_area == pytest.approx(rep["External Surface Area"], rel=2e-4)
+    assert r.external_area.value == pytest.approx(rep["External Surface Area"], rel=2e-4)
 
 
 @pytest.mark.parametrize(("name", "kind"), [("Sample_I.xls", "adsorption"),
@@ -132,7 +132,7 @@ def test_total_pore_volume_matches_vendor(shared_data, name, kind):
     v = sorption.vendor_report(iso)
     tpv = v["total_pore_volume"][kind]
     r = total_pore_volume(iso, p_target=tpv["relative_pressure"], interpolate=True,
-                          liquid_density=_rho_from_dcf(v["tplot"]["dcf"]))
+                          liquid_density_g_cm3=_rho_from_dcf(v["tplot"]["dcf"]))
     assert r.total_pore_volume.value == pytest.approx(tpv["value"], rel=1e-3)
 
 
@@ -153,7 +153,7 @@ def test_bjh_matches_micromeritics_sample_a(shared_data):
         cum_v = next(tab[k] for k in tab if k.startswith("Cumulative Pore Volume"))[-1]
         r = bjh_psd(iso, branch=br, thickness_curve=curve, meniscus="hemispherical",
                     kelvin_factor_nm=b["property_factor_A"] / 10,
-                    liquid_density=_rho_from_dcf(b["dcf"]))
+                    liquid_density_g_cm3=_rho_from_dcf(b["dcf"]))
         d_max = r.psd["diameter"].values[np.argmax(r.psd["dV"].values)]
         assert d_max == pytest.approx(d_v[np.argmax(dv_v)], rel=2e-3)
         assert r.cumulative_volume == pytest.approx(cum_v, rel=0.02)
@@ -171,7 +171,7 @@ def test_bjh_micromeritics_sample_g_adsorption(shared_data):
     dv_v = np.array(next(tab[k] for k in tab if k.startswith("Incremental Pore Volume")))
     r = bjh_psd(iso, branch="adsorption", meniscus="hemispherical", thickness_curve="halsey",
                 kelvin_factor_nm=b["property_factor_A"] / 10,
-                liquid_density=_rho_from_dcf(b["dcf"]))
+                liquid_density_g_cm3=_rho_from_dcf(b["dcf"]))
     d_max = r.psd["diameter"].values[np.argmax(r.psd["dV"].values)]
     assert d_max == pytest.approx(d_v[np.argmax(dv_v)], rel=0.01)
     cum = next(tab[k] for k in tab if k.startswith("Cumulative Pore Volume"))[-1]
@@ -188,7 +188,8 @@ def test_bjh_3p_tensile_strength_peak(shared_data):
     kw = {"kelvin_factor_nm": 0.953, "liquid_density": _rho_from_dcf(0.0015468)}
     with pytest.warns(PhysicsWarning, match="tensile-strength"):
         des = bjh_psd(iso, **kw)
-    assert des.mode.value == pytest.approx(rep["Most Frequent Pore Width (dV/dD)"], rel=0.05)
+    assert des.bjh_pore_diameter.value == pytest.approx(
+        rep["Most Frequent Pore Width (dV/dD)"], rel=0.05)
     ads = bjh_psd(iso, branch="adsorption", **kw)
     assert ads.cumulative_volume == pytest.approx(
         rep["BJH Adsorption Cumulative Pore Volume"], rel=0.01)
@@ -214,8 +215,9 @@ def test_bjh_against_pygaps_mcm41(sorption_path):
     finally:
         logging.disable(logging.NOTSET)
     ds = charz.read(path)
-    assert bjh_psd(ds, branch="desorption").mode.value == pytest.approx(modes["des"], rel=0.05)
-    assert bjh_psd(ds, branch="adsorption").mode.value == pytest.approx(modes["ads"], rel=0.05)
+    for which in ("desorption", "adsorption"):
+        got = bjh_psd(ds, branch=which).bjh_pore_diameter.value
+        assert got == pytest.approx(modes[which[:3]], rel=0.05)
 
 
 def test_tensile_strength_artefact_warns():
@@ -227,11 +229,11 @@ def test_tensile_strength_artefact_warns():
     n_des = np.interp(p_des, p_ads, n_ads) + np.where(p_des > 0.46, 0.6, 0.0)
     iso = sorption.make_isotherm(
         relative_pressure=np.r_[p_ads, p_des], amount=np.r_[n_ads, n_des], amount_unit="mmol/g",
-        adsorbate_name="N2", temperature_K=77.35,
+        adsorbate_name="N2", temperature_k=77.35,
         branch=["ads"] * p_ads.size + ["des"] * p_des.size)
     with pytest.warns(PhysicsWarning, match="tensile-strength"):
         r = bjh_psd(iso)
-    assert 3.4 <= r.mode.value <= 4.0
+    assert 3.4 <= r.bjh_pore_diameter.value <= 4.0
 
 
 @pytest.fixture
@@ -254,21 +256,22 @@ def test_demo_isotherms_recover_truth(demo):
     n2 = charz.read(folder / "HC-demo_N2_77K.csv")
     bet = bet_area(n2)
     assert all(bet.criteria.values())
-    assert bet.area.value == pytest.approx(truth["bet_area"], rel=0.01)  # 0.2 % noise
-    assert bet.c.value == pytest.approx(truth["bet_c"], rel=0.05)
+    assert bet.bet_area.value == pytest.approx(truth["bet_area"], rel=0.01)  # 0.2 % noise
+    assert bet.bet_c.value == pytest.approx(truth["bet_c"], rel=0.05)
     pv = total_pore_volume(n2, p_target=truth["total_pore_volume_point"], bet=bet,
-                           liquid_density=_rho_from_dcf(truth["dcf"]))
+                           liquid_density_g_cm3=_rho_from_dcf(truth["dcf"]))
     assert pv.total_pore_volume.value == pytest.approx(truth["total_pore_volume"], rel=0.01)
     assert pv.mean_pore_diameter.value == pytest.approx(truth["mean_pore_diameter"], rel=0.01)
     # generated with 0.953 nm, Harkins–Jura, hemispherical desorption; lognormal mode 8 nm
     bjh = bjh_psd(n2, kelvin_factor_nm=0.953)
-    assert bjh.mode.value == pytest.approx(truth["meso_mode_diameter_nm"], rel=0.1)
+    assert bjh.bjh_pore_diameter.value == pytest.approx(truth["meso_mode_diameter_nm"], rel=0.1)
     # (the generator's N-layer BET film also thins on desorption, which BJH counts as pore
     # volume, so the BJH cumulative volume is not the 0.02 cm³/g mesopore volume: no check)
     co2 = charz.read(folder / "HC-demo_CO2_273K.csv")
-    dr = dr_micropore_volume(co2, adsorbed_density=truth["dr_rho_ads_g_cm3"])
-    assert dr.volume.value == pytest.approx(truth["dr_micropore_volume"], rel=0.01)
-    assert dr.energy / truth["dr_beta"] == pytest.approx(truth["dr_e0_kj_mol"], rel=0.02)
+    dr = dr_micropore_volume(co2, adsorbed_density_g_cm3=truth["dr_rho_ads_g_cm3"])
+    assert dr.dr_micropore_volume.value == pytest.approx(truth["dr_micropore_volume"], rel=0.01)
+    e0 = dr.characteristic_energy.value / truth["dr_beta"]
+    assert e0 == pytest.approx(truth["dr_e0_kj_mol"], rel=0.02)
     assert dr.p0 == pytest.approx(truth["co2_p0_mpa"] * 1e6, rel=1e-4)
 
 
@@ -279,8 +282,8 @@ def test_demo_t_plot_recovers_micropore_truth(demo, curve):
     within 3 %, and the model's micropore volume within 5 %."""
     folder, truth = demo
     n2 = charz.read(folder / "HC-demo_N2_77K.csv")
-    res = t_plot(n2, thickness_curve=curve, t_range=tuple(truth["t_plot_range_nm"]),
-                 liquid_density=_rho_from_dcf(truth["dcf"]))
+    res = t_plot(n2, thickness_curve=curve, t_range_nm=tuple(truth["t_plot_range_nm"]),
+                 liquid_density_g_cm3=_rho_from_dcf(truth["dcf"]))
     want = truth["micropore_volume" if curve == "carbon_black" else
                  "micropore_volume_harkins_jura"]
     assert res.micropore_volume.value == pytest.approx(want, rel=0.03)
@@ -328,14 +331,14 @@ def test_demo_n2_against_pygaps(demo):
     lo, hi = mine.area_spread
     assert lo * 0.995 <= ref["area"] <= hi * 1.005
     assert ref["area"] == pytest.approx(truth["bet_area"], rel=0.05)
-    assert mine.area.value == pytest.approx(truth["bet_area"], rel=0.01)
+    assert mine.bet_area.value == pytest.approx(truth["bet_area"], rel=0.01)
     i0, i1 = ref["p_limit_indices"]
     same = bet_area(n2, p_range=(float(p[i0]), float(p[i1])))
-    assert same.area.value == pytest.approx(ref["area"], rel=1e-6)
-    mic = t_plot(n2, thickness_curve="harkins_jura", t_range=(0.35, 0.5),
-                 liquid_density=iso.adsorbate.liquid_density(77.35))
-    mic_pg = t_plot(n2, thickness_curve="harkins_jura", t_range=(0.35, 0.5),
-                    liquid_density=rho)
+    assert same.bet_area.value == pytest.approx(ref["area"], rel=1e-6)
+    mic = t_plot(n2, thickness_curve="harkins_jura", t_range_nm=(0.35, 0.5),
+                 liquid_density_g_cm3=iso.adsorbate.liquid_density(77.35))
+    mic_pg = t_plot(n2, thickness_curve="harkins_jura", t_range_nm=(0.35, 0.5),
+                    liquid_density_g_cm3=rho)
     assert mic.micropore_volume.value == pytest.approx(tp_ref["adsorbed_volume"], rel=1e-4)
     assert mic_pg.micropore_volume.value == pytest.approx(
         truth["micropore_volume_harkins_jura"], rel=0.03)
@@ -352,9 +355,9 @@ def test_dr_against_pygaps(demo):
     ads = sorption.branch(co2)
     w0, e, *_ = da_plot_raw(ads["relative_pressure"].values, ads.values / 1000, 273.15,
                             44.0095, 1.023, exp=2, p_limits=(1e-5, 0.03))
-    mine = dr_micropore_volume(co2, p_range=(1e-5, 0.03), adsorbed_density=1.023)
-    assert mine.volume.value == pytest.approx(w0, rel=1e-9)
-    assert mine.energy == pytest.approx(e, rel=1e-6)
+    mine = dr_micropore_volume(co2, p_range=(1e-5, 0.03), adsorbed_density_g_cm3=1.023)
+    assert mine.dr_micropore_volume.value == pytest.approx(w0, rel=1e-9)
+    assert mine.characteristic_energy.value == pytest.approx(e, rel=1e-6)
 
 
 def test_summary_descriptors_and_plot(demo):
@@ -384,7 +387,7 @@ def _iso(p, n, **attrs):
     from sorption.io import make_isotherm
 
     return make_isotherm(relative_pressure=np.asarray(p, float), amount=np.asarray(n, float),
-                         amount_unit="mmol/g", adsorbate_name="N2", temperature_K=77.35,
+                         amount_unit="mmol/g", adsorbate_name="N2", temperature_k=77.35,
                          source="generated.csv", **attrs)
 
 
@@ -431,12 +434,12 @@ def test_dr_outside_its_linear_range_is_outside_calibration():
     w = 0.1 * np.exp(-((a / 9.0) ** 3))
     n = w * 1.023 / 44.0095 * 1000  # mmol/g
     co2 = make_isotherm(relative_pressure=p, amount=n, amount_unit="mmol/g",
-                        adsorbate_name="CO2", temperature_K=273.15, source="da.csv")
+                        adsorbate_name="CO2", temperature_k=273.15, source="da.csv")
     with pytest.warns(PhysicsWarning, match="not linear"):
         r = dr_micropore_volume(co2, p_range=(1e-6, 0.03))
-    assert r.volume.flags == ("outside_calibration",)
+    assert r.dr_micropore_volume.flags == ("outside_calibration",)
     narrow = dr_micropore_volume(co2, p_range=(3e-4, 0.03))
-    assert narrow.volume.flags == ()
+    assert narrow.dr_micropore_volume.flags == ()
 
 
 def test_reader_assumptions_become_assumed_flags(tmp_path):
@@ -451,8 +454,8 @@ def test_reader_assumptions_become_assumed_flags(tmp_path):
     from sorption.bet import bet_area
 
     r = bet_area(iso)
-    assert any(f.startswith("assumed:") for f in r.area.flags)
-    assert set(r.area.flags) == set(r.c.flags)
+    assert any(f.startswith("assumed:") for f in r.bet_area.flags)
+    assert set(r.bet_area.flags) == set(r.bet_c.flags)
 
 
 def test_cli_strict_refuses_flagged_sorption(tmp_path, capsys):
