@@ -24,17 +24,28 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--oversodiation", choices=["auto", "yes", "no"], default="auto",
                    help="plating onset from the over-sodiation curve: auto = when the "
                         "sodiation goes below 0 V (default), yes = required, no = skip")
-    p.add_argument("--window", type=float, metavar="MAH_G", default=10.0,
-                   help="smoothing window of the over-sodiation curve in mA*h/g (default 10)")
+    p.add_argument("--smooth", type=float, metavar="MAH_G", default=10.0,
+                   help="smoothing length of the over-sodiation curve in mA*h/g (default 10)")
     p.add_argument("--dqdv", action="store_true", help="also plot dQ/dV of the cycle")
     p.add_argument("--one-c", type=float, metavar="MA_G", default=None,
                    help="rate test: current density of 1 C in mA/g; adds rate_response "
                         "(slope of capacity vs C-rate, Pearson r)")
     p.add_argument("--gitt-length", type=float, metavar="CM", default=None,
                    help="GITT: diffusion length L in cm; analyses the pulses (plot D(V))")
+    p.add_argument("--current-unit", choices=["mA", "A", "uA"], default=None,
+                   help="unit of a CSV current column whose header does not name one")
     p.add_argument("--tz", default=None,
                    help="time zone of local time stamps in the file (e.g. Europe/Berlin)")
     p.set_defaults(run=_run)
+
+
+#: Python keywords named in messages -> the flag a command-line user types.
+FLAGS = {
+    "mass_mg=": "--mass MG", "mass_mg": "--mass", "current_unit='mA' (or 'A', 'uA')":
+    "--current-unit mA (or A, uA)", "current_unit": "--current-unit", "tz=": "--tz ZONE",
+    "one_c_ma_g": "--one-c", "split_voltage": "--split-voltage", "smooth_mah_g": "--smooth",
+    "oversodiation=": "--oversodiation ", "length_cm": "--gitt-length",
+}
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -44,6 +55,7 @@ def _run(args: argparse.Namespace) -> int:
 
     import charz
     from charz.cli_common import run_files
+    from charz.cli_messages import cli_messages, translate
     from charz.errors import CharzWarning
     from echem.dqdv import StrippingResult, dqdv
     from echem.gitt import gitt
@@ -55,17 +67,24 @@ def _run(args: argparse.Namespace) -> int:
             opts["mass_mg"] = args.mass
         if args.tz is not None:
             opts["tz"] = args.tz
+        if args.current_unit is not None:
+            opts["current_unit"] = args.current_unit
+        with cli_messages(FLAGS):
+            return _analyse(path, opts)
+
+    def _analyse(path: Path, opts: dict) -> list:
         ds = charz.read(path, technique="echem", **opts)
         if args.gitt_length is not None:
             return [gitt(ds, length_cm=args.gitt_length)]
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", CharzWarning)
             results = standard(ds, split_voltage=args.split_voltage, cycle=args.cycle,
-                               oversodiation=args.oversodiation, window=args.window,
+                               oversodiation=args.oversodiation,
+                               smooth_mah_g=args.smooth,
                                one_c_ma_g=args.one_c)
         for w in caught:
-            print(f"charz echem: note: {path.name}: {_once(str(w.message), path.name)}",
-                  file=sys.stderr)
+            note = translate(_once(str(w.message), path.name), FLAGS)
+            print(f"charz echem: note: {path.name}: {note}", file=sys.stderr)
         for r in results:
             if isinstance(r, StrippingResult) and r.detected:
                 print(f"charz echem: note: {path.name}: sodium-stripping peak at "

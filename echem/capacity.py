@@ -351,10 +351,10 @@ def slope_plateau_raw(capacity: Any, voltage: Any, *, split_voltage: float = 0.1
     return above, below
 
 
-def smooth_curve(capacity: Any, voltage: Any, *, window: float) -> np.ndarray:
+def smooth_curve(capacity: Any, voltage: Any, *, smooth_mah_g: float) -> np.ndarray:
     """Voltage smoothed along capacity: Savitzky–Golay (order 2) on capacity bins.
 
-    Bins of ``window``/10 mA*h/g, a filter ``window`` mA*h/g wide, interpolated back
+    Bins of ``smooth_mah_g``/10 mA*h/g, a filter ``smooth_mah_g`` wide, interpolated back
     onto the points (so capacities, and totals, are unchanged).
     """
     from scipy.signal import savgol_filter
@@ -363,9 +363,9 @@ def smooth_curve(capacity: Any, voltage: Any, *, window: float) -> np.ndarray:
 
     q = np.asarray(capacity, float)
     v = np.asarray(voltage, float)
-    if window <= 0 or q.size < 5 or q[-1] - q[0] < 2 * window:
+    if smooth_mah_g <= 0 or q.size < 5 or q[-1] - q[0] < 2 * smooth_mah_g:
         return v
-    centres, binned = bin_curve(q, v, bin_width=window / 10.0)
+    centres, binned = bin_curve(q, v, bin_width=smooth_mah_g / 10.0)
     smooth = savgol_filter(binned, 11, 2, mode="interp") if binned.size > 11 else binned
     return np.interp(q, centres, smooth)
 
@@ -382,7 +382,7 @@ def _split_uncertainty(capacity: np.ndarray, voltage: np.ndarray, split: float) 
     v = np.asarray(voltage, float)
     if q.size < 20:
         return None
-    vs = smooth_curve(q, v, window=5.0)
+    vs = smooth_curve(q, v, smooth_mah_g=5.0)
     r = v - vs
     sigma = 1.4826 * float(np.median(np.abs(r - np.median(r))))
     dv = np.abs(np.diff(v))
@@ -443,7 +443,7 @@ def slope_plateau(
     ds = check_cycler(ds, mass_mg=mass_mg)
     use = default_cycle(ds, half) if cycle is None else int(cycle)
     hc = half_cycle(ds, use, half)
-    v_used = smooth_curve(hc.capacity, hc.voltage, window=smoothing)
+    v_used = smooth_curve(hc.capacity, hc.voltage, smooth_mah_g=smoothing)
     above, below = slope_plateau_raw(hc.capacity, v_used, split_voltage=split_voltage)
     stderr = _split_uncertainty(hc.capacity, hc.voltage, split_voltage)
     if half == "sodiation" and np.min(hc.voltage) > split_voltage:

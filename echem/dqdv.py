@@ -122,7 +122,7 @@ def dqdv_raw(
     voltage: Any,
     *,
     bin_width: float = 0.002,
-    window: float = 0.02,
+    smooth_v: float = 0.02,
     polyorder: int = 2,
     v_range: tuple[float, float] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -137,7 +137,7 @@ def dqdv_raw(
     bin_width : float
         Voltage bin width (V), default 2 mV. Each capacity increment is spread over the
         voltage interval it spans (see ``_spread_increments``).
-    window : float
+    smooth_v : float
         Savitzky–Golay window (V), default 20 mV; rounded to an odd number of bins.
     polyorder : int
         Savitzky–Golay order (default 2).
@@ -163,7 +163,7 @@ def dqdv_raw(
     sign = 1.0 if v[-1] >= v[0] else -1.0
     raw = sign * s / bin_width
     centres = lo + (np.arange(nb) + 0.5) * bin_width
-    w = round(window / bin_width) | 1
+    w = round(smooth_v / bin_width) | 1
     if w <= polyorder:
         w = (polyorder + 1) | 1
         if w <= polyorder:
@@ -176,7 +176,7 @@ def dqdv_capacity_raw(
     capacity: Any,
     voltage: Any,
     *,
-    window: float = 10.0,
+    smooth_mah_g: float = 10.0,
     polyorder: int = 2,
     bin_width: float = 0.002,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -186,8 +186,8 @@ def dqdv_capacity_raw(
     ----------
     capacity, voltage : array_like
         One half cycle: capacity (mA*h/g, increasing) and voltage (V).
-    window : float
-        Savitzky–Golay window in mA*h/g (10); capacity bins of ``window``/20.
+    smooth_mah_g : float
+        Savitzky–Golay window in mA*h/g (10); capacity bins of ``smooth_mah_g``/20.
     polyorder : int
         Order (2).
     bin_width : float
@@ -206,11 +206,12 @@ def dqdv_capacity_raw(
 
     q = np.asarray(capacity, float)
     v = np.asarray(voltage, float)
-    bq = window / 20.0
+    bq = smooth_mah_g / 20.0
     _, vb = bin_curve(q, v, bin_width=bq)
-    w = max(round(window / bq) | 1, polyorder + 2 + (polyorder + 1) % 2)
+    w = max(round(smooth_mah_g / bq) | 1, polyorder + 2 + (polyorder + 1) % 2)
     if vb.size <= w:
-        raise FitError(f"dQ/dV: the half cycle spans less than one window ({window:g} mA*h/g)")
+        raise FitError(f"dQ/dV: the half cycle spans less than one smoothing length "
+                       f"({smooth_mah_g:g} mA*h/g)")
     vs = savgol_filter(vb, w, polyorder, mode="interp")
     dvdq = savgol_filter(vb, w, polyorder, deriv=1, delta=bq, mode="interp")
     sign = 1.0 if vs[-1] >= vs[0] else -1.0
@@ -233,8 +234,8 @@ def dqdv(
     half: Half | None = None,
     method: Literal["voltage_bins", "capacity_bins"] = "voltage_bins",
     bin_width: float = 0.002,
-    window: float = 0.02,
-    capacity_window: float = 10.0,
+    smooth_v: float = 0.02,
+    smooth_mah_g: float = 10.0,
     polyorder: int = 2,
     prominence: float = 0.1,
     mass_mg: float | None = None,
@@ -253,14 +254,14 @@ def dqdv(
         over-sodiation record still gives its dQ/dV).
     method : {'voltage_bins', 'capacity_bins'}
         ``voltage_bins`` (default): capacity increments summed in voltage bins, then
-        Savitzky–Golay over ``window`` V (:func:`dqdv_raw`). ``capacity_bins``: voltage
+        Savitzky–Golay over ``smooth_v`` V (:func:`dqdv_raw`). ``capacity_bins``: voltage
         averaged in capacity bins, Savitzky–Golay derivative dV/dQ over
-        ``capacity_window`` mA*h/g, inverted (:func:`dqdv_capacity_raw`).
+        ``smooth_mah_g`` mA*h/g, inverted (:func:`dqdv_capacity_raw`).
     bin_width : float
         Voltage bin width in V (2 mV).
-    window : float
+    smooth_v : float
         Savitzky–Golay window in V (20 mV), order ``polyorder`` (2).
-    capacity_window : float
+    smooth_mah_g : float
         Savitzky–Golay window in mA*h/g for ``method="capacity_bins"`` (10).
     prominence : float
         Peaks must stand out by this fraction of the largest |dQ/dV| (0.1) and be at least
@@ -285,16 +286,16 @@ def dqdv(
     use = default_cycle(ds, half) if cycle is None else int(cycle)
     hc = half_cycle(ds, use, half)
     centres, raw, smooth = dqdv_raw(hc.capacity, hc.voltage, bin_width=bin_width,
-                                    window=window, polyorder=polyorder)
+                                    smooth_v=smooth_v, polyorder=polyorder)
     if method == "capacity_bins":
-        grid, cap_curve = dqdv_capacity_raw(hc.capacity, hc.voltage, window=capacity_window,
+        grid, cap_curve = dqdv_capacity_raw(hc.capacity, hc.voltage, smooth_mah_g=smooth_mah_g,
                                             polyorder=polyorder, bin_width=bin_width)
         smooth = np.interp(centres, grid, np.nan_to_num(cap_curve), left=0.0, right=0.0)
     elif method != "voltage_bins":
         raise FitError(f"dqdv method must be 'voltage_bins' or 'capacity_bins', got {method!r}")
     mag = np.abs(smooth)
     top = float(mag.max()) if mag.size else 0.0
-    w = round(window / bin_width) | 1
+    w = round(smooth_v / bin_width) | 1
     idx, props = find_peaks(mag, prominence=prominence * top if top > 0 else None,
                             distance=max(w, 1))
     # sub-bin peak position: vertex of the parabola through the three bins at the maximum
@@ -315,8 +316,8 @@ def dqdv(
         }
     )
     if method == "capacity_bins":
-        smoothing = (f"capacity bins of {capacity_window / 20:g} mA*h/g, Savitzky–Golay "
-                     f"derivative over {capacity_window:g} mA*h/g, order {polyorder}, "
+        smoothing = (f"capacity bins of {smooth_mah_g / 20:g} mA*h/g, Savitzky–Golay "
+                     f"derivative over {smooth_mah_g:g} mA*h/g, order {polyorder}, "
                      f"inverted; on a {bin_width * 1e3:g} mV grid; peak positions refined "
                      "by a 3-point parabola")
     else:
@@ -378,7 +379,7 @@ def stripping_peak(
     cycle: int | None = None,
     max_voltage: float = 0.05,
     bin_width: float = 0.002,
-    window: float = 0.01,
+    smooth_v: float = 0.01,
     polyorder: int = 2,
     prominence: float = 0.05,
     mass_mg: float | None = None,
@@ -393,7 +394,7 @@ def stripping_peak(
         Cycle whose desodiation half is checked; default the first full cycle.
     max_voltage : float
         Stripping peaks lie below this voltage (V; default 0.05 V vs Na⁺/Na).
-    bin_width, window, polyorder, prominence
+    bin_width, smooth_v, polyorder, prominence
         dQ/dV settings (:func:`dqdv`); a narrower window (10 mV) than the default keeps
         the stripping and hard-carbon peaks apart.
     mass_mg : float, optional
@@ -403,7 +404,7 @@ def stripping_peak(
     -------
     StrippingResult
     """
-    res = dqdv(ds, cycle=cycle, half="desodiation", bin_width=bin_width, window=window,
+    res = dqdv(ds, cycle=cycle, half="desodiation", bin_width=bin_width, smooth_v=smooth_v,
                polyorder=polyorder, prominence=prominence, mass_mg=mass_mg)
     pv = res.peaks["voltage"].values
     ph = np.abs(res.peaks["height"].values)

@@ -128,7 +128,7 @@ def plating_onset_raw(
     capacity: Any,
     voltage: Any,
     *,
-    window: float = 10.0,
+    smooth_mah_g: float = 10.0,
     bin_width: float | None = None,
     polyorder: int = 2,
     min_depth: float = 1e-3,
@@ -141,11 +141,11 @@ def plating_onset_raw(
     ----------
     capacity, voltage : array_like
         Sodiation half cycle: capacity (mA*h/g, increasing) and voltage (V).
-    window : float
+    smooth_mah_g : float
         Savitzky–Golay window in mA*h/g (default 10 mA*h/g) and the half-width of the
         local quadratic fit.
     bin_width : float, optional
-        Capacity bin width (mA*h/g); default ``window / 20``.
+        Capacity bin width (mA*h/g); default ``smooth_mah_g / 20``.
     polyorder : int
         Savitzky–Golay polynomial order (2).
     min_depth : float
@@ -172,14 +172,14 @@ def plating_onset_raw(
     Notes
     -----
     1. Mean voltage in equal capacity bins (removes the dependence on sampling density).
-    2. Savitzky–Golay smoothing over ``window``; the global minimum of the smoothed curve
+    2. Savitzky–Golay smoothing over ``smooth_mah_g``; the global minimum of the smoothed curve
        is the candidate (the inflection is the lowest voltage of the curve).
-    3. Candidates are local minima of the smoothed curve (over ±``window``/2) with at
+    3. Candidates are local minima of the smoothed curve (over ±``smooth_mah_g``/2) with at
        least one window of data after them, after which the smoothed voltage rises within
        three windows by max(``min_depth``, ``n_sigma`` σ_s), σ_s = noise / √(points per
        window); the lowest candidate is the inflection. (Usually the global minimum; a
        plating plateau that keeps sinking slowly does not hide the dip.)
-    4. A least-squares cubic through the raw points within ±``window``/2 of the
+    4. A least-squares cubic through the raw points within ±``smooth_mah_g``/2 of the
        candidate gives the minimum at sub-bin resolution (a cubic, not a parabola: the dip
        is asymmetric, steep on the storage side, and a parabola's vertex is biased by
        ~1 mA*h/g towards the plating side on generated curves) and, by error propagation
@@ -198,29 +198,29 @@ def plating_onset_raw(
     if q.size < 10:
         raise FitError(f"over-sodiation curve has only {q.size} points; need at least 10")
     span = float(q.max() - q.min())
-    if span <= 2 * window:
+    if span <= 2 * smooth_mah_g:
         raise FitError(
             f"over-sodiation curve spans {span:.1f} mA*h/g, less than two smoothing windows "
-            f"({window:g} mA*h/g each)"
+            f"({smooth_mah_g:g} mA*h/g each)"
         )
-    bw = bin_width if bin_width is not None else window / 20.0
+    bw = bin_width if bin_width is not None else smooth_mah_g / 20.0
     centres, binned = bin_curve(q, v, bin_width=bw)
-    w = round(window / bw) | 1
+    w = round(smooth_mah_g / bw) | 1
     w = max(w, polyorder + 2 + (polyorder + 2) % 2 - 1)
     smooth = savgol_filter(binned, w, polyorder, mode="interp")
     resid = v - np.interp(q, centres, smooth)
     noise = float(1.4826 * np.median(np.abs(resid - np.median(resid))))
-    pts_per_window = max(q.size * window / span, 1.0)
+    pts_per_window = max(q.size * smooth_mah_g / span, 1.0)
     sigma_s = noise / math.sqrt(pts_per_window)
     need = max(min_depth, n_sigma * sigma_s)
-    # candidates: local minima of the smoothed curve (over ±window/2) followed, within
+    # candidates: local minima of the smoothed curve (over ±smooth_mah_g/2) followed, within
     # three windows, by a rise of at least `need`, with at least one window of data after
     # them; the lowest candidate wins (the global minimum when the plating plateau is flat)
     half = max(w // 2, 1)
     span = 3 * w
     local = smooth <= minimum_filter1d(smooth, size=2 * half + 1, mode="nearest")
     ahead = maximum_filter1d(smooth, size=span, origin=-(span // 2), mode="nearest")
-    valid = (local & (ahead - smooth >= need) & (centres[-1] - centres >= window)
+    valid = (local & (ahead - smooth >= need) & (centres[-1] - centres >= smooth_mah_g)
              & (smooth <= max_voltage))
     if not valid.any():
         k = int(np.argmin(smooth))
@@ -229,7 +229,7 @@ def plating_onset_raw(
         rise = float(np.max(smooth[after]) - smooth[k]) if after.any() else 0.0
         if smooth[k] > max_voltage:
             why = f"above {max_voltage:g} V, so no sodium can have plated"
-        elif centres[-1] - q_min < window:
+        elif centres[-1] - q_min < smooth_mah_g:
             why = "at the end of the curve"
         else:
             why = f"followed by a rise of only {rise * 1e3:.2f} mV (< {need * 1e3:.2f} mV)"
@@ -242,12 +242,12 @@ def plating_onset_raw(
     k = int(cand[np.argmin(smooth[cand])])
     q_min = float(centres[k])
     rise = float(ahead[k] - smooth[k])
-    sel = np.abs(q - q_min) <= window / 2
+    sel = np.abs(q - q_min) <= smooth_mah_g / 2
     q_star, q_err, v_star = q_min, None, float(smooth[k])
     refined = False
     if sel.sum() >= 8:
         coef, cov = np.polyfit(q[sel] - q_min, v[sel], 3, cov=True)
-        vertex = _cubic_minimum(coef, window / 2)
+        vertex = _cubic_minimum(coef, smooth_mah_g / 2)
         if vertex is not None:
             q_star = float(q_min + vertex)
             v_star = float(np.polyval(coef, vertex))
@@ -256,7 +256,7 @@ def plating_onset_raw(
                 h = 1e-6 * max(abs(coef[j]), 1e-12)
                 bumped = coef.copy()
                 bumped[j] += h
-                other = _cubic_minimum(bumped, window / 2)
+                other = _cubic_minimum(bumped, smooth_mah_g / 2)
                 grad[j] = ((other if other is not None else vertex) - vertex) / h
             q_err = float(math.sqrt(max(grad @ cov @ grad, 0.0)))
             refined = True
@@ -274,7 +274,7 @@ def plating_onset(
     ds: xr.Dataset,
     *,
     cycle: int | None = None,
-    window: float = 10.0,
+    smooth_mah_g: float = 10.0,
     bin_width: float | None = None,
     polyorder: int = 2,
     min_depth: float = 1e-3,
@@ -290,11 +290,11 @@ def plating_onset(
     cycle : int, optional
         Default: the first cycle whose sodiation half goes below 0 V, else the first cycle
         with a sodiation half.
-    window : float
+    smooth_mah_g : float
         Smoothing window in mA*h/g (Savitzky–Golay, order ``polyorder``) and half-width
         of the local quadratic fit (see :func:`plating_onset_raw`).
     bin_width : float, optional
-        Capacity bin width (mA*h/g); default ``window / 20``.
+        Capacity bin width (mA*h/g); default ``smooth_mah_g / 20``.
     polyorder : int
         Savitzky–Golay order.
     min_depth : float
@@ -340,20 +340,20 @@ def plating_onset(
         use = int(cycle)
     hc = half_cycle(ds, use, "sodiation")
     try:
-        res = plating_onset_raw(hc.capacity, hc.voltage, window=window, bin_width=bin_width,
-                                polyorder=polyorder, min_depth=min_depth,
+        res = plating_onset_raw(hc.capacity, hc.voltage, smooth_mah_g=smooth_mah_g,
+                                bin_width=bin_width, polyorder=polyorder, min_depth=min_depth,
                                 max_voltage=max_voltage)
     except FitError as exc:
         raise FitError(f"{source_name(ds)}, cycle {use}: {exc}") from None
     prov = Provenance.from_data(ds, parameters={
-        "cycle": use, "window_mAh_g": float(window), "polyorder": int(polyorder),
-        "bin_width_mAh_g": float(bin_width if bin_width is not None else window / 20),
+        "cycle": use, "window_mAh_g": float(smooth_mah_g), "polyorder": int(polyorder),
+        "bin_width_mAh_g": float(bin_width if bin_width is not None else smooth_mah_g / 20),
         "min_depth_V": float(min_depth), "max_voltage_V": float(max_voltage),
     })
     m = Measurement(
         res["capacity"], res["capacity_stderr"], UNIT, "echem",
         f"sodiation capacity at the voltage minimum between the HC and Na-plating plateaus "
-        f"(cycle {use}; Savitzky–Golay {window:g} mA*h/g, order {polyorder}, on "
+        f"(cycle {use}; Savitzky–Golay {smooth_mah_g:g} mA*h/g, order {polyorder}, on "
         "capacity-binned data; local cubic minimum)",
         prov,
         extra={"minimum_voltage_V": res["voltage"], "dip_depth_V": res["depth"],

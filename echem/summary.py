@@ -31,7 +31,7 @@ def analyse(
     split_voltage: float = 0.1,
     cycle: int | None = None,
     oversodiation: Literal["auto", "yes", "no"] = "auto",
-    window: float = 10.0,
+    smooth_mah_g: float = 10.0,
     one_c_ma_g: float | None = None,
     tz: str | None = None,
 ) -> list[Any]:
@@ -50,8 +50,8 @@ def analyse(
     oversodiation : {'auto', 'yes', 'no'}
         Plating onset: ``auto`` when the sodiation goes below 0 V (a missing inflection
         then only warns), ``yes`` required (FitError if none), ``no`` skipped.
-    window : float
-        Smoothing window of the over-sodiation curve (mA*h/g).
+    smooth_mah_g : float
+        Smoothing length of the over-sodiation curve (mA*h/g; Savitzky–Golay).
     one_c_ma_g : float, optional
         1 C in mA/g: adds the rate response of a rate test.
     tz : str, optional
@@ -113,7 +113,7 @@ def analyse(
     below_zero = bool(np.any((v < 0) & (i < 0)))
     if oversodiation == "yes" or (oversodiation == "auto" and below_zero):
         try:
-            onset = plating_onset(ds, window=window, mass_mg=mass_mg)
+            onset = plating_onset(ds, smooth_mah_g=smooth_mah_g, mass_mg=mass_mg)
         except FitError as exc:
             if oversodiation == "yes":
                 raise

@@ -22,6 +22,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--bet-min-r2", type=float, default=0.995, metavar="R2",
                    help="least r² of a valid BET range (default 0.995; 0 disables, e.g. for "
                         "scattered low-area hard carbons)")
+    p.add_argument("--bet-tolerance", type=float, default=0.20, metavar="FRAC",
+                   help="Rouquerol criterion (d): largest relative difference between p/p0 at "
+                        "n_m and 1/(√C + 1) (default 0.20)")
+    p.add_argument("--bet-min-points", type=int, default=5, metavar="N",
+                   help="fewest points of an automatic BET range (default 5; ISO 9277: ≥ 3)")
+    p.add_argument("--adsorbate", default=None, metavar="GAS",
+                   help="adsorptive of a plain CSV that does not state it (e.g. N2, CO2)")
+    p.add_argument("--temperature-k", type=float, default=None, metavar="K",
+                   help="bath temperature of a plain CSV that does not state it (K)")
     p.add_argument("--thickness", choices=THICKNESS, default="harkins_jura",
                    help="thickness curve for BJH and the t-plot (carbon_black = STSA, the one "
                         "for carbons; default harkins_jura)")
@@ -38,24 +47,40 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(run=_run)
 
 
+#: Python keywords named in messages -> the flag a command-line user types.
+FLAGS = {
+    "p_range=...": "--bet-range A B", "p_range": "--bet-range",
+    "bet_range": "--bet-range", "min_r2": "--bet-min-r2", "tolerance": "--bet-tolerance",
+    "min_points": "--bet-min-points", "temperature_k=...": "--temperature-k K",
+    "adsorbate=...": "--adsorbate GAS", "t_range_nm": "--t-range", "dr_range": "--dr-range",
+    "branch='adsorption'": "--branch ads", "bjh_branch='adsorption'": "--branch ads",
+}
+
+
 def _run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     import charz
     from charz.cli_common import run_files
+    from charz.cli_messages import cli_messages
     from sorption.summary import summarize
 
     def analyse(path: Path) -> list:
-        iso = charz.read(path, technique="sorption")
-        return [summarize(
-            iso, bet_range=tuple(args.bet_range) if args.bet_range else None,
-            thickness_curve=args.thickness,
-            bjh_branch="desorption" if args.branch == "des" else "adsorption",
-            t_range_nm=tuple(args.t_range), p_total=args.p_total, dr_range=tuple(args.dr_range),
-            adsorbed_density_co2_g_cm3=args.adsorbed_density,
-            bet_options={"rule": args.bet_rule,
-                         "min_r2": args.bet_min_r2 if args.bet_min_r2 > 0 else None},
-        )]
+        read_opts = {k: v for k, v in (("adsorbate", args.adsorbate),
+                                       ("temperature_k", args.temperature_k)) if v is not None}
+        with cli_messages(FLAGS):
+            iso = charz.read(path, technique="sorption", **read_opts)
+            return [summarize(
+                iso, bet_range=tuple(args.bet_range) if args.bet_range else None,
+                thickness_curve=args.thickness,
+                bjh_branch="desorption" if args.branch == "des" else "adsorption",
+                t_range_nm=tuple(args.t_range), p_total=args.p_total,
+                dr_range=tuple(args.dr_range),
+                adsorbed_density_co2_g_cm3=args.adsorbed_density,
+                bet_options={"rule": args.bet_rule, "tolerance": args.bet_tolerance,
+                             "min_points": args.bet_min_points,
+                             "min_r2": args.bet_min_r2 if args.bet_min_r2 > 0 else None},
+            )]
 
     return run_files(args, analyse, technique="sorption")
 

@@ -37,3 +37,9 @@ def assumed_flags(isotherm: Any) -> tuple[str, ...]:
         if flag not in out:
             out.append(flag)
     return tuple(out)
+
+
+def span(lo: float, hi: float, fmt: str = "g") -> str:
+    """``"0.05–0.3"``, or one number when both ends print alike (``"0.1"``, not ``"0.1–0.1"``)."""
+    a, b = format(lo, fmt), format(hi, fmt)
+    return a if a == b else f"{a}–{b}"

@@ -46,7 +46,7 @@ from charz.errors import FitError, PhysicsWarning
 from charz.flags import POOR_FIT
 from charz.record import Measurement, Provenance
 from sorption._adsorbates import ADSORBATES, MOLAR_VOLUME_STP, N_AVOGADRO, canonical_name
-from sorption._flags import assumed_flags
+from sorption._flags import assumed_flags, span
 from sorption.io import branch as _branch
 
 __all__ = ["BETResult", "bet_area", "bet_area_raw", "cross_section_for"]
@@ -289,7 +289,7 @@ def bet_area_raw(
         idx = np.flatnonzero((x_all >= lo) & (x_all <= hi))
         if idx.size < 3:
             raise FitError(
-                f"{prov.source or 'BET'}: {idx.size} point(s) in p/p0 {lo:g}–{hi:g}; "
+                f"{prov.source or 'BET'}: {idx.size} point(s) in p/p0 {span(lo, hi)}; "
                 "BET needs at least 3 (ISO 9277)"
             )
         i, j = np.array([idx[0]]), np.array([idx[-1]])
@@ -381,7 +381,7 @@ def bet_area_raw(
     if not np.isfinite(nm_k) or nm_k <= 0:
         raise FitError(
             f"{prov.source or 'BET'}: slope + intercept = {s_k + b_k:.3g} ≤ 0 in p/p0 "
-            f"{x_all[i[k]]:.3g}–{x_all[j[k]]:.3g}; no monolayer amount can be derived"
+            f"{span(x_all[i[k]], x_all[j[k]], '.3g')}; no monolayer amount can be derived"
         )
     se_s, se_b = float(fit["se_slope"][k]), float(fit["se_intercept"][k])
     area = nm_k * area_per_mmol
@@ -404,7 +404,7 @@ def bet_area_raw(
     crit_k = {name: bool(np.asarray(v)[sel][0]) for name, v in crit.items()}
     mode = (f"Rouquerol range (exhaustive search, rule {rule})" if auto else "user range")
     method = (
-        f"BET (ISO 9277), {mode} p/p0 {p_lo:.4g}–{p_hi:.4g}, {int(fit['n'][k])} points, "
+        f"BET (ISO 9277), {mode} p/p0 {span(p_lo, p_hi, '.4g')}, {int(fit['n'][k])} points, "
         f"σ({canonical_name(adsorbate)}) = {sigma:g} nm², 22 414 cm³(STP)/mol, "
         f"N_A = 6.02214076e23 /mol" + (f"; {note}" if note else "")
     )

@@ -54,7 +54,7 @@ from charz.flags import at_bound
 from charz.record import Measurement, Provenance
 from sorption._adsorbates import R_GAS, canonical_name
 from sorption._adsorbates import adsorbate as _adsorbate
-from sorption._flags import assumed_flags
+from sorption._flags import assumed_flags, span
 from sorption.io import branch as _branch
 
 __all__ = ["THICKNESS_CURVES", "BJHResult", "bjh_psd", "kelvin_radius", "liquid_properties",
@@ -359,7 +359,7 @@ def bjh_psd(
     if p.size < 3:
         raise FitError(
             f"{name}: {p.size} {which} point(s) with pore diameters in "
-            f"{diameter_range_nm[0]:g}–{diameter_range_nm[1]:g} nm; BJH needs ≥ 3"
+            f"{span(*diameter_range_nm)} nm; BJH needs ≥ 3"
         )
     v_liq = n * props["molar_mass"] / props["liquid_density"] / 1000.0  # cm^3 liquid / g
     dV = v_liq[:-1] - v_liq[1:]  # volume released per step, walking down in pressure

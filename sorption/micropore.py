@@ -29,7 +29,7 @@ from charz.flags import EXTRAPOLATED, OUTSIDE_CALIBRATION, POOR_FIT, combine
 from charz.record import Measurement, Provenance
 from sorption._adsorbates import R_GAS, canonical_name
 from sorption._adsorbates import adsorbate as _adsorbate
-from sorption._flags import assumed_flags
+from sorption._flags import assumed_flags, span
 from sorption.bjh import ThicknessSpec, _curve_name, liquid_properties, thickness
 from sorption.io import branch as _branch
 
@@ -166,7 +166,7 @@ def t_plot(
     lo, hi = min(t_range_nm), max(t_range_nm)
     used = (t >= lo) & (t <= hi) & np.isfinite(t)
     if used.sum() < 2:
-        raise FitError(f"{name}: {int(used.sum())} point(s) with t in {lo:g}–{hi:g} nm; "
+        raise FitError(f"{name}: {int(used.sum())} point(s) with t in {span(lo, hi)} nm; "
                        "the t-plot needs at least 2")
     slope, icpt, se_s, se_i, r = _linfit(t[used], n[used])
     conv = props["molar_mass"] / props["liquid_density"] / 1000.0  # cm^3 liquid per mmol
@@ -180,7 +180,7 @@ def t_plot(
         warnings.warn(f"{name}: {notes[-1]}", PhysicsWarning, stacklevel=2)
     covered = float(t[used].max() - t[used].min()) / (hi - lo) if hi > lo else 1.0
     if covered < 0.5:
-        notes.append(f"the points cover {covered:.0%} of the t window {lo:g}–{hi:g} nm")
+        notes.append(f"the points cover {covered:.0%} of the t window {span(lo, hi)} nm")
         vocab.append(EXTRAPOLATED)
     if used.sum() < 3 or r**2 < 0.99:
         notes.append(f"{int(used.sum())} points, r² = {r**2:.4f} in the t window: the isotherm "
@@ -190,7 +190,7 @@ def t_plot(
     params = {"thickness_curve": curve, "t_range_nm": [lo, hi], "n_points": int(used.sum()),
               "liquid_density_g_per_cm3": props["liquid_density"],
               "liquid_density_source": props["source"], "sacf": surface_area_correction}
-    method = (f"t-plot ({curve} thickness, t {lo:g}–{hi:g} nm, {int(used.sum())} points), "
+    method = (f"t-plot ({curve} thickness, t {span(lo, hi)} nm, {int(used.sum())} points), "
               f"ρ_liq = {props['liquid_density']:.4g} g/cm³")
     m = Measurement(vmic, se_i * conv if math.isfinite(se_i) else None, "cm^3/g", "sorption",
                     method, prov.with_parameters(**params),
@@ -437,19 +437,19 @@ def dr_micropore_volume(
     y[pos] = np.log10(w[pos])
     used = pos & (p >= lo) & (p <= hi)
     if used.sum() < 3:
-        raise FitError(f"{name}: {int(used.sum())} point(s) in p/p0 {lo:g}–{hi:g}; DR needs ≥ 3")
+        raise FitError(f"{name}: {int(used.sum())} point(s) in p/p0 {span(lo, hi)}; DR needs ≥ 3")
     slope, icpt, se_s, se_i, r = _linfit(x[used], y[used])
     d_const = -slope
     if d_const <= 0:
         raise FitError(f"{name}: DR slope {slope:.3g} ≥ 0; no micropore filling in the window")
     if r**2 < 0.99:
         vocab.append(OUTSIDE_CALIBRATION)
-        warnings.warn(f"{name}: the DR plot is not linear over p/p0 {lo:g}–{hi:g} "
+        warnings.warn(f"{name}: the DR plot is not linear over p/p0 {span(lo, hi)} "
                       f"(r² = {r**2:.4f}): narrow the window to the linear part",
                       PhysicsWarning, stacklevel=2)
     w0 = 10**icpt
     energy = R_GAS * temp * math.sqrt(math.log(10) / d_const) / 1000.0
-    method = (f"Dubinin–Radushkevich, p/p0 {lo:g}–{hi:g} ({int(used.sum())} points), "
+    method = (f"Dubinin–Radushkevich, p/p0 {span(lo, hi)} ({int(used.sum())} points), "
               f"p0 = {p0 / 1e6:.4g} MPa, ρ_ads = {adsorbed_density_g_cm3:g} g/cm³, T = {temp:g} K")
     params = {"p_range": [lo, hi], "p0_pa": p0,
               "adsorbed_density_g_per_cm3": adsorbed_density_g_cm3,
