@@ -393,7 +393,7 @@ def compare_sorption(results: Mapping[str, Sequence[Any]]) -> Any:
                     dd = psd["diameter"].values
                     order = np.argsort(dd)
                     c.plot(dd[order], psd["dV_dlogD"].values[order], "o-", ms=2.5, color=col,
-                           lw=1.0, label=f"{sample}: mode {r.bjh.mode.value:.1f} nm")
+                           lw=1.0, label=f"{sample}: mode {r.bjh.bjh_pore_diameter.value:.1f} nm")
                 continue
             if r.dr is not None:
                 b.plot(p * 1e3, n, "o-", ms=2.5, lw=0.8, color=col, label=sample)

@@ -94,7 +94,7 @@ def analyse_file(path, **options) -> list:
     import charz
     from sorption.summary import summarize
 
-    for key in ("bet_range", "t_range", "dr_range"):
+    for key in ("bet_range", "t_range_nm", "dr_range"):
         if options.get(key) is not None:
             options[key] = tuple(float(v) for v in options[key])
     return [summarize(charz.read(path, technique="sorption"), **options)]

@@ -96,8 +96,8 @@ def test_tplot_matches_vendor(shared_data, name):
     v = sorption.vendor_report(iso)["tplot"]
     t_fit = np.array(v["fitted_thickness_A"]) / 10
     kw = {"thickness_curve": "harkins_jura",
-          "t_range": (t_fit.min() - 1e-9, t_fit.max() + 1e-9),
-          "liquid_density": _rho_from_dcf(v["dcf"])}
+          "t_range_nm": (t_fit.min() - 1e-9, t_fit.max() + 1e-9),
+          "liquid_density_g_cm3": _rho_from_dcf(v["dcf"])}
     if v["micropore_volume"] < 0:
         with pytest.warns(PhysicsWarning, match="negative t-plot intercept"):
             r = t_plot(iso, **kw)
@@ -185,7 +185,7 @@ def test_bjh_3p_tensile_strength_peak(shared_data):
     cumulative volume matches 3P's 0.2361 cm³/g within 1 %."""
     iso = _read(shared_data / S / "adsorption-file-parser/3p/CBV712_N2_77K.xlsx")
     rep = sorption.vendor_report(iso)["report"]["bjh"]
-    kw = {"kelvin_factor_nm": 0.953, "liquid_density": _rho_from_dcf(0.0015468)}
+    kw = {"kelvin_factor_nm": 0.953, "liquid_density_g_cm3": _rho_from_dcf(0.0015468)}
     with pytest.warns(PhysicsWarning, match="tensile-strength"):
         des = bjh_psd(iso, **kw)
     assert des.bjh_pore_diameter.value == pytest.approx(
