@@ -403,7 +403,7 @@ def compare_sorption(results: Mapping[str, Sequence[Any]]) -> Any:
                 d.plot(x2, lw_, "o", ms=2.5, mfc="none", mew=0.7, color=col)
                 xs = np.linspace(0, float(np.nanmax(x2)) * 1.02, 50)
                 d.plot(xs, dr.intercept + dr.slope * xs, "-", color=col, lw=1.0,
-                       label=f"{sample}: $W_0$ = {dr.volume.value:.3f} cm$^3$/g")
+                       label=f"{sample}: $W_0$ = {dr.dr_micropore_volume.value:.3f} cm$^3$/g")
     unit = "mmol/g"
     a.set_xlabel("p/p$_0$")
     a.set_ylabel(f"N$_2$ adsorbed, 77 K ({unit})")

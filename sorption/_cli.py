@@ -50,8 +50,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 #: Python keywords named in messages -> the flag a command-line user types.
 FLAGS = {
     "p_range=...": "--bet-range A B", "p_range": "--bet-range",
-    "bet_range": "--bet-range", "min_r2": "--bet-min-r2", "tolerance": "--bet-tolerance",
-    "min_points": "--bet-min-points", "temperature_k=...": "--temperature-k K",
+    "bet_range": "--bet-range",
+    "tolerance/min_r2/min_points": "--bet-tolerance/--bet-min-r2/--bet-min-points",
+    "min_r2=": "--bet-min-r2 ", "temperature_k=...": "--temperature-k K",
     "adsorbate=...": "--adsorbate GAS", "t_range_nm": "--t-range", "dr_range": "--dr-range",
     "branch='adsorption'": "--branch ads", "bjh_branch='adsorption'": "--branch ads",
 }

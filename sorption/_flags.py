@@ -14,9 +14,11 @@ from charz.flags import assumed
 
 __all__ = ["assumed_flags"]
 
+#: Notes that record a format's own convention, not a guess (AIF loadings are per gram).
+_CONVENTIONS = ("loading unit",)
+
 _WHAT = (  # (start of the reader's note, flag detail)
     ("amount", "amount_unit"),
-    ("loading unit", "amount_unit"),
     ("adsorbate", "adsorbate"),
     ("adsorptive", "adsorbate"),
     ("temperature", "temperature"),
@@ -32,6 +34,8 @@ def assumed_flags(isotherm: Any) -> tuple[str, ...]:
     out: list[str] = []
     for note in notes:
         text = str(note).strip().lower()
+        if text.startswith(_CONVENTIONS):
+            continue
         what = next((w for start, w in _WHAT if text.startswith(start)), "metadata")
         flag = assumed(what)
         if flag not in out:

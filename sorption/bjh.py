@@ -248,6 +248,11 @@ class BJHResult:
         ax2 = ax.twinx()
         ax2.semilogx(d, self.psd["cumulative_volume"].values, "-", color="C1", lw=1)
         ax2.set_ylabel("cumulative volume (cm³/g)")
+        from matplotlib.ticker import LogFormatter, NullFormatter
+
+        # labelled decades only (the minor labels of a 1-300 nm axis overlap)
+        ax.xaxis.set_major_formatter(LogFormatter(labelOnlyBase=False))
+        ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_title("BJH pore-size distribution")
         ax.legend(fontsize="small")
         return ax

@@ -264,9 +264,8 @@ def total_pore_volume(
     -------
     PoreVolumeResult
         ``total_pore_volume`` is flagged ``extrapolated`` when it does not refer to the
-        target: the nearest point is more than ``max_distance`` away, or ``p_target`` lies
-        outside the measured pressures. ``mean_pore_diameter`` inherits the flags of the
-        volume and of the BET area.
+        target: the point used is more than ``max_distance`` away from ``p_target``.
+        ``mean_pore_diameter`` inherits the flags of the volume and of the BET area.
 
     Notes
     -----
@@ -288,7 +287,7 @@ def total_pore_volume(
         p_used, n_used = float(p_target), float(np.interp(p_target, p[order], da.values[order]))
         how = "interpolated at"
     vocab = list(assumed_flags(isotherm))
-    if abs(p_used - p_target) > max_distance or not (p.min() <= p_target <= p.max() + 1e-12):
+    if abs(p_used - p_target) > max_distance:
         vocab.append(EXTRAPOLATED)
     if abs(p_used - p_target) > max_distance:
         warnings.warn(f"{prov.source}: the point nearest p/p0 {p_target:g} is at {p_used:.4g}; "

@@ -79,8 +79,11 @@ class SorptionSummary:
             self.bet.plot(axes[0, 1])
             self.bet.plot_rouquerol(axes[1, 0])
         else:
-            for a in (axes[0, 1], axes[1, 0]):
-                a.set_axis_off()
+            axes[1, 0].set_axis_off()
+            if self.tplot is not None:
+                self.tplot.plot(axes[0, 1])
+            else:
+                axes[0, 1].set_axis_off()
         if self.bjh is not None:
             self.bjh.plot(axes[1, 1])
         elif self.dr is not None:
