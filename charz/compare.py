@@ -336,7 +336,7 @@ def compare_saxs(results: Mapping[str, Sequence[Any]]) -> Any:
             p_data = (c["data"].values - rest) / norm
             ok = p_data > 0
             b.plot(q[ok], p_data[ok], "o", ms=1.6, mfc="none", mew=0.5, color=col, alpha=0.7)
-            d = r.pore_diameter.value
+            d = r.saxs_pore_diameter.value
             b.plot(q, pore / norm, "-", color=col, lw=1.1,
                    label=f"{sample}: $D_{{SAXS}}$ = {d:.2f} nm")
     for ax in (a, b):

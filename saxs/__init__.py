@@ -26,6 +26,9 @@ Descriptor keys this package fills beyond the contract's ``saxs_rg``,
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 from charz.plugins import Technique
 from saxs import (
     _cli,
@@ -48,4 +51,47 @@ technique = Technique(
     demo=_demo.run,
 )
 
-__all__ = ["integrate_image", "make_curve", "read", "technique"]
+__all__ = [
+    "apply_calibration",
+    "closed_pore_volume",
+    "fit_guinier",
+    "fit_guinier_porod",
+    "fit_porod_dab",
+    "fit_power_law_spheres",
+    "fit_series",
+    "fit_unified",
+    "glassy_carbon_factor",
+    "integrate_image",
+    "invariant",
+    "make_curve",
+    "porosity_from_fit",
+    "read",
+    "read_pycnometer",
+    "size_distribution",
+    "subtract_background",
+    "technique",
+]
+
+# the analyses load on first use (no lmfit/scipy.optimize import when charz finds readers)
+_LAZY = {
+    "fit_porod_dab": "saxs.models",
+    "fit_power_law_spheres": "saxs.models",
+    "fit_unified": "saxs.models",
+    "fit_guinier_porod": "saxs.models",
+    "fit_guinier": "saxs.guinier",
+    "invariant": "saxs.invariant",
+    "porosity_from_fit": "saxs.invariant",
+    "closed_pore_volume": "saxs.density",
+    "read_pycnometer": "saxs.density",
+    "subtract_background": "saxs.calibration",
+    "apply_calibration": "saxs.calibration",
+    "glassy_carbon_factor": "saxs.calibration",
+    "size_distribution": "saxs.sizedist",
+    "fit_series": "saxs.series",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'saxs' has no attribute {name!r}")

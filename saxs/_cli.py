@@ -4,9 +4,117 @@ from __future__ import annotations
 
 import argparse
 
-from charz.cli_common import add_common_options, add_insitu_options
+from charz.cli_common import add_common_options, add_insitu_options, add_scheduler_option
 
 MODELS = ("porod_dab", "spheres", "unified", "guinier_porod")
+
+
+def _add_fix_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--fix", action="append", default=[], metavar="NAME=VALUE",
+                   help="fix a model parameter (names as in the fit's parameters, e.g. "
+                        "porod_exponent=4, background=0.01); repeatable")
+    p.add_argument("--no-power-law", dest="power_law", action="store_false",
+                   help="omit the low-q power law (same as --fix porod_scale=0)")
+
+
+def _fix_option(args: argparse.Namespace) -> dict[str, float]:
+    """``--fix NAME=VALUE`` and ``--no-power-law`` as the ``fix=`` mapping of the fits."""
+    from charz.errors import OptionError
+
+    fix: dict[str, float] = {}
+    for item in args.fix:
+        name, sep, value = item.partition("=")
+        try:
+            fix[name.strip()] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep or not name.strip():
+            raise OptionError(f"--fix {item!r}: give NAME=VALUE with a number, e.g. "
+                              "--fix porod_exponent=4")
+    if not getattr(args, "power_law", True):
+        fix["porod_scale"] = 0.0
+    return fix
+
+
+def analyse_curve(curve, *, model: str = "porod_dab", guinier: bool = True,
+                  fit_options: dict | None = None, model_free: dict | None = None) -> list:
+    """The standard SAXS analysis of one curve: the pore model, Guinier Rg, and — when the
+    model fit fails — the model-free values (Guinier Rg on its automatic range, invariant).
+
+    Parameters
+    ----------
+    curve : xarray.DataArray
+        One SAXS curve (q in 1/nm).
+    model : {'porod_dab', 'spheres', 'unified', 'guinier_porod'}
+        Pore model.
+    guinier : bool
+        Also fit Guinier for ``saxs_rg`` (on the model's pore term when the model gives
+        no Rg; on the raw curve when the model fails).
+    fit_options : dict, optional
+        Keyword arguments of the model's fit function.
+    model_free : dict, optional
+        Keyword arguments of :func:`saxs.invariant.invariant` (``true_density``,
+        ``wall_density``) for the model-free porosity of an absolute-scale curve.
+
+    Returns
+    -------
+    list
+        Result objects (each with ``descriptors()`` and ``plot()``); a failed model fit
+        is a :class:`saxs.models.FailedFit` (no descriptors, its figure shows why).
+
+    Raises
+    ------
+    FitError
+        The model fit failed and no model-free value could be determined either; its
+        ``result`` is the :class:`saxs.models.FailedFit` (the command line draws it).
+    """
+    import warnings
+
+    from charz.errors import CharzWarning, FitError
+    from saxs import models
+    from saxs.guinier import fit_guinier
+    from saxs.invariant import invariant
+
+    fitters = {"porod_dab": models.fit_porod_dab, "spheres": models.fit_power_law_spheres,
+               "unified": models.fit_unified, "guinier_porod": models.fit_guinier_porod}
+    if model not in fitters:
+        from charz.errors import OptionError
+
+        raise OptionError(f"SAXS model {model!r} is not one of {', '.join(fitters)}")
+    name = curve.attrs.get("source", "curve")
+    try:
+        fit = fitters[model](curve, **(fit_options or {}))
+    except FitError as exc:
+        failed = models.FailedFit(model, str(exc), getattr(exc, "curve", None),
+                                  tuple(getattr(exc, "flags", ())))
+        results: list = [failed]
+        if guinier:
+            try:
+                results.append(fit_guinier(curve, report_diameter=False))
+            except FitError:
+                pass
+        absolute = curve.attrs.get("units") == "1/cm" and bool(
+            curve.attrs.get("absolute_scale", 1))
+        mf = {k: v for k, v in (model_free or {}).items() if v is not None}
+        if absolute and mf:
+            try:
+                results.append(invariant(curve, **mf))
+            except FitError:
+                pass
+        if not any(r.descriptors() for r in results[1:]):
+            exc.result = failed  # type: ignore[attr-defined]  # run_files still draws it
+            raise
+        warnings.warn(f"{name}: the {model} fit failed ({str(exc).split(': ', 1)[-1]}); "
+                      "model-free values reported", CharzWarning, stacklevel=2)
+        return results
+    results = [fit]
+    if guinier and fit.saxs_rg is None:
+        try:
+            results.append(fit_guinier(fit.pore_term(), report_diameter=False))
+        except FitError as exc:
+            warnings.warn(f"{name}: no Guinier range in the pore term "
+                          f"({str(exc).split(': ', 1)[-1]})", CharzWarning, stacklevel=2)
+    return results
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -22,10 +130,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="pore model: porod_dab (A q^-P + DAB + bkg, Kalliat/Dahn; default), "
                         "spheres (power law + polydisperse spheres), unified (Beaucage), "
                         "guinier_porod (Hammouda)")
-    p.add_argument("--q-range", type=float, nargs=2, metavar=("LO", "HI"), default=None,
-                   help="fitted q range in 1/nm (stop below the (002) region)")
+    p.add_argument("--window", "--q-range", dest="window", type=float, nargs=2,
+                   metavar=("LO", "HI"), default=None,
+                   help="fitted q window (LO, HI) in 1/nm (stop below the (002) region)")
     p.add_argument("--porod-exponent", type=float, default=None, metavar="P",
                    help="fix the low-q power-law exponent (default: fitted)")
+    _add_fix_options(p)
     p.add_argument("--diameter-convention", choices=["sphere_equivalent", "chord"],
                    default="sphere_equivalent",
                    help="DAB length → pore diameter: sphere_equivalent D = 2√10 a; chord "
@@ -78,26 +188,24 @@ def _run(args: argparse.Namespace) -> int:
 
     import saxs
     from charz.cli_common import run_files
-    from charz.errors import CharzError, FitError
+    from charz.errors import OptionError
     from saxs import models
     from saxs.calibration import apply_calibration, glassy_carbon_factor, subtract_background
     from saxs.density import closed_pore_volume, read_pycnometer
-    from saxs.guinier import fit_guinier
     from saxs.invariant import porosity_from_fit
 
+    fix = _fix_option(args)
+
     if args.true_density is not None and args.pycnometer:
-        raise CharzError("give --true-density or --pycnometer, not both")
+        raise OptionError("give --true-density or --pycnometer, not both")
     if args.mask and not args.poni:
-        raise CharzError("--mask needs --poni (2-D images)")
+        raise OptionError("--mask needs --poni (2-D images)")
     density = None
     if args.pycnometer:
         density = read_pycnometer(args.pycnometer)
     elif args.true_density is not None:
         density = args.true_density
     rho_he = density.density if hasattr(density, "density") else density
-
-    fitters = {"porod_dab": models.fit_porod_dab, "spheres": models.fit_power_law_spheres,
-               "unified": models.fit_unified, "guinier_porod": models.fit_guinier_porod}
 
     def load(path: Path | str) -> Any:
         if args.poni:
@@ -114,7 +222,7 @@ def _run(args: argparse.Namespace) -> int:
     factor = args.calibration_factor
     if args.standard:
         if factor is not None:
-            raise CharzError("give --standard or --calibration-factor, not both")
+            raise OptionError("give --standard or --calibration-factor, not both")
         factor = glassy_carbon_factor(load(args.standard), thickness_cm=args.standard_thickness,
                                       transmission=args.standard_transmission,
                                       background=background)
@@ -130,37 +238,34 @@ def _run(args: argparse.Namespace) -> int:
                                         thickness_cm=args.thickness)
             if factor is not None:
                 if args.thickness is None:
-                    raise CharzError("absolute calibration needs --thickness of the sample")
+                    raise OptionError("absolute calibration needs --thickness of the sample")
                 curve = apply_calibration(curve, factor)
         if args.slit_length is not None:
             curve.attrs["slit_length"] = args.slit_length
-        kw: dict = {"q_range": tuple(args.q_range) if args.q_range else None,
-                    "porod_exponent": args.porod_exponent, "resolution": args.resolution}
-        results: list = []
+        kw: dict = {"window": tuple(args.window) if args.window else None,
+                    "porod_exponent": args.porod_exponent, "resolution": args.resolution,
+                    "fix": fix or None}
         absolute = curve.attrs.get("units") == "1/cm" and bool(
             curve.attrs.get("absolute_scale", 1))
         if args.model == "porod_dab" and args.diameter_convention == "chord":
             if not absolute or (rho_he is None and args.wall_density is None):
-                raise CharzError("--diameter-convention chord needs φ: an absolute-scale "
-                                 "curve (1/cm) and --true-density/--pycnometer or "
-                                 "--wall-density")
+                raise OptionError("--diameter-convention chord needs φ: an absolute-scale "
+                                  "curve (1/cm) and --true-density/--pycnometer or "
+                                  "--wall-density")
             first = models.fit_porod_dab(curve, **kw)
             phi = porosity_from_fit(first, wall_density=args.wall_density,
-                                    true_density=rho_he).porosity.value
-            fit = models.fit_porod_dab(curve, **kw, diameter_convention="chord", porosity=phi)
-        else:
-            fit = fitters[args.model](curve, **kw)
-        results.append(fit)
-        if args.guinier and fit.rg is None:
-            try:
-                results.append(fit_guinier(fit.pore_term(), report_diameter=False))
-            except FitError as exc:
-                import sys
+                                    true_density=rho_he).saxs_porosity.value
+            kw.update(diameter_convention="chord", porosity=phi)
 
-                print(f"charz saxs: {path.name}: no Guinier range ({exc})", file=sys.stderr)
+        results = analyse_curve(curve, model=args.model, guinier=args.guinier,
+                                fit_options=kw,
+                                model_free={"true_density": rho_he,
+                                            "wall_density": args.wall_density})
+        fit = results[0]
         if density is not None:
             results.append(closed_pore_volume(density, skeleton_density=args.skeleton_density))
-        if absolute and (rho_he is not None or args.wall_density is not None):
+        if absolute and (rho_he is not None or args.wall_density is not None) \
+                and isinstance(fit, models.ModelFitResult):
             results.append(porosity_from_fit(fit, wall_density=args.wall_density,
                                              true_density=rho_he))
         return results
@@ -176,8 +281,9 @@ def add_insitu_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--q-unit", choices=["1/A", "1/nm"], default=None,
                    help="q unit of files whose header does not say")
     p.add_argument("--model", choices=MODELS, default="porod_dab", help="pore model")
-    p.add_argument("--q-range", type=float, nargs=2, metavar=("LO", "HI"), default=None,
-                   help="fitted q range in 1/nm")
+    p.add_argument("--window", "--q-range", dest="window", type=float, nargs=2,
+                   metavar=("LO", "HI"), default=None,
+                   help="fitted q window (LO, HI) in 1/nm")
     p.add_argument("--porod-exponent", type=float, default=None, metavar="P",
                    help="fix the low-q power-law exponent")
     img = p.add_argument_group("2-D images (pyFAI)")
@@ -189,6 +295,8 @@ def add_insitu_parser(subparsers: argparse._SubParsersAction) -> None:
     img.add_argument("--dioptas", action="store_true",
                      help="the PONI was made in Dioptas (images flipped vertically first)")
     img.add_argument("--npt", type=int, default=None, help="q bins of the integration")
+    _add_fix_options(p)
+    add_scheduler_option(p)
     p.set_defaults(run=_run_insitu)
 
 
@@ -200,7 +308,7 @@ def _run_insitu(args: argparse.Namespace) -> int:
     import charz
     from charz.output import atomic_path, set_quiet
     from charz.plotting import save_figure, use_style
-    from charz.series import attach_echem, plot_heatmap, read_frames, stack_frames
+    from charz.series import attach_echem, plot_heatmap, read_frames, scheduler, stack_frames
     from saxs.series import fit_series
 
     set_quiet(args.quiet)
@@ -225,14 +333,22 @@ def _run_insitu(args: argparse.Namespace) -> int:
         cycler = charz.read(args.echem, technique="echem")
         series = attach_echem(series, cycler, offset_s=args.offset_s, align=args.align,
                               tz=args.tz)
-    table = fit_series(series, model=args.model, quiet=args.quiet,
-                       q_range=tuple(args.q_range) if args.q_range else None,
-                       porod_exponent=args.porod_exponent)
+    fix = _fix_option(args)
+    with scheduler(getattr(args, "scheduler", None)):
+        res = fit_series(series, model=args.model,
+                         window=tuple(args.window) if args.window else None,
+                         porod_exponent=args.porod_exponent, fix=fix or None)
+        table = res.maps.compute()
     files = []
     csv = out / "insitu_saxs_frames.csv"
+    df = table.drop_vars([v for v in table.data_vars if v == "flags"]).to_dataframe()
+    df.columns = [f"{c} ({table[c].attrs['units']})" if table[c].attrs.get("units") not in
+                  (None, "", "1") else c for c in df.columns]
+    df["flags"] = table["flags"].values
     with atomic_path(csv) as tmp:
-        table.to_dataframe().to_csv(tmp)
+        df.to_csv(tmp)
     files.append(csv)
+    files.append(res.to_netcdf(out / "insitu_saxs.nc"))
     with use_style():
         if dim == "time":
             logs = np.log10(series.where(series > 0))
@@ -240,19 +356,38 @@ def _run_insitu(args: argparse.Namespace) -> int:
             logs["q"].attrs = dict(series["q"].attrs)
             files += save_figure(plot_heatmap(logs, cycler=cycler, title="operando SAXS"),
                                  out / "insitu_saxs_heatmap")
-        import matplotlib.pyplot as plt
+        files += save_figure(_plot_amplitude(table, args.model, dim), out / "insitu_saxs_pore_term")
+    print(f"charz insitu saxs: {res.summary()}; wrote {len(files)} files to {out}")
+    for f in files:
+        print(f"  {f}")
+    return 0 if res.counts().failed == 0 else 1
 
-        fig, ax = plt.subplots()
-        amp = {"porod_dab": "dab_scale", "spheres": "sphere_scale"}.get(args.model, "g")
-        x = table["voltage"] if "voltage" in table.coords else table[dim]
-        ax.errorbar(x, table[amp], yerr=table.get(f"{amp}_stderr"), fmt="o", ms=3)
-        ax.set_xlabel("voltage (V)" if "voltage" in table.coords else f"{dim}")
-        ax.set_ylabel(f"pore-term amplitude {amp}")
-        files += save_figure(fig, out / "insitu_saxs_pore_term")
-    ok = int(table["success"].sum())
-    print(f"charz insitu saxs: {ok}/{table['success'].size} frames fitted; wrote {len(files)} "
-          f"files to {out}")
-    return 0 if ok == table["success"].size else 1
+
+def _plot_amplitude(table, model: str, dim: str):
+    """Pore-term amplitude per frame (against voltage when attached); failed frames left out,
+    flagged ones hollow."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    fig, ax = plt.subplots(figsize=(5.0, 3.4), layout="constrained")
+    amp = {"porod_dab": "dab_scale", "spheres": "sphere_scale"}.get(model, "g")
+    x = (table["voltage"] if "voltage" in table.coords else table[dim]).values
+    y = table[amp].values
+    e = table[f"{amp}_stderr"].values
+    ok = table["success"].values.astype(bool)
+    flagged = ok & (np.asarray(table["flags"].values, str) != "")
+    clean = ok & ~flagged
+    ax.errorbar(x[clean], y[clean], yerr=e[clean], fmt="o", ms=3, color="C0", label="fitted")
+    if flagged.any():
+        ax.errorbar(x[flagged], y[flagged], yerr=e[flagged], fmt="o", ms=3, mfc="none",
+                    color="C1", label="flagged")
+    ax.set_xlabel("voltage (V)" if "voltage" in table.coords else dim)
+    ax.set_ylabel(f"pore-term amplitude {amp} ({table[amp].attrs.get('units', '')})")
+    n_bad = int((~ok).sum())
+    ax.set_title(f"operando SAXS, {model}" + (f" ({n_bad} frames without fit left out)"
+                                            if n_bad else ""), fontsize=9, loc="left")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, frameon=False)
+    return fig
 
 
 def analyse_file(path, *, q_unit: str | None = None, model: str = "porod_dab",
@@ -270,28 +405,16 @@ def analyse_file(path, *, q_unit: str | None = None, model: str = "porod_dab",
     guinier : bool
         Also fit Guinier on the pore term for ``saxs_rg`` when the model gives none.
     **fit_options
-        Keyword arguments of the model's fit function (``q_range``, ``porod_exponent`` ...).
+        Keyword arguments of the model's fit function (``window``, ``porod_exponent`` ...).
     """
     import saxs
-    from charz.errors import CharzError, FitError
-    from saxs import models
-    from saxs.guinier import fit_guinier
 
-    fitters = {"porod_dab": models.fit_porod_dab, "spheres": models.fit_power_law_spheres,
-               "unified": models.fit_unified, "guinier_porod": models.fit_guinier_porod}
-    if model not in fitters:
-        raise CharzError(f"SAXS model {model!r} is not one of {', '.join(fitters)}")
     curve = saxs.read(path, **({} if q_unit is None else {"q_unit": q_unit}))
-    if fit_options.get("q_range") is not None:
-        fit_options["q_range"] = tuple(float(v) for v in fit_options["q_range"])
-    fit = fitters[model](curve, **fit_options)
-    results: list = [fit]
-    if guinier and fit.rg is None:
-        try:
-            results.append(fit_guinier(fit.pore_term(), report_diameter=False))
-        except FitError:
-            pass  # no Guinier range: saxs_rg stays empty, the pore diameter is still reported
-    return results
+    if "q_range" in fit_options:  # the name before 0.2
+        fit_options["window"] = fit_options.pop("q_range")
+    if fit_options.get("window") is not None:
+        fit_options["window"] = tuple(float(v) for v in fit_options["window"])
+    return analyse_curve(curve, model=model, guinier=guinier, fit_options=fit_options)
 
 
 def analyse_pycnometer(path, *, skeleton_density: float = 2.26,

@@ -7,15 +7,16 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from charz.errors import CharzError, FitError
+from charz.errors import CharzError, FitError, OptionError
+from charz.flags import NO_SIGNAL, is_flat
 
 #: sphere-equivalent radius from a radius of gyration, R = sqrt(5/3) Rg (homogeneous sphere)
 SPHERE_R_PER_RG = float(np.sqrt(5.0 / 3.0))
 
 
-def as_curve(curve: Any, *, q_range: tuple[float, float] | None = None,
+def as_curve(curve: Any, *, window: tuple[float, float] | None = None,
              name: str = "curve") -> tuple[np.ndarray, np.ndarray, np.ndarray | None, xr.DataArray]:
-    """Check a SAXS curve (DataArray with dim ``q`` in 1/nm) and cut it to ``q_range``.
+    """Check a SAXS curve (DataArray with dim ``q`` in 1/nm) and cut it to ``window``.
 
     Returns q, I, sigma (None when absent) and the cut DataArray.
     """
@@ -26,13 +27,18 @@ def as_curve(curve: Any, *, q_range: tuple[float, float] | None = None,
     if unit != "1/nm":
         raise CharzError(f"{name}: q must be in 1/nm (got {unit!r}); readers convert on load")
     da = curve
-    if q_range is not None:
-        lo, hi = q_range
+    if window is not None:
+        lo, hi = window
         if not lo < hi:
-            raise CharzError(f"{name}: q_range {q_range} must be (low, high) with low < high")
+            raise OptionError(f"{name}: window {window} must be (low, high) with low < high")
         da = curve.where((curve.q >= lo) & (curve.q <= hi), drop=True)
     q = np.asarray(da["q"].values, dtype=float)
     y = np.asarray(da.values, dtype=float)
+    if y.size == 0 or bool(is_flat(y)):
+        exc = FitError(f"{name}: no signal above noise: the curve is flat (all NaN, all zero "
+                       "or constant)")
+        exc.flags = (NO_SIGNAL,)  # type: ignore[attr-defined]
+        raise exc
     ok = np.isfinite(q) & np.isfinite(y) & (q > 0)
     if not ok.all():
         raise CharzError(f"{name}: q must be > 0 and q, I finite")
@@ -52,27 +58,6 @@ def weights(y: np.ndarray, sigma: np.ndarray | None) -> tuple[np.ndarray, str]:
     return 1.0 / np.maximum(np.abs(y), floor), "no σ in the data: relative weights 1/|I|"
 
 
-def check_fit(result: Any, what: str, name: str, *, may_touch: tuple[str, ...] = ()) -> None:
-    """Raise FitError when lmfit did not succeed or a varied parameter sits on a bound.
-
-    MINPACK's "tolerance too small" endings (ier 6–8: no further improvement possible at
-    machine precision) count as converged. ``may_touch`` names parameters allowed at a
-    bound (an optional amplitude that the data set to zero).
-    """
-    ier = getattr(result, "ier", None)
-    if not result.success and ier not in (6, 7, 8):
-        raise FitError(f"{name}: {what} fit did not converge ({result.message})")
-    for p in result.params.values():
-        if not p.vary or p.expr is not None or p.name in may_touch:
-            continue
-        for bound in (p.min, p.max):
-            if np.isfinite(bound) and abs(p.value - bound) <= 1e-6 * max(1.0, abs(bound)):
-                raise FitError(
-                    f"{name}: {what} fit hit the bound {p.name} = {bound:g}; widen the q range "
-                    "or fix the parameter (the data do not determine it)"
-                )
-
-
 def stderr(param: Any) -> float | None:
     if not getattr(param, "vary", True) and getattr(param, "expr", None) is None:
         return None
@@ -81,16 +66,21 @@ def stderr(param: Any) -> float | None:
 
 
 def plot_fit(curve: xr.Dataset, *, ax: Any = None, title: str = "",
-             components: tuple[str, ...] = ()) -> Any:
-    """Log–log data, model and components, with a residual panel when ``ax`` is None."""
+             components: tuple[str, ...] = (), subtitle: str = "") -> Any:
+    """Log–log data, model and components, with a residual panel when ``ax`` is None.
+
+    The figure (constrained layout) is titled with the file name (``curve.attrs
+    ["source"]``), ``title`` and ``subtitle``; the legend sits beside the data. A curve
+    without ``best_fit`` (a failed fit) is drawn as data only.
+    """
     import matplotlib.pyplot as plt
 
     q = curve["q"].values
     resid_ax = None
     if ax is None:
         _fig, (ax, resid_ax) = plt.subplots(
-            2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1], "hspace": 0.05},
-            figsize=(3.5, 3.4))
+            2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]},
+            figsize=(5.0, 3.8), layout="constrained")
     y = curve["data"].values
     pos = y > 0
     if "sigma" in curve:
@@ -99,7 +89,9 @@ def plot_fit(curve: xr.Dataset, *, ax: Any = None, title: str = "",
                     ms=2, lw=0.5, color="0.35", label="data", zorder=1)
     else:
         ax.plot(q[pos], y[pos], ".", ms=2, color="0.35", label="data")
-    ax.plot(q, curve["best_fit"].values, "-", color="C3", label="model", zorder=3)
+    has_fit = "best_fit" in curve
+    if has_fit:
+        ax.plot(q, curve["best_fit"].values, "-", color="C3", label="model", zorder=3)
     for i, comp in enumerate(components):
         if comp in curve:
             c = curve[comp].values
@@ -111,18 +103,24 @@ def plot_fit(curve: xr.Dataset, *, ax: Any = None, title: str = "",
         ax.set_ylim(y[pos].min() / 3, y[pos].max() * 3)
     unit = curve["data"].attrs.get("units", "")
     ax.set_ylabel(f"I ({unit})" if unit and unit != "1" else "I (arb. units)")
-    if title:
-        ax.set_title(title)
-    ax.legend(loc="lower left")
+    head = "\n".join(t for t in (str(curve.attrs.get("source", "")), title, subtitle) if t)
+    if head:
+        ax.set_title(head, fontsize=9, loc="left")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, fontsize=7,
+              frameon=False)
     if resid_ax is not None:
-        if "sigma" in curve and np.isfinite(curve["sigma"].values).all():
-            r = (y - curve["best_fit"].values) / curve["sigma"].values
-            resid_ax.set_ylabel("(I − fit)/σ")
-        else:
-            r = (y - curve["best_fit"].values) / np.abs(curve["best_fit"].values)
-            resid_ax.set_ylabel("rel. residual")
         resid_ax.axhline(0, color="0.5", lw=0.5)
-        resid_ax.plot(q, r, ".", ms=2, color="0.35")
+        if has_fit:
+            best = curve["best_fit"].values
+            if "sigma" in curve and np.isfinite(curve["sigma"].values).all():
+                r = (y - best) / curve["sigma"].values
+                resid_ax.set_ylabel("(I − fit)/σ")
+            else:
+                r = (y - best) / np.abs(best)
+                resid_ax.set_ylabel("rel. residual")
+            resid_ax.plot(q, r, ".", ms=2, color="0.35")
+        else:
+            resid_ax.set_ylabel("residual")
         resid_ax.set_xlabel("q (1/nm)")
     else:
         ax.set_xlabel("q (1/nm)")

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from charz.errors import CharzError
+from charz.errors import CharzError, OptionError
 from saxs._common import as_curve
 from saxs.io import make_curve
 
@@ -107,7 +107,7 @@ def subtract_background(
     for name, t in (("sample_transmission", sample_transmission),
                     ("background_transmission", background_transmission)):
         if not 0 < t <= 1:
-            raise CharzError(f"{name} must be in (0, 1], got {t}")
+            raise OptionError(f"{name} must be in (0, 1], got {t}")
     s = np.zeros_like(y) if s is None else s
     net = y / (sample_monitor * sample_transmission)
     var = (s / (sample_monitor * sample_transmission)) ** 2
@@ -118,7 +118,7 @@ def subtract_background(
     unit = da.attrs.get("units", "1")
     if thickness_cm is not None:
         if thickness_cm <= 0:
-            raise CharzError(f"thickness must be > 0 cm, got {thickness_cm}")
+            raise OptionError(f"thickness must be > 0 cm, got {thickness_cm}")
         net, var = net / thickness_cm, var / thickness_cm**2
         # per cm of sample, still in instrument units until calibrated (absolute_scale 0)
         unit = "count/cm" if unit == "count" else "1/cm"
@@ -173,7 +173,7 @@ def glassy_carbon_factor(
     background: xr.DataArray | None = None,
     background_transmission: float = 1.0,
     background_monitor: float = 1.0,
-    q_range: tuple[float, float] | None = None,
+    window: tuple[float, float] | None = None,
 ) -> CalibrationResult:
     """Calibration factor C from a NIST SRM 3600 glassy-carbon measurement.
 
@@ -188,7 +188,7 @@ def glassy_carbon_factor(
         Of the standard's measurement.
     background, background_transmission, background_monitor
         Empty-beam measurement, as in :func:`subtract_background`.
-    q_range : (float, float), optional
+    window : (float, float), optional
         q range (1/nm) for the average; default: the overlap of the data with the
         certified 0.0827–2.47 1/nm.
 
@@ -204,8 +204,8 @@ def glassy_carbon_factor(
     cert = srm3600_certified()
     cq = cert["q"].values
     lo, hi = max(cq.min(), net["q"].values.min()), min(cq.max(), net["q"].values.max())
-    if q_range is not None:
-        lo, hi = max(lo, q_range[0]), min(hi, q_range[1])
+    if window is not None:
+        lo, hi = max(lo, window[0]), min(hi, window[1])
     sel = (net["q"].values >= lo) & (net["q"].values <= hi)
     if sel.sum() < 5:
         raise CharzError(f"only {int(sel.sum())} points of the standard fall in the certified "
@@ -237,9 +237,9 @@ def apply_calibration(curve: xr.DataArray, calibration: CalibrationResult | floa
     return out
 
 
-def mass_thickness(transmission: float, *, mass_attenuation: float = 4.49) -> float:
+def mass_thickness(transmission: float, *, mass_attenuation_cm2_g: float = 4.49) -> float:
     """Mass thickness m/A = −ln T/(μ/ρ) in g/cm² (μ/ρ of carbon 4.49 cm²/g at Cu Kα, xraydb;
     Ga Kα 2.98, Mo Kα 0.574)."""
     if not 0 < transmission < 1:
-        raise CharzError(f"transmission must be in (0, 1), got {transmission}")
-    return float(-np.log(transmission) / mass_attenuation)
+        raise OptionError(f"transmission must be in (0, 1), got {transmission}")
+    return float(-np.log(transmission) / mass_attenuation_cm2_g)

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from charz.errors import CharzError, CorruptFileError, PhysicsWarning
+from charz.errors import CharzError, CorruptFileError, OptionError, PhysicsWarning
 from charz.io import decode_text
 from charz.record import Measurement, Provenance
 
@@ -55,7 +55,7 @@ def skeleton_density_from_d002(d002: float) -> float:
     interlayer spacing d002 (nm, from XRD); an alternative to the fixed 2.26 default.
     """
     if not 0.3 < d002 < 0.5:
-        raise CharzError(f"d002 must be in nm (0.3–0.5 for carbons), got {d002}")
+        raise OptionError(f"d002 must be in nm (0.3–0.5 for carbons), got {d002}")
     return DEFAULT_SKELETON_DENSITY * 0.3354 / d002
 
 
@@ -173,7 +173,7 @@ def read_pycnometer(path: str | Path, *, last_cycles: int | None = None) -> Pycn
                    and "volume" not in k.lower()), None)
     if last_cycles is not None:
         if cyc_d.size < last_cycles or last_cycles < 1:
-            raise CharzError(f"{path.name}: last_cycles={last_cycles} but the file has "
+            raise OptionError(f"{path.name}: last_cycles={last_cycles} but the file has "
                              f"{cyc_d.size} cycle densities")
         sel = cyc_d[-last_cycles:]
         density = float(sel.mean())
@@ -287,9 +287,9 @@ def closed_pore_volume(
         how = "He true density as given"
         extra = {}
     if not np.isfinite(rho) or rho <= 0:
-        raise CharzError(f"true density must be > 0 g/cm3, got {rho}")
+        raise OptionError(f"true density must be > 0 g/cm3, got {rho}")
     if not np.isfinite(skeleton_density) or skeleton_density <= 0:
-        raise CharzError(f"skeleton density must be > 0 g/cm3, got {skeleton_density}")
+        raise OptionError(f"skeleton density must be > 0 g/cm3, got {skeleton_density}")
     if not 1.2 <= rho <= 2.3:
         warnings.warn(f"true density {rho:g} g/cm3 is outside the usual 1.2–2.3 g/cm3 of "
                       "hard carbons", PhysicsWarning, stacklevel=2)

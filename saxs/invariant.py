@@ -32,12 +32,12 @@ Scattering, ch. 2. SasView invariant documentation (sasview.org, "Invariant Calc
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import xarray as xr
 
-from charz.errors import CharzError, FitError, PhysicsWarning
+from charz.errors import CharzError, FitError, OptionError, PhysicsWarning
 from charz.record import Measurement, Provenance
 from saxs._common import as_curve
 
@@ -63,7 +63,7 @@ _QSTAR_NM_TO_A4 = 1e-11
 def carbon_contrast(wall_density: float, *, radiation: Literal["CuKa", "MoKa"] = "CuKa") -> float:
     """X-ray contrast Δρ (10⁻⁶ Å⁻²) of pure-carbon walls of density ρ (g/cm³) against vacuum."""
     if wall_density <= 0:
-        raise CharzError(f"wall density must be > 0 g/cm^3, got {wall_density}")
+        raise OptionError(f"wall density must be > 0 g/cm^3, got {wall_density}")
     return CARBON_SLD_PER_DENSITY[radiation] * wall_density
 
 
@@ -102,7 +102,7 @@ def porosity_from_invariant(
         k = CARBON_SLD_PER_DENSITY[radiation] * 1e-6
         r = q4 / (2 * np.pi**2 * k**2 * true_density**2)
         return float(r / (1 + r))
-    raise CharzError("porosity needs the contrast (or wall_density) or the He true density")
+    raise OptionError("porosity needs the contrast (or wall_density) or the He true density")
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -121,13 +121,13 @@ class InvariantResult:
         C_p in cm⁻¹ nm⁻⁴ (given, or K of the high-q q⁻⁴ extrapolation); ×10⁻⁴ → cm⁻¹ Å⁻⁴.
     guinier_rg : float or None
         Rg (nm) of the low-q extrapolation.
-    porosity : Measurement or None
+    saxs_porosity : Measurement or None
         ``saxs_porosity`` (when contrast or true density given).
     specific_surface_volume : float or None
         S_v in 1/nm (m²/cm³ = S_v · 1000).
-    specific_surface : Measurement or None
+    saxs_specific_surface : Measurement or None
         ``saxs_specific_surface`` (m²/g; needs a density).
-    pore_volume : Measurement or None
+    saxs_pore_volume : Measurement or None
         ``saxs_pore_volume`` = φ/ρ_He (cm³/g; needs the true density).
     curve : xarray.Dataset
         ``data`` and the integrand ``q2i`` over q, with the extrapolated models.
@@ -141,19 +141,21 @@ class InvariantResult:
     qstar_sasview: float
     porod_constant: float | None
     guinier_rg: float | None
-    porosity: Measurement | None
+    saxs_porosity: Measurement | None
     specific_surface_volume: float | None
-    specific_surface: Measurement | None
-    pore_volume: Measurement | None
+    saxs_specific_surface: Measurement | None
+    saxs_pore_volume: Measurement | None
     method: str
     curve: xr.Dataset = field(repr=False)
+
+    figure_name: ClassVar[str] = "invariant"
 
     def descriptors(self) -> dict[str, Measurement]:
         """``saxs_porosity``, ``saxs_specific_surface``, ``saxs_pore_volume`` when known."""
         out = {}
-        for key, m in (("saxs_porosity", self.porosity),
-                       ("saxs_specific_surface", self.specific_surface),
-                       ("saxs_pore_volume", self.pore_volume)):
+        for key, m in (("saxs_porosity", self.saxs_porosity),
+                       ("saxs_specific_surface", self.saxs_specific_surface),
+                       ("saxs_pore_volume", self.saxs_pore_volume)):
             if m is not None:
                 out[key] = m
         return out
@@ -163,7 +165,7 @@ class InvariantResult:
         import matplotlib.pyplot as plt
 
         if ax is None:
-            _, ax = plt.subplots()
+            _, ax = plt.subplots(figsize=(5.0, 3.2), layout="constrained")
         c = self.curve
         ax.plot(c["q"], c["q2i"], ".", ms=2, color="0.2", label="data")
         for name, col in (("low_q", "C0"), ("high_q", "C1")):
@@ -172,9 +174,11 @@ class InvariantResult:
                         label=f"{name.replace('_', '-')} extrapolation")
         ax.set_xscale("log")
         ax.set_xlabel("q (1/nm)")
-        ax.set_ylabel("q²I")
-        ax.set_title(f"Q* = {self.qstar:.4g}")
-        ax.legend()
+        ax.set_ylabel(f"q²I ({c['q2i'].attrs.get('units', '')})")
+        src = str(c.attrs.get("source", ""))
+        ax.set_title(f"{src}\ninvariant Q* = {self.qstar:.4g}".strip(), fontsize=9, loc="left")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0,
+                  fontsize=7, frameon=False)
         return ax
 
 
@@ -220,7 +224,7 @@ def invariant(
     curve: xr.DataArray,
     *,
     background: float = 0.0,
-    q_range: tuple[float, float] | None = None,
+    window: tuple[float, float] | None = None,
     low_q: Literal["guinier"] | None = "guinier",
     high_q: Literal["power_law"] | None = "power_law",
     n_low: int = 10,
@@ -241,7 +245,7 @@ def invariant(
         SAXS curve, q in 1/nm, I in 1/cm (absolute scale) for porosity and surface.
     background : float
         Flat background subtracted first (intensity unit).
-    q_range : (float, float), optional
+    window : (float, float), optional
         Integration range of the data (1/nm).
     low_q : {'guinier', None}
         Low-q extrapolation to q = 0 (Guinier fit of the first ``n_low`` points).
@@ -277,7 +281,7 @@ def invariant(
         The extrapolated part exceeds 20 % of Q*.
     """
     name = curve.attrs.get("source", "curve")
-    q, y, sigma, da = as_curve(curve, q_range=q_range, name=name)
+    q, y, sigma, da = as_curve(curve, window=window, name=name)
     if len(q) < max(n_low, n_high, 3):
         raise CharzError(f"{name}: {len(q)} points; the invariant needs at least "
                          f"{max(n_low, n_high, 3)}")
@@ -315,7 +319,7 @@ def invariant(
         ds["q2i_low_q"] = ("q_low_q", fx, {"units": f"({unit})/nm^{power}",
                                             "long_name": "Guinier extrapolation"})
     elif low_q is not None:
-        raise CharzError(f"low_q must be 'guinier' or None, got {low_q!r}")
+        raise OptionError(f"low_q must be 'guinier' or None, got {low_q!r}")
 
     q_high = 0.0
     kfit = None
@@ -328,7 +332,7 @@ def invariant(
         # ∫_{qmax}^∞ q^power K q^-p dq = K qmax^(power-p+1)/(p-power-1)
         expo = p_eff - power - 1
         if expo <= 0:
-            raise CharzError(f"high-q exponent {high_q_exponent} gives a divergent invariant")
+            raise OptionError(f"high-q exponent {high_q_exponent} gives a divergent invariant")
         q_high = float(kfit * q[-1] ** (-expo) / expo)
         xx = np.geomspace(q[-1], q[-1] * 3, 100)
         extra_coords["q_high_q"] = xx
@@ -336,7 +340,7 @@ def invariant(
                             {"units": f"({unit})/nm^{power}",
                              "long_name": "power-law extrapolation"})
     elif high_q is not None:
-        raise CharzError(f"high_q must be 'power_law' or None, got {high_q!r}")
+        raise OptionError(f"high_q must be 'power_law' or None, got {high_q!r}")
 
     factor = float(dl) if smeared else 1.0
     total = factor * (qd + q_low + q_high)
@@ -377,7 +381,7 @@ def invariant(
               f"trapezoid on q {q[0]:.3g}–{q[-1]:.3g} 1/nm, {extrap_note}, background "
               f"{background:g} subtracted")
     prov = Provenance.from_data(da, parameters={
-        "background": background, "q_range": [float(q[0]), float(q[-1])], "low_q": low_q,
+        "background": background, "window": [float(q[0]), float(q[-1])], "low_q": low_q,
         "high_q": high_q, "n_low": n_low, "n_high": n_high, "high_q_exponent": high_q_exponent,
         "slit_length": None if dl is None else float(dl), "contrast": contrast,
         "wall_density": wall_density, "true_density": true_density,
@@ -421,7 +425,8 @@ def invariant(
                    for k, v in extra_coords.items()})
     return InvariantResult(
         total, total_err, factor * qd, factor * q_low, factor * q_high, total * 1e-3, cp, rg,
-        porosity, sv, ssurf, pvol, method, xr.Dataset(ds, coords=coords),
+        porosity, sv, ssurf, pvol, method,
+        xr.Dataset(ds, coords=coords, attrs={"source": str(da.attrs.get("source", ""))}),
     )
 
 
@@ -442,7 +447,7 @@ def pore_invariant(result: Any) -> float:
 
         def f(q: np.ndarray) -> np.ndarray:
             return models.sphere_intensity(q, pv["sphere_scale"], pv["radius"], pv["pd"],
-                                           result.pore_diameter.extra.get("pd_type", "schulz"))
+                                           result.saxs_pore_diameter.extra.get("pd_type", "schulz"))
     elif result.model == "unified":
         length = pv["rg"]
 
@@ -470,21 +475,21 @@ class PorosityResult:
     ----------
     qstar : float
         Invariant of the pore term, cm⁻¹ nm⁻³.
-    porosity : Measurement
+    saxs_porosity : Measurement
         ``saxs_porosity``.
-    pore_volume : Measurement or None
+    saxs_pore_volume : Measurement or None
         ``saxs_pore_volume`` = φ/ρ_He (with the He density).
     """
 
     qstar: float
-    porosity: Measurement
-    pore_volume: Measurement | None
+    saxs_porosity: Measurement
+    saxs_pore_volume: Measurement | None
 
     def descriptors(self) -> dict[str, Measurement]:
         """``saxs_porosity`` (+ ``saxs_pore_volume``)."""
-        out = {"saxs_porosity": self.porosity}
-        if self.pore_volume is not None:
-            out["saxs_pore_volume"] = self.pore_volume
+        out = {"saxs_porosity": self.saxs_porosity}
+        if self.saxs_pore_volume is not None:
+            out["saxs_pore_volume"] = self.saxs_pore_volume
         return out
 
 
@@ -533,7 +538,7 @@ def porosity_from_fit(
     qs = ("π I(0)/(4a³) of the DAB term" if result.model == "porod+dab"
           else f"numerical integral of the {result.model} pore term")
     method = f"invariant of the fitted pore term, Q* = {qs} = {qstar:.4g} cm⁻¹nm⁻³; {how}"
-    prov = result.pore_diameter.source.with_parameters(
+    prov = result.saxs_pore_diameter.source.with_parameters(
         contrast=contrast, wall_density=wall_density, true_density=true_density,
         radiation=radiation)
     # uncertainty: relative errors of the pore-term amplitude and length (DAB: Q* ∝ B/a³)

@@ -40,9 +40,11 @@ Hammouda, B. (2010). J. Appl. Cryst. 43, 716.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import lmfit
 import numpy as np
@@ -50,12 +52,14 @@ import xarray as xr
 from scipy.optimize import nnls
 from scipy.special import erf
 
-from charz.errors import CharzError, FitError
+from charz import flags as flags_mod
+from charz.errors import FitError, OptionError
 from charz.record import Measurement, Provenance
-from saxs._common import SPHERE_R_PER_RG, as_curve, check_fit, plot_fit, stderr, weights
+from saxs._common import SPHERE_R_PER_RG, as_curve, plot_fit, stderr, weights
 from saxs.resolution import describe, resolution_of, smeared_model
 
 __all__ = [
+    "FailedFit",
     "ModelFitResult",
     "dab",
     "fit_guinier_porod",
@@ -140,7 +144,7 @@ def _radius_grid(radius: float, pd: float, pd_type: PdType, n: int = 121
             lw = z * np.log(r / radius) - (z + 1.0) * (r / radius - 1.0)
             w = np.exp(lw - lw.max())
         else:
-            raise CharzError("pd_type must be 'schulz', 'gaussian' or 'lognormal', "
+            raise OptionError("pd_type must be 'schulz', 'gaussian' or 'lognormal', "
                              f"got {pd_type!r}")
     w = w / w.sum()
     return r, w
@@ -262,13 +266,13 @@ class ModelFitResult:
         The raw fitted length (DAB a, sphere R, or Rg), nm.
     pore_length_name : str
         Which length it is.
-    pore_diameter : Measurement
+    saxs_pore_diameter : Measurement
         ``saxs_pore_diameter`` with the conversion stated in ``method``.
     porod_exponent : Measurement or None
-        Low-q power-law exponent when it was fitted (None when fixed).
-    rg : Measurement or None
+        Low-q power-law exponent when it was fitted (None when fixed or dropped).
+    saxs_rg : Measurement or None
         ``saxs_rg`` when the model has a Guinier radius (unified, Guinier–Porod).
-    correlation_length : Measurement or None
+    saxs_correlation_length : Measurement or None
         DAB a (``saxs_correlation_length``).
     fit : lmfit.model.ModelResult
         The underlying fit.
@@ -281,22 +285,23 @@ class ModelFitResult:
     parameters: dict[str, tuple[float, float | None]]
     pore_length_nm: float
     pore_length_name: str
-    pore_diameter: Measurement
+    saxs_pore_diameter: Measurement
     porod_exponent: Measurement | None
-    rg: Measurement | None
-    correlation_length: Measurement | None
+    saxs_rg: Measurement | None
+    saxs_correlation_length: Measurement | None
     fit: lmfit.model.ModelResult = field(repr=False)
     curve: xr.Dataset = field(repr=False)
+    figure_name: ClassVar[str] = "model_fit"
 
     def descriptors(self) -> dict[str, Measurement]:
         """``saxs_pore_diameter`` (+ ``porod_exponent``, ``saxs_rg``, correlation length)."""
-        out = {"saxs_pore_diameter": self.pore_diameter}
-        if self.rg is not None:
-            out["saxs_rg"] = self.rg
+        out = {"saxs_pore_diameter": self.saxs_pore_diameter}
+        if self.saxs_rg is not None:
+            out["saxs_rg"] = self.saxs_rg
         if self.porod_exponent is not None:
             out["porod_exponent"] = self.porod_exponent
-        if self.correlation_length is not None:
-            out["saxs_correlation_length"] = self.correlation_length
+        if self.saxs_correlation_length is not None:
+            out["saxs_correlation_length"] = self.saxs_correlation_length
         return out
 
     def component(self, name: str) -> np.ndarray:
@@ -325,8 +330,55 @@ class ModelFitResult:
         titles = {"porod+dab": "Porod + DAB", "power_law+sphere": "power law + spheres",
                   "unified": "power law + unified level", "guinier_porod": "power law + "
                   "Guinier–Porod"}
+        flagged = sorted({f for m in self.descriptors().values() for f in m.flags})
+        values = ", ".join(f"{k} {m.value:.3g}{'' if m.unit == '1' else ' ' + m.unit}"
+                           for k, m in self.descriptors().items()
+                           if k in ("saxs_pore_diameter", "saxs_rg", "porod_exponent"))
+        sub = values + (("\nflagged: " + ", ".join(flagged)) if flagged else "")
         return plot_fit(self.curve, ax=ax, title=f"SAXS: {titles.get(self.model, self.model)}",
-                        components=comps)
+                        components=comps, subtitle=sub)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class FailedFit:
+    """A model fit that failed: no descriptors, but a figure that shows why.
+
+    Attributes
+    ----------
+    model : str
+        The model asked for.
+    message : str
+        Why it failed (the :class:`~charz.errors.FitError` message).
+    curve : xarray.Dataset or None
+        ``data`` (and ``best_fit`` of the last attempt when there was one) over ``q``.
+    flags : tuple of str
+        ``no_signal`` or ``not_converged`` when that is why.
+    """
+
+    model: str
+    message: str
+    curve: xr.Dataset | None = field(repr=False)
+    flags: tuple[str, ...] = ()
+    figure_name: ClassVar[str] = "failed_fit"
+
+    def descriptors(self) -> dict[str, Measurement]:
+        """Nothing to quote: an empty mapping."""
+        return {}
+
+    def plot(self, ax: Any = None) -> Any:
+        """The data (and the last model attempt) with the reason in the title."""
+        import textwrap
+
+        import matplotlib.pyplot as plt
+
+        why = "fit failed: " + self.message.split(": ", 1)[-1]
+        if self.curve is None:
+            if ax is None:
+                _, ax = plt.subplots(layout="constrained")
+            ax.set_title(textwrap.fill(why, 60), fontsize=9, loc="left")
+            return ax
+        return plot_fit(self.curve, ax=ax, title=f"SAXS: {self.model}",
+                        subtitle=textwrap.fill(why, 60))
 
 
 # ---------------------------------------------------------------------------------------
@@ -384,16 +436,138 @@ def _make_dataset(da: xr.DataArray, q: np.ndarray, y: np.ndarray, sigma: np.ndar
                       attrs={k: da.attrs[k] for k in keep if k in da.attrs})
 
 
-def _run(model: lmfit.Model, params: lmfit.Parameters, q: np.ndarray, y: np.ndarray,
-         w: np.ndarray, what: str, name: str, may_touch: tuple[str, ...] = ()
-         ) -> lmfit.model.ModelResult:
+#: A pore-term amplitude below this many standard errors is no signal (stated in fits).
+NO_SIGNAL_SIGMAS = 2.0
+
+#: Parameters of the low-q power law (the optional term) per model.
+_POWER_LAW = ("porod_scale", "porod_exponent")
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    res: lmfit.model.ModelResult
+    notes: tuple[str, ...]
+    pore_flags: tuple[str, ...]
+    power_flags: tuple[str, ...]
+
+
+def _fit_once(model, params, q, y, w, what, name, da):
     try:
-        res = model.fit(y, params, q=q, weights=w, nan_policy="raise",
-                        max_nfev=20000)
+        res = model.fit(y, params, q=q, weights=w, nan_policy="raise", max_nfev=20000)
     except (ValueError, TypeError) as exc:
-        raise FitError(f"{name}: {what} fit failed ({exc})") from None
-    check_fit(res, what, name, may_touch=may_touch)
+        err = FitError(f"{name}: {what} fit failed ({exc})")
+        err.curve = _failed_curve(da, q, y, None)  # type: ignore[attr-defined]
+        raise err from None
+    ier = getattr(res, "ier", None)
+    # MINPACK's "tolerance too small" endings (ier 6–8) are converged at machine precision
+    if not res.success and ier not in (6, 7, 8):
+        err = FitError(f"{name}: {what} fit did not converge ({res.message})")
+        err.curve = _failed_curve(da, q, y, res.best_fit)  # type: ignore[attr-defined]
+        err.flags = (flags_mod.NOT_CONVERGED,)  # type: ignore[attr-defined]
+        raise err
     return res
+
+
+def _failed_curve(da, q, y, best) -> xr.Dataset:
+    unit = da.attrs.get("units", "1")
+    ds = xr.Dataset({"data": ("q", y, {"units": unit, "long_name": "intensity"})},
+                    coords={"q": ("q", q, {"units": "1/nm", "long_name": "q"})},
+                    attrs={"source": str(da.attrs.get("source", ""))})
+    if best is not None:
+        ds["best_fit"] = ("q", np.asarray(best, float), {"units": unit, "long_name": "model"})
+    if "sigma" in da.coords:
+        ds["sigma"] = ("q", np.asarray(da["sigma"].values, float), {"units": unit})
+    return ds
+
+
+def _vanished(par: lmfit.Parameter, tiny: float, sigmas: float = 1.0) -> bool:
+    if not par.vary:
+        return False
+    if par.value <= max(par.min, 0.0) + tiny:
+        return True
+    return par.stderr is not None and np.isfinite(par.stderr) and par.value < sigmas * par.stderr
+
+
+def _run(model: lmfit.Model, params: lmfit.Parameters, q: np.ndarray, y: np.ndarray,
+         w: np.ndarray, what: str, name: str, da: xr.DataArray, amplitude: str,
+         may_touch: tuple[str, ...] = ()) -> _Run:
+    """Fit; drop a vanishing low-q power law and refit; flag parameters on bounds.
+
+    Raises FitError (with ``curve`` for a figure) when the fit does not converge, or with
+    ``flags = ('no_signal',)`` when the pore-term ``amplitude`` is within
+    ``NO_SIGNAL_SIGMAS`` standard errors of zero.
+    """
+    res = _fit_once(model, params, q, y, w, what, name, da)
+    notes: list[str] = []
+    pl = res.params["porod_scale"]
+    # vanished: its contribution at the lowest q is < 1e-9 of the data, or within 2σ of 0
+    tiny = 1e-9 * float(np.nanmax(np.abs(y))) * q[0] ** res.params["porod_exponent"].value
+    if _vanished(pl, tiny, NO_SIGNAL_SIGMAS):
+        pars = res.params.copy()
+        pars["porod_scale"].set(value=0.0, vary=False)
+        pars["porod_exponent"].set(vary=False)
+        res = _fit_once(model, pars, q, y, w, what, name, da)
+        notes.append("low-q power law dropped (its scale converged to zero), fit repeated "
+                     "without it")
+    amp = res.params[amplitude]
+    if _vanished(amp, 1e-12 * float(np.nanmax(np.abs(y))), NO_SIGNAL_SIGMAS):
+        err = FitError(f"{name}: no signal above noise: the {what} pore-term amplitude "
+                       f"{amplitude} = {amp.value:.3g} ± {amp.stderr or 0:.2g} is within "
+                       f"{NO_SIGNAL_SIGMAS:g} standard errors of zero")
+        err.flags = (flags_mod.NO_SIGNAL,)  # type: ignore[attr-defined]
+        err.curve = _failed_curve(da, q, y, res.best_fit)  # type: ignore[attr-defined]
+        raise err
+    pore, power = [], []
+    for f in flags_mod.fit_flags(res, ignore=may_touch):
+        if f.startswith("at_bound:") and f.split(":", 1)[1] in _POWER_LAW:
+            power.append(f)
+        elif f.startswith("at_bound:"):
+            pore.append(f)
+        else:
+            pore.append(f)
+            power.append(f)
+    return _Run(res, tuple(notes), tuple(pore), tuple(power))
+
+
+def _apply_fix(pars: lmfit.Parameters, fix: Mapping[str, float] | None, name: str) -> list[str]:
+    """Fix parameters at given values; ``fix={"porod_scale": 0}`` omits the power law.
+
+    Returns the notes for the method string. Unknown names raise :class:`OptionError`.
+    """
+    notes: list[str] = []
+    for key, value in (fix or {}).items():
+        if key not in pars:
+            raise OptionError(f"{name}: cannot fix {key!r}: this model's parameters are "
+                              f"{', '.join(pars)}")
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            raise OptionError(f"{name}: fixed value {key}={value!r} is not a number") from None
+        pars[key].set(value=v, vary=False)
+        if key == "porod_scale" and v == 0.0:
+            pars["porod_exponent"].set(vary=False)  # no power law: its exponent means nothing
+            notes.append("low-q power law omitted (porod_scale fixed at 0)")
+        else:
+            notes.append(f"{key} fixed at {v:g}")
+    return notes
+
+
+def _finish(result: ModelFitResult, run: _Run, fixed_notes: list[str]) -> ModelFitResult:
+    """Add the run's notes to every method string and its flags to every Measurement."""
+    notes = [*fixed_notes, *run.notes]
+    tail = ("; " + "; ".join(notes)) if notes else ""
+
+    def upd(m: Measurement | None, fl: tuple[str, ...]) -> Measurement | None:
+        if m is None:
+            return None
+        return dataclasses.replace(m, method=m.method + tail,
+                                   flags=flags_mod.combine(m.flags, fl))
+
+    return dataclasses.replace(
+        result, saxs_pore_diameter=upd(result.saxs_pore_diameter, run.pore_flags),
+        porod_exponent=upd(result.porod_exponent, run.power_flags),
+        saxs_rg=upd(result.saxs_rg, run.pore_flags),
+        saxs_correlation_length=upd(result.saxs_correlation_length, run.pore_flags))
 
 
 def _m(value: float, err: float | None, unit: str, method: str, prov: Provenance,
@@ -403,9 +577,9 @@ def _m(value: float, err: float | None, unit: str, method: str, prov: Provenance
 
 def _porod_measure(res: lmfit.model.ModelResult, fixed: float | None, prov: Provenance,
                    qmin: float) -> Measurement | None:
-    if fixed is not None:
-        return None
     p = res.params["porod_exponent"]
+    if fixed is not None or not p.vary:
+        return None
     return _m(p.value, stderr(p), "1",
               f"low-q power-law exponent P of A q^-P, fitted from q = {qmin:.3g} 1/nm",
               prov)
@@ -419,12 +593,13 @@ def _porod_measure(res: lmfit.model.ModelResult, fixed: float | None, prov: Prov
 def fit_porod_dab(
     curve: xr.DataArray,
     *,
-    q_range: tuple[float, float] | None = None,
+    window: tuple[float, float] | None = None,
     porod_exponent: float | None = None,
     background: float | None = None,
     diameter_convention: Literal["sphere_equivalent", "chord"] = "sphere_equivalent",
     porosity: float | None = None,
     resolution: Literal["auto", "none", "pinhole", "slit"] = "auto",
+    fix: Mapping[str, float] | None = None,
 ) -> ModelFitResult:
     """Fit Porod + DAB + constant, ``A q^-P + B/(1 + a²q²)² + bkg`` (Kalliat; Gibaud–Xue–Dahn).
 
@@ -432,7 +607,7 @@ def fit_porod_dab(
     ----------
     curve : xarray.DataArray
         SAXS curve, q in 1/nm (from :func:`charz.read`).
-    q_range : (float, float), optional
+    window : (float, float), optional
         Fit window in 1/nm. For hard carbons stop below the (002) region (q < ~10 1/nm).
     porod_exponent : float, optional
         Fix P (4 = smooth particle surfaces, Kalliat's model); None = fit it (1–6).
@@ -449,6 +624,10 @@ def fit_porod_dab(
         Instrumental smearing of the model (:mod:`saxs.resolution`): ``auto`` uses the
         curve's ``dq`` (pinhole) or ``attrs["slit_length"]`` (slit) when present. The
         same option exists on every fit function of this module.
+    fix : mapping of str to float, optional
+        Fix model parameters at these values (names as in ``result.parameters``);
+        ``{"porod_scale": 0}`` omits the low-q power law. Unknown names raise
+        :class:`~charz.errors.OptionError`.
 
     Returns
     -------
@@ -469,14 +648,14 @@ def fit_porod_dab(
     ACS Symp. Ser. 169 (1981) 3; Gibaud, Xue & Dahn, Carbon 34 (1996) 499.
     """
     name = curve.attrs.get("source", "curve")
-    q, y, sigma, da = as_curve(curve, q_range=q_range, name=name)
+    q, y, sigma, da = as_curve(curve, window=window, name=name)
     if len(q) < 8:
         raise FitError(f"{name}: {len(q)} points in the q range; Porod + DAB needs ≥ 8")
     if diameter_convention not in ("sphere_equivalent", "chord"):
-        raise CharzError("diameter_convention must be 'sphere_equivalent' or 'chord', "
+        raise OptionError("diameter_convention must be 'sphere_equivalent' or 'chord', "
                          f"got {diameter_convention!r}")
     if diameter_convention == "chord" and (porosity is None or not 0 < porosity < 1):
-        raise CharzError("diameter_convention='chord' needs porosity=φ with 0 < φ < 1")
+        raise OptionError("diameter_convention='chord' needs porosity=φ with 0 < φ < 1")
     w, wnote = weights(y, sigma)
     p0 = porod_exponent if porod_exponent is not None else _power_law_init(q, y)
     a_max = 3.0 / q[0]
@@ -499,11 +678,13 @@ def fit_porod_dab(
     pars["dab_length"].set(value=a0, min=a_min, max=a_max)
     bkg0 = coef[2] if background is None else background
     pars["background"].set(value=bkg0, vary=background is None)
-    res = _run(model, pars, q, y, w, "Porod + DAB", name)
+    fixed = _apply_fix(pars, fix, name)
+    run = _run(model, pars, q, y, w, "Porod + DAB", name, da, "dab_scale")
+    res = run.res
 
     a = res.params["dab_length"]
     a_err = stderr(a)
-    prov = _provenance(da, model="porod+dab", q_range=[float(q[0]), float(q[-1])],
+    prov = _provenance(da, model="porod+dab", window=[float(q[0]), float(q[-1])],
                        porod_exponent_fixed=porod_exponent, background_fixed=background,
                        diameter_convention=diameter_convention, porosity=porosity,
                        resolution=rkind)
@@ -531,12 +712,12 @@ def fit_porod_dab(
         "dab": (dab(q, res.params["dab_scale"].value, a.value), "DAB pore term"),
         "background": (np.full_like(q, res.params["background"].value), "background"),
     }
-    return ModelFitResult(
+    return _finish(ModelFitResult(
         "porod+dab", {k: (p.value, stderr(p)) for k, p in res.params.items()}, float(a.value),
         "DAB correlation length a", diameter,
         _porod_measure(res, porod_exponent, prov, q[0]), None, corr, res,
         _make_dataset(da, q, y, sigma, best, comps),
-    )
+    ), run, fixed)
 
 
 # ---------------------------------------------------------------------------------------
@@ -547,12 +728,13 @@ def fit_porod_dab(
 def fit_power_law_spheres(
     curve: xr.DataArray,
     *,
-    q_range: tuple[float, float] | None = None,
+    window: tuple[float, float] | None = None,
     pd: float | None = 0.2,
     pd_type: PdType = "schulz",
     porod_exponent: float | None = None,
     background: float | None = None,
     resolution: Literal["auto", "none", "pinhole", "slit"] = "auto",
+    fix: Mapping[str, float] | None = None,
 ) -> ModelFitResult:
     """Fit power law + polydisperse spheres + constant.
 
@@ -569,6 +751,10 @@ def fit_power_law_spheres(
         Distribution.
     porod_exponent, background : float, optional
         Fix P or the background; None = fit.
+    fix : mapping of str to float, optional
+        Fix model parameters at these values (names as in ``result.parameters``);
+        ``{"porod_scale": 0}`` omits the low-q power law. Unknown names raise
+        :class:`~charz.errors.OptionError`.
 
     Returns
     -------
@@ -578,7 +764,7 @@ def fit_power_law_spheres(
         ``background``.
     """
     name = curve.attrs.get("source", "curve")
-    q, y, sigma, da = as_curve(curve, q_range=q_range, name=name)
+    q, y, sigma, da = as_curve(curve, window=window, name=name)
     if len(q) < 8:
         raise FitError(f"{name}: {len(q)} points in the q range; the sphere model needs ≥ 8")
     w, wnote = weights(y, sigma)
@@ -614,11 +800,14 @@ def fit_power_law_spheres(
         pars["pd"].set(value=max(pd0, 0.05))
     pars["background"].set(value=coef[2] if background is None else background,
                            vary=background is None)
-    res = _run(model, pars, q, y, w, "power law + spheres", name)
+    fixed = _apply_fix(pars, fix, name)
+    run = _run(model, pars, q, y, w, "power law + spheres", name, da, "sphere_scale",
+               may_touch=("pd",))
+    res = run.res
     r = res.params["radius"]
     r_err = stderr(r)
     pdv = res.params["pd"].value
-    prov = _provenance(da, model="power_law+sphere", q_range=[float(q[0]), float(q[-1])],
+    prov = _provenance(da, model="power_law+sphere", window=[float(q[0]), float(q[-1])],
                        pd=pd, pd_type=pd_type, porod_exponent_fixed=porod_exponent,
                        background_fixed=background, resolution=rkind)
     method = (f"power law + polydisperse spheres + constant fit, {pd_type} radii "
@@ -636,12 +825,12 @@ def fit_power_law_spheres(
                                      pd_type), "sphere pore term"),
         "background": (np.full_like(q, res.params["background"].value), "background"),
     }
-    return ModelFitResult(
+    return _finish(ModelFitResult(
         "power_law+sphere", {k: (p.value, stderr(p)) for k, p in res.params.items()},
         float(r.value), "sphere radius R", diameter,
         _porod_measure(res, porod_exponent, prov, q[0]), None, None, res,
         _make_dataset(da, q, y, sigma, res.best_fit, comps),
-    )
+    ), run, fixed)
 
 
 # ---------------------------------------------------------------------------------------
@@ -649,11 +838,12 @@ def fit_power_law_spheres(
 # ---------------------------------------------------------------------------------------
 
 
-def _rg_fit(curve: xr.DataArray, kind: str, *, q_range: tuple[float, float] | None,
+def _rg_fit(curve: xr.DataArray, kind: str, *, window: tuple[float, float] | None,
             porod_exponent: float | None, background: float | None,
-            pore_exponent: float | None, resolution: str = "auto") -> ModelFitResult:
+            pore_exponent: float | None, resolution: str = "auto",
+            fix: Mapping[str, float] | None = None) -> ModelFitResult:
     name = curve.attrs.get("source", "curve")
-    q, y, sigma, da = as_curve(curve, q_range=q_range, name=name)
+    q, y, sigma, da = as_curve(curve, window=window, name=name)
     if len(q) < 8:
         raise FitError(f"{name}: {len(q)} points in the q range; the {kind} model needs ≥ 8")
     w, wnote = weights(y, sigma)
@@ -707,11 +897,13 @@ def _rg_fit(curve: xr.DataArray, kind: str, *, q_range: tuple[float, float] | No
         bkg0 = coef[2] if background is None else background
     pars["background"].set(value=bkg0, vary=background is None)
     label = "unified (Beaucage)" if kind == "unified" else "Guinier–Porod (Hammouda)"
-    res = _run(model, pars, q, y, w, f"power law + {label}", name,
+    fixed = _apply_fix(pars, fix, name)
+    run = _run(model, pars, q, y, w, f"power law + {label}", name, da, "g",
                may_touch=("b",) if kind == "unified" else ())
+    res = run.res
     rg = res.params["rg"]
     rg_err = stderr(rg)
-    prov = _provenance(da, model=kind, q_range=[float(q[0]), float(q[-1])],
+    prov = _provenance(da, model=kind, window=[float(q[0]), float(q[-1])],
                        porod_exponent_fixed=porod_exponent, background_fixed=background,
                        pore_exponent_fixed=pore_exponent, resolution=rkind)
     base = (f"power law + {label} pore term + constant fit, q {q[0]:.3g}–{q[-1]:.3g} 1/nm, "
@@ -732,22 +924,23 @@ def _rg_fit(curve: xr.DataArray, kind: str, *, q_range: tuple[float, float] | No
         "pores": (pore, f"{label} pore term"),
         "background": (np.full_like(q, pv["background"]), "background"),
     }
-    return ModelFitResult(
+    return _finish(ModelFitResult(
         "unified" if kind == "unified" else "guinier_porod",
         {k: (p.value, stderr(p)) for k, p in res.params.items()}, float(rg.value),
         "radius of gyration Rg", diameter, _porod_measure(res, porod_exponent, prov, q[0]),
         rg_m, None, res, _make_dataset(da, q, y, sigma, res.best_fit, comps),
-    )
+    ), run, fixed)
 
 
 def fit_unified(
     curve: xr.DataArray,
     *,
-    q_range: tuple[float, float] | None = None,
+    window: tuple[float, float] | None = None,
     porod_exponent: float | None = None,
     pore_exponent: float | None = 4.0,
     background: float | None = None,
     resolution: Literal["auto", "none", "pinhole", "slit"] = "auto",
+    fix: Mapping[str, float] | None = None,
 ) -> ModelFitResult:
     """Fit power law + one Beaucage unified level (the pores) + constant.
 
@@ -758,7 +951,7 @@ def fit_unified(
     ----------
     curve : xarray.DataArray
         SAXS curve, q in 1/nm.
-    q_range : (float, float), optional
+    window : (float, float), optional
         Fit window (1/nm).
     porod_exponent : float, optional
         Fix the low-q exponent P; None = fitted.
@@ -767,24 +960,30 @@ def fit_unified(
         default; None = fitted.
     background : float, optional
         Fix the flat background; None = fitted.
+    fix : mapping of str to float, optional
+        Fix model parameters at these values (names as in ``result.parameters``);
+        ``{"porod_scale": 0}`` omits the low-q power law. Unknown names raise
+        :class:`~charz.errors.OptionError`.
 
     Returns
     -------
     ModelFitResult
         ``saxs_rg``, ``saxs_pore_diameter`` = 2√(5/3)·Rg, ``porod_exponent`` when fitted.
     """
-    return _rg_fit(curve, "unified", q_range=q_range, porod_exponent=porod_exponent,
-                   background=background, pore_exponent=pore_exponent, resolution=resolution)
+    return _rg_fit(curve, "unified", window=window, porod_exponent=porod_exponent,
+                   background=background, pore_exponent=pore_exponent, resolution=resolution,
+                   fix=fix)
 
 
 def fit_guinier_porod(
     curve: xr.DataArray,
     *,
-    q_range: tuple[float, float] | None = None,
+    window: tuple[float, float] | None = None,
     porod_exponent: float | None = None,
     pore_exponent: float | None = 4.0,
     background: float | None = None,
     resolution: Literal["auto", "none", "pinhole", "slit"] = "auto",
+    fix: Mapping[str, float] | None = None,
 ) -> ModelFitResult:
     """Fit power law + Guinier–Porod pore term (s = 0, Hammouda 2010) + constant.
 
@@ -796,7 +995,7 @@ def fit_guinier_porod(
     ----------
     curve : xarray.DataArray
         SAXS curve, q in 1/nm.
-    q_range : (float, float), optional
+    window : (float, float), optional
         Fit window (1/nm).
     porod_exponent : float, optional
         Fix the low-q exponent P; None = fitted.
@@ -804,11 +1003,16 @@ def fit_guinier_porod(
         Porod exponent m of the pore term: 4 by default; None = fitted.
     background : float, optional
         Fix the flat background; None = fitted.
+    fix : mapping of str to float, optional
+        Fix model parameters at these values (names as in ``result.parameters``);
+        ``{"porod_scale": 0}`` omits the low-q power law. Unknown names raise
+        :class:`~charz.errors.OptionError`.
 
     Returns
     -------
     ModelFitResult
         ``saxs_rg``, ``saxs_pore_diameter`` = 2√(5/3)·Rg, ``porod_exponent`` when fitted.
     """
-    return _rg_fit(curve, "guinier_porod", q_range=q_range, porod_exponent=porod_exponent,
-                   background=background, pore_exponent=pore_exponent, resolution=resolution)
+    return _rg_fit(curve, "guinier_porod", window=window, porod_exponent=porod_exponent,
+                   background=background, pore_exponent=pore_exponent, resolution=resolution,
+                   fix=fix)

@@ -27,7 +27,7 @@ import numpy as np
 import xarray as xr
 from numpy.polynomial.legendre import leggauss
 
-from charz.errors import CharzError
+from charz.errors import CharzError, OptionError
 
 __all__ = ["pinhole_smear", "resolution_of", "slit_smear", "smeared_model"]
 
@@ -75,7 +75,7 @@ def slit_smear(func: Callable[[np.ndarray], np.ndarray], q: np.ndarray,
     """
     q = np.asarray(q, dtype=float)
     if slit_length <= 0:
-        raise CharzError(f"slit length must be > 0 1/nm, got {slit_length}")
+        raise OptionError(f"slit length must be > 0 1/nm, got {slit_length}")
     u = np.concatenate([[0.0], np.geomspace(max(q.min(), 1e-12) * 1e-3, slit_length, n)])
     qq = np.sqrt(q[:, None] ** 2 + u[None, :] ** 2)
     vals = func(qq.ravel()).reshape(qq.shape)
@@ -105,7 +105,7 @@ def resolution_of(curve: xr.DataArray,
         if slit is None:
             raise CharzError("slit smearing needs attrs['slit_length'] (1/nm)")
         return "slit", float(slit)
-    raise CharzError(f"resolution must be 'auto', 'none', 'pinhole' or 'slit', got "
+    raise OptionError(f"resolution must be 'auto', 'none', 'pinhole' or 'slit', got "
                      f"{resolution!r}")
 
 

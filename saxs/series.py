@@ -1,100 +1,208 @@
-"""In-situ / operando SAXS: one model fit per frame of a series.
+"""In-situ / operando SAXS and SAXS maps: one model fit per curve, through the one engine.
 
-A series is a DataArray with a leading dimension (``time``, ``frame``, or map ``y``/``x``)
+A series is a DataArray with leading dimensions (``time``, ``frame``, or map ``y``/``x``)
 and ``q`` in 1/nm, e.g. from :func:`charz.series.stack_frames` on curves read with
 :func:`saxs.read`, with ``voltage``/``capacity`` attached by
-:func:`charz.series.attach_echem`. During sodiation of hard carbon the nanopore
-scattering falls on the low-voltage plateau as pores fill with Na and the contrast drops
-(Stevens & Dahn, J. Electrochem. Soc. 147 (2000) 1271): the fitted pore-term amplitude
-(DAB I(0), and the invariant φ(1−φ)Δρ² ∝ it) against voltage is the quantity of interest.
+:func:`charz.series.attach_echem`. :func:`fit_series` runs a model of :mod:`saxs.models` on
+every curve with :func:`charz.series.apply_series`: numpy-backed data in-process,
+dask-backed data chunk by chunk on the active dask scheduler. During sodiation of hard
+carbon the nanopore scattering falls on the low-voltage plateau as pores fill with Na and
+the contrast drops (Stevens & Dahn, J. Electrochem. Soc. 147 (2000) 1271): the fitted
+pore-term amplitude (DAB I(0), and the invariant φ(1−φ)Δρ² ∝ it) against voltage is the
+quantity of interest.
+
+A curve without signal (flat, all zero or NaN, or a pore-term amplitude within 2 standard
+errors of zero) gets ``success=False`` and the flag ``no_signal`` and is left out of means.
 """
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Mapping
 from typing import Any, Literal
 
 import numpy as np
 import xarray as xr
 
-from charz.errors import CharzError, FitError
-from saxs import models
+from charz.errors import CharzError, OptionError
 
-__all__ = ["fit_series"]
+__all__ = ["MODEL_PARAMETERS", "fit_series"]
 
-_FITTERS = {"porod_dab": models.fit_porod_dab, "spheres": models.fit_power_law_spheres,
-            "unified": models.fit_unified, "guinier_porod": models.fit_guinier_porod}
+#: Fit parameters of each model (also written to ``maps``), intensity or length units.
+MODEL_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "porod_dab": ("porod_scale", "dab_scale", "dab_length", "background"),
+    "spheres": ("porod_scale", "sphere_scale", "radius", "pd", "background"),
+    "unified": ("porod_scale", "g", "rg", "b", "p", "background"),
+    "guinier_porod": ("porod_scale", "g", "rg", "m", "background"),
+}
+
+_KEYS = {
+    "porod_dab": ("saxs_pore_diameter", "saxs_correlation_length", "porod_exponent"),
+    "spheres": ("saxs_pore_diameter", "porod_exponent"),
+    "unified": ("saxs_pore_diameter", "saxs_rg", "porod_exponent"),
+    "guinier_porod": ("saxs_pore_diameter", "saxs_rg", "porod_exponent"),
+}
+
+
+def _fitter(model: str):
+    from saxs import models
+
+    return {"porod_dab": models.fit_porod_dab, "spheres": models.fit_power_law_spheres,
+            "unified": models.fit_unified, "guinier_porod": models.fit_guinier_porod}[model]
+
+
+def _kernel(block: np.ndarray, *, q: np.ndarray, sigma: np.ndarray | None,
+            attrs: Mapping[str, Any], model: str, options: Mapping[str, Any]
+            ) -> dict[str, np.ndarray]:
+    """The batched SAXS kernel: the model fit on each row of ``block`` (n, q)."""
+    n = block.shape[0]
+    keys = _KEYS[model]
+    pars = MODEL_PARAMETERS[model]
+    out = {name: np.full(n, np.nan) for k in keys for name in (k, f"{k}_stderr")}
+    out.update({name: np.full(n, np.nan) for p in pars for name in (p, f"{p}_stderr")})
+    out["redchi"] = np.full(n, np.nan)
+    success = np.zeros(n, bool)
+    flags = np.full(n, "", dtype=object)
+    fit = _fitter(model)
+    coords: dict[str, Any] = {"q": xr.Variable("q", q, {"units": "1/nm", "long_name": "q"})}
+    paired = block.ndim == 3  # (n, 2, q): intensity and σ per curve
+    for i in range(n):  # lmfit fits one curve at a time
+        c = dict(coords)
+        y = block[i, 0] if paired else block[i]
+        if paired:
+            c["sigma"] = ("q", block[i, 1])
+        elif sigma is not None:
+            c["sigma"] = ("q", sigma)
+        curve = xr.DataArray(y, dims="q", coords=c, attrs=dict(attrs), name="intensity")
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                res = fit(curve, **options)
+        except CharzError as exc:
+            flags[i] = ",".join(getattr(exc, "flags", ()) or ())
+            continue
+        success[i] = True
+        found: dict[str, None] = {}
+        for k, m in res.descriptors().items():
+            if k in out:
+                out[k][i] = m.value
+                out[f"{k}_stderr"][i] = np.nan if m.stderr is None else m.stderr
+            found.update(dict.fromkeys(m.flags))
+        for p in pars:
+            v, e = res.parameters.get(p, (np.nan, None))
+            out[p][i] = v
+            out[f"{p}_stderr"][i] = np.nan if e is None else e
+        out["redchi"][i] = float(res.fit.redchi)
+        flags[i] = ",".join(found)
+    out["success"] = success
+    out["flags"] = flags
+    return out
 
 
 def fit_series(
     series: xr.DataArray,
     *,
     model: Literal["porod_dab", "spheres", "unified", "guinier_porod"] = "porod_dab",
-    quiet: bool = False,
     **options: Any,
-) -> xr.Dataset:
-    """Fit one SAXS model to every curve of a series.
+) -> Any:
+    """Fit one SAXS model to every curve of a series or map (the engine).
 
     Parameters
     ----------
     series : xarray.DataArray
-        Dims (..., ``q``) with one or more leading dims; ``sigma`` coord optional (same dims).
+        Dims (..., ``q``) with one or more leading dims, q in 1/nm; ``sigma`` coordinate
+        optional (over ``q`` or the same dims). numpy- or dask-backed (dask: fitted chunk
+        by chunk on the active scheduler, the result stays lazy).
     model : {'porod_dab', 'spheres', 'unified', 'guinier_porod'}
         Model of :mod:`saxs.models`.
-    quiet : bool
-        No progress bar.
     **options
-        Passed to the fit function (``q_range``, ``porod_exponent``, ...).
+        Keyword arguments of the fit function (``window``, ``porod_exponent``, ``fix``,
+        ...).
 
     Returns
     -------
-    xarray.Dataset
-        Over the leading dims: each fitted parameter and ``<name>_stderr``,
-        ``pore_diameter`` (nm, the model's stated convention), ``redchi`` and ``success``
-        (False where the fit raised :class:`~charz.errors.FitError`; values NaN there).
-        Non-q coordinates of the series (``voltage``, ``capacity``, ``timestamp``) are
-        carried over.
+    charz.series.SeriesResult
+        ``maps`` over the leading dims: the model's record keys (``saxs_pore_diameter`` in
+        the model's stated convention, ``porod_exponent`` ...) and their ``_stderr``, every
+        fit parameter of :data:`MODEL_PARAMETERS` (``dab_scale`` ...) with ``_stderr``,
+        ``redchi``, ``success`` and ``flags``; non-q coordinates (``voltage``,
+        ``capacity``, ``timestamp``) carried over. ``descriptors()``: mean ± standard error
+        of the good curves.
+
+    Raises
+    ------
+    OptionError
+        No leading dimension, an unknown model or option.
     """
-    from charz.output import progress
+    import inspect
+
+    from charz.record import DESCRIPTORS, Provenance
+    from charz.series import SeriesResult, apply_series
 
     if "q" not in series.dims or series.ndim < 2:
-        raise CharzError("fit_series needs a DataArray with 'q' and at least one other dim")
-    try:
-        fit = _FITTERS[model]
-    except KeyError:
-        raise CharzError(f"model must be one of {', '.join(_FITTERS)}, got {model!r}") from None
+        raise OptionError("fit_series needs a DataArray with 'q' and at least one other dim "
+                          f"(got {series.dims}); fit one curve with saxs.fit_porod_dab etc.")
+    if model not in MODEL_PARAMETERS:
+        raise OptionError(f"model must be one of {', '.join(MODEL_PARAMETERS)}, got {model!r}")
+    allowed = set(inspect.signature(_fitter(model)).parameters) - {"curve"}
+    bad = sorted(set(options) - allowed)
+    if bad:
+        raise OptionError(f"fit_series: unknown option(s) {', '.join(bad)} for model "
+                          f"{model!r}; it takes {', '.join(sorted(allowed))}")
+    unit_q = series["q"].attrs.get("units", "1/nm")
+    if unit_q != "1/nm":
+        raise OptionError(f"fit_series: q must be in 1/nm (got {unit_q!r})")
     lead = [d for d in series.dims if d != "q"]
-    stacked = series.transpose(*lead, "q").stack(_frame=lead)
-    n = stacked.sizes["_frame"]
-    rows: list[dict[str, float]] = []
-    ok = np.zeros(n, bool)
-    for i in progress(range(n), total=n, desc=f"SAXS {model} fits", disable=quiet):
-        frame = stacked.isel(_frame=i)
-        curve = xr.DataArray(frame.values, dims="q", coords={"q": series["q"]},
-                             attrs=dict(series.attrs), name="intensity")
-        if "sigma" in frame.coords and frame["sigma"].dims == ("q",):
-            curve = curve.assign_coords(sigma=("q", frame["sigma"].values))
-        try:
-            res = fit(curve, **options)
-        except FitError:
-            rows.append({})
-            continue
-        ok[i] = True
-        row = {}
-        for k, (v, e) in res.parameters.items():
-            row[k] = v
-            row[f"{k}_stderr"] = np.nan if e is None else e
-        row["pore_diameter"] = res.pore_diameter.value
-        row["redchi"] = float(res.fit.redchi)
-        rows.append(row)
-    keys = sorted({k for r in rows for k in r})
-    if not keys:
-        raise FitError(f"no frame of the series could be fitted with {model}")
-    data = {k: ("_frame", np.array([r.get(k, np.nan) for r in rows], float)) for k in keys}
-    data["success"] = ("_frame", ok)
-    ds = xr.Dataset(data, coords={"_frame": stacked["_frame"]}).unstack("_frame")
-    ds["pore_diameter"].attrs.update(units="nm", long_name=f"pore diameter ({model})")
-    for name, c in series.coords.items():
-        if name not in ds.coords and "q" not in c.dims and set(c.dims) <= set(ds.dims):
-            ds = ds.assign_coords({name: c})
-    ds.attrs.update(model=model, technique="saxs")
-    return ds
+    sigma = None
+    core = ["q"]
+    data = series
+    if "sigma" in series.coords:
+        s = series["sigma"]
+        data = series.drop_vars("sigma")
+        if s.dims == ("q",):
+            sigma = np.asarray(s.values, float)
+        else:  # σ per curve: intensity and σ travel together as a second core dimension
+            data = xr.concat([data, s.drop_vars("sigma", errors="ignore")
+                              .broadcast_like(data)], dim="_part").transpose(*lead, "_part",
+                                                                               "q")
+            core = ["_part", "q"]
+    keys = _KEYS[model]
+    outputs: dict[str, Any] = {}
+    attrs: dict[str, dict[str, str]] = {}
+    iunit = str(series.attrs.get("units", "1"))
+    for k in keys:
+        u = DESCRIPTORS[k].unit
+        outputs[k] = outputs[f"{k}_stderr"] = float
+        attrs[k] = {"units": u, "long_name": DESCRIPTORS[k].meaning}
+        attrs[f"{k}_stderr"] = {"units": u, "long_name": f"standard error of {k}"}
+    for p in MODEL_PARAMETERS[model]:
+        u = {"dab_length": "nm", "radius": "nm", "rg": "nm", "pd": "1", "p": "1",
+             "m": "1", "b": f"{iunit}*nm^-p"}.get(p, iunit)
+        outputs[p] = outputs[f"{p}_stderr"] = float
+        attrs[p] = {"units": u, "long_name": f"fit parameter {p}"}
+        attrs[f"{p}_stderr"] = {"units": u}
+    outputs.update(redchi=float, success=bool, flags=object)
+    flat_attrs = {k: v for k, v in series.attrs.items()
+                  if isinstance(v, str | int | float | bool)}
+    maps = apply_series(data, _kernel, core_dims=core, outputs=outputs,
+                        kwargs={"q": np.asarray(series["q"].values, float), "sigma": sigma,
+                                "attrs": flat_attrs, "model": model, "options": options},
+                        attrs=attrs, block_size=64)
+    maps.attrs.update(model=model, technique="saxs")
+    opts_txt = ", ".join(f"{k}={v!r}" for k, v in sorted(options.items()))
+    method = f"saxs {model} fit per curve ({opts_txt})"
+    prov = Provenance.from_data(series, parameters={"model": model, **{
+        k: (list(v) if isinstance(v, tuple) else v) for k, v in options.items()
+        if isinstance(v, str | int | float | bool | tuple | type(None))}})
+    pore = list(MODEL_PARAMETERS[model][1:])
+    depends = {k: (["porod_scale", "porod_exponent", "background"] if k == "porod_exponent"
+                   else pore) for k in keys}
+
+    def curves(index: Mapping[str, int]) -> xr.Dataset:
+        one = series.isel(index).load()
+        one.attrs = dict(series.attrs)
+        return _fitter(model)(one, **options).curve
+
+    return SeriesResult(maps=maps, technique="saxs", keys=keys,
+                        methods=dict.fromkeys(keys, method), source=prov, depends=depends,
+                        curves_fn=curves)

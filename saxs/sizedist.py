@@ -35,7 +35,7 @@ import numpy as np
 import xarray as xr
 from scipy.optimize import nnls
 
-from charz.errors import CharzError, FitError
+from charz.errors import CharzError, FitError, OptionError
 from charz.record import Measurement
 from saxs._common import as_curve
 from saxs.models import _sphere_amp
@@ -147,7 +147,7 @@ def size_distribution(
     contrast: float = 1.0,
     background: float = 0.0,
     power_law: tuple[float, float] | None = None,
-    q_range: tuple[float, float] | None = None,
+    window: tuple[float, float] | None = None,
     weight_factor: float = 1.0,
     sky: float | None = None,
     method: Literal["maxent", "nnls"] = "maxent",
@@ -169,7 +169,7 @@ def size_distribution(
     power_law : (float, float), optional
         (scale, exponent) of a power-law background ``scale·q^-exponent`` subtracted
         first, with q in 1/nm.
-    q_range : (float, float), optional
+    window : (float, float), optional
         Fitted q range (1/nm).
     weight_factor : float
         Multiplies σ (Irena's "weight factor").
@@ -188,11 +188,11 @@ def size_distribution(
         regularisation: wrong background or σ).
     """
     name = curve.attrs.get("source", "curve")
-    q, y, sigma, _ = as_curve(curve, q_range=q_range, name=name)
+    q, y, sigma, _ = as_curve(curve, window=window, name=name)
     if sigma is None:
         raise CharzError(f"{name}: the size distribution needs σ(I) in the data")
     if not 0 < d_min < d_max:
-        raise CharzError(f"need 0 < d_min < d_max, got {d_min}, {d_max}")
+        raise OptionError(f"need 0 < d_min < d_max, got {d_min}, {d_max}")
     y = y - background
     if power_law is not None:
         y = y - power_law[0] * q ** (-power_law[1])
@@ -243,7 +243,7 @@ def size_distribution(
                 break
         f, alpha, how = np.exp(u_lo), float(np.exp(lo)), "maximum entropy (χ² = N)"
     else:
-        raise CharzError(f"method must be 'maxent' or 'nnls', got {method!r}")
+        raise OptionError(f"method must be 'maxent' or 'nnls', got {method!r}")
     fit = kernel @ f
     total = float(np.sum(f * dd))
     mean_d = float(np.sum(f * dd * diam) / total) if total > 0 else float("nan")

@@ -17,6 +17,9 @@ Record keys this package fills beyond the contract's (rows of
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 from charz.plugins import Technique
 from xrd import (
     _cli,
@@ -35,16 +38,39 @@ technique = Technique(
     demo=_demo.run,
 )
 
-__all__ = ["fit_002", "fit_pattern", "fit_turbostratic", "make_pattern", "technique"]
+__all__ = [
+    "correct_intensity",
+    "crop",
+    "fit_002",
+    "fit_002_series",
+    "fit_caglioti",
+    "fit_pattern",
+    "fit_pattern_series",
+    "fit_turbostratic",
+    "make_pattern",
+    "read_series",
+    "strip_ka2",
+    "subtract_background",
+    "technique",
+]
+
+# the analyses load on first use: ``import xrd`` stays light (no lmfit at plugin load)
+_LAZY = {
+    "crop": "xrd.corrections",
+    "correct_intensity": "xrd.corrections",
+    "strip_ka2": "xrd.corrections",
+    "subtract_background": "xrd.corrections",
+    "fit_002": "xrd.peaks",
+    "fit_pattern": "xrd.peaks",
+    "fit_caglioti": "xrd.peaks",
+    "fit_pattern_series": "xrd.series",
+    "fit_002_series": "xrd.insitu",
+    "read_series": "xrd.insitu",
+    "fit_turbostratic": "xrd.turbostratic",
+}
 
 
-def __getattr__(name: str):  # lazy: keep ``import xrd`` light (no lmfit at plugin load)
-    if name in ("fit_002", "fit_pattern"):
-        from xrd import peaks
-
-        return getattr(peaks, name)
-    if name == "fit_turbostratic":
-        from xrd.turbostratic import fit_turbostratic
-
-        return fit_turbostratic
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'xrd' has no attribute {name!r}")

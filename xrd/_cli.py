@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from charz.cli_common import add_common_options, add_insitu_options
+from charz.cli_common import add_common_options, add_insitu_options, add_scheduler_option
 
 
 def _add_fit_options(p: argparse.ArgumentParser) -> None:
@@ -60,18 +60,19 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    import warnings
     from pathlib import Path
 
     import charz
     from charz.cli_common import run_files
-    from charz.errors import CharzError
+    from charz.errors import CharzError, FitError, FlagWarning, OptionError
     from xrd.peaks import fit_caglioti, fit_pattern
 
     instrument = args.instrument_fwhm
     try:
         mono = None if args.monochromator.lower() == "none" else float(args.monochromator)
     except ValueError:
-        raise CharzError(
+        raise OptionError(
             f"--monochromator {args.monochromator!r}: give 2θ_M in deg or 'none'"
         ) from None
     if args.standard:
@@ -94,14 +95,21 @@ def _run(args: argparse.Namespace) -> int:
                                   ka2=args.ka2, instrument=instrument,
                                   mask=[tuple(m) for m in args.mask],
                                   monochromator_two_theta=mono)]
-        return [fit_pattern(da, convention=args.convention,
-                            window=tuple(args.window) if args.window else None,
-                            shape=args.shape, ka2=args.ka2, instrument=instrument,
-                            n_002=2 if args.two_components else 1, graphitic=args.graphitic,
-                            fit_10=args.fit_10, mask=[tuple(m) for m in args.mask],
-                            internal_standard=args.internal_standard,
-                            monochromator_two_theta=mono, thickness_mm=args.thickness_mm,
-                            density_g_cm3=args.density)]
+        try:
+            with warnings.catch_warnings():  # run_files reports the flags (and --strict)
+                warnings.simplefilter("ignore", FlagWarning)
+                return [fit_pattern(da, convention=args.convention,
+                                    window=tuple(args.window) if args.window else None,
+                                    shape=args.shape, ka2=args.ka2, instrument=instrument,
+                                    n_002=2 if args.two_components else 1,
+                                    graphitic=args.graphitic, fit_10=args.fit_10,
+                                    mask=[tuple(m) for m in args.mask],
+                                    internal_standard=args.internal_standard,
+                                    monochromator_two_theta=mono,
+                                    thickness_mm=args.thickness_mm,
+                                    density_g_cm3=args.density)]
+        except FitError:  # exc.result (FailedXRDFit): run_files still draws its figure
+            raise
 
     return run_files(args, analyse, technique="xrd")
 
@@ -154,6 +162,7 @@ def add_insitu_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--group", type=int, default=1, metavar="N",
                    help="average N consecutive frames before fitting")
     _add_fit_options(p)
+    add_scheduler_option(p)
     p.set_defaults(run=_run_insitu)
 
 
@@ -180,26 +189,31 @@ def _run_insitu(args: argparse.Namespace) -> int:
     bg = charz.read(args.background, technique="xrd",
                     **({} if args.wavelength is None else {"wavelength": args.wavelength})) \
         if args.background else None
-    res = fit_002_series(series, background=bg, cell_peaks="fit" if args.cell_hump else None,
-                         mask=[tuple(m) for m in args.mask], convention=args.convention,
-                         shape=args.shape, ka2="ignore" if args.ka2 == "strip" else args.ka2,
-                         window=tuple(args.window) if args.window else None, cycler=cycler,
-                         offset_s=args.offset_s, align=args.align, tz=args.tz,
-                         group=args.group)
+    from charz.series import scheduler
+
+    with scheduler(getattr(args, "scheduler", None)):
+        res = fit_002_series(series, background=bg,
+                             cell_peaks="fit" if args.cell_hump else None,
+                             mask=[tuple(m) for m in args.mask], convention=args.convention,
+                             shape=args.shape, ka2="ignore" if args.ka2 == "strip" else args.ka2,
+                             window=tuple(args.window) if args.window else None, cycler=cycler,
+                             offset_s=args.offset_s, align=args.align, tz=args.tz,
+                             group=args.group)
+        res = res.compute()
     files = [res.to_csv(out / "insitu_xrd_frames.csv"), res.to_netcdf(out / "insitu_xrd.nc")]
     with use_style():
         if "time" in series.dims:
             files += save_figure(res.heatmap(cycler=cycler, title="operando XRD"),
                                  out / "insitu_xrd_heatmap")
         files += save_figure(res.plot().figure, out / "insitu_xrd_d002_time")
-        if "voltage" in res.table.coords:
+        if "voltage" in res.maps.coords:
             files += save_figure(res.plot_vs_voltage().figure, out / "insitu_xrd_d002_voltage")
         files += save_figure(res.waterfall(every=max(1, series.shape[0] // 15)).figure,
                              out / "insitu_xrd_waterfall")
-    ok = int(res.table["success"].sum())
-    print(f"charz insitu xrd: {ok}/{res.table.sizes[res.table['d002'].dims[0]]} frames fitted; "
-          f"wrote {len(files)} files to {out}")
-    return 0 if ok == res.table["success"].size else 1
+    print(f"charz insitu xrd: {res.summary()}; wrote {len(files)} files to {out}")
+    for f in files:
+        print(f"  {f}")
+    return 0 if res.result.counts().failed == 0 else 1
 
 
 def analyse_file(path, *, wavelength: float | None = None, **fit_options) -> list:

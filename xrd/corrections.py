@@ -20,7 +20,7 @@ from typing import Literal
 import numpy as np
 import xarray as xr
 
-from charz.errors import CharzError, MissingMetadataError
+from charz.errors import CharzError, FitError, MissingMetadataError, OptionError
 
 __all__ = [
     "CARBON_CROMER_MANN",
@@ -68,23 +68,43 @@ def _wavelength(pattern: xr.DataArray, wavelength: float | None) -> float:
 
 def crop(
     pattern: xr.DataArray,
-    two_theta_min: float | None = None,
-    two_theta_max: float | None = None,
+    window: tuple[float | None, float | None],
 ) -> xr.DataArray:
-    """Keep the points with ``two_theta_min <= 2θ <= two_theta_max`` (deg).
+    """Keep the points with ``window[0] <= 2θ <= window[1]`` (deg; None = open end).
+
+    Parameters
+    ----------
+    pattern : xarray.DataArray
+        Pattern (or series) over ``two_theta`` (deg).
+    window : (float or None, float or None)
+        2θ window in deg, as ``window=`` of the fits.
+
+    Returns
+    -------
+    xarray.DataArray
+        The cropped copy, with the crop noted in ``attrs["corrections"]``.
 
     Raises
     ------
-    CharzError
-        Fewer than 5 points remain.
+    OptionError
+        ``window`` is not (lo, hi) with lo < hi.
+    FitError
+        Fewer than 5 points remain (the message names the file and the pattern's span).
     """
+    try:
+        lo_in, hi_in = window
+    except (TypeError, ValueError):
+        raise OptionError(f"crop: window must be (lo, hi) in deg, got {window!r}") from None
+    lo = -np.inf if lo_in is None else float(lo_in)
+    hi = np.inf if hi_in is None else float(hi_in)
+    if not lo < hi:
+        raise OptionError(f"crop: window {window!r} must have lo < hi (deg)")
     x = pattern["two_theta"]
-    lo = -np.inf if two_theta_min is None else two_theta_min
-    hi = np.inf if two_theta_max is None else two_theta_max
     out = pattern.isel(two_theta=np.flatnonzero((x.values >= lo) & (x.values <= hi)))
     if out.sizes["two_theta"] < 5:
-        raise CharzError(
-            f"crop({two_theta_min}, {two_theta_max}) leaves {out.sizes['two_theta']} points; "
+        src = pattern.attrs.get("source", "pattern")
+        raise FitError(
+            f"{src}: the window {lo:g}–{hi:g}° holds {out.sizes['two_theta']} points; "
             f"the pattern spans {float(x.min()):g}–{float(x.max()):g}°"
         )
     out = out.copy()
@@ -227,7 +247,7 @@ def subtract_background(
         how = f"fixed scale {float(scale):g}"
     elif scale == "window":
         if window is None:
-            raise CharzError("subtract_background(scale='window') needs window=(lo, hi) in 2θ")
+            raise OptionError("subtract_background(scale='window') needs window=(lo, hi) in 2θ")
         x = pattern["two_theta"].values
         m = (x >= window[0]) & (x <= window[1])
         if m.sum() < 3:
@@ -239,7 +259,7 @@ def subtract_background(
         s = np.nanquantile(y[..., m] / b[m], quantile, axis=-1)
         how = f"largest non-negative scale ({quantile:g} quantile of I/I_bg)"
     else:
-        raise CharzError(f"scale={scale!r} is not a number, 'window' or 'nonnegative'")
+        raise OptionError(f"scale={scale!r} is not a number, 'window' or 'nonnegative'")
     out_vals = y - np.asarray(s)[..., None] * b
     out = pattern.transpose(..., "two_theta").copy(data=out_vals).transpose(*pattern.dims)
     out.attrs = dict(pattern.attrs)

@@ -16,7 +16,7 @@ its fits to NetCDF.
 
 from __future__ import annotations
 
-import math
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,9 +25,11 @@ from typing import Any, Literal
 import numpy as np
 import xarray as xr
 
-from charz.errors import CharzError, FitError
+from charz.errors import CharzError, FitError, OptionError
+from charz.record import Provenance
+from charz.series import SeriesResult, apply_series
 from xrd.corrections import correct_intensity, subtract_background
-from xrd.peaks import CONVENTIONS, _make_model, _Spec, _tt, _wavelength
+from xrd.peaks import CONVENTIONS, _components, _make_model, _Spec, _tt, _wavelength
 
 __all__ = ["InsituXRDResult", "fit_002_series", "read_series"]
 
@@ -70,49 +72,102 @@ def read_series(
 
 @dataclass(frozen=True, slots=True, eq=False)
 class InsituXRDResult:
-    """Per-frame (002) fits of an in-situ series.
+    """Per-frame (002) fits of an in-situ series (through :func:`charz.series.apply_series`).
 
     Attributes
     ----------
-    table : xarray.Dataset
-        Over the series dimension: ``two_theta_002`` (deg), ``d002`` (nm), ``fwhm_002``
-        (deg), ``lc`` (nm), ``area_002`` and ``height_002`` (intensity units), their
-        ``*_stderr``, ``success``, ``redchi``; coords ``time``/``timestamp`` and
-        ``voltage``/``capacity`` when attached.
-    fits : xarray.Dataset
-        :func:`charz.peaks.fit_series` output (every parameter, ``best_fit``).
+    result : charz.series.SeriesResult
+        The engine's result: ``maps`` over the series dimension with ``two_theta_002``
+        (deg), ``d002`` (nm), ``fwhm_002`` (deg), ``lc`` (nm), ``area_002`` and
+        ``height_002`` (intensity units), their ``*_stderr``, every model parameter
+        (``param_<name>``), ``redchi``, ``success`` and ``flags``; coords
+        ``time``/``timestamp`` and ``voltage``/``capacity`` when attached.
     series : xarray.DataArray
         The prepared series that was fitted (background subtracted, cropped).
     method : str
         What was done (window, background, model, seeding, convention).
+    spec : object
+        The (002) model (to draw fitted curves on demand).
     """
 
-    table: xr.Dataset
-    fits: xr.Dataset = field(repr=False)
+    result: Any
     series: xr.DataArray = field(repr=False)
     method: str = ""
+    spec: Any = field(default=None, repr=False)
+
+    @property
+    def maps(self) -> xr.Dataset:
+        """Per-frame values over the series dimension (the engine's ``maps``)."""
+        return self.result.maps
+
+    @property
+    def table(self) -> xr.Dataset:
+        """Alias of :attr:`maps` (the name before 0.2)."""
+        return self.result.maps
 
     def descriptors(self) -> dict[str, Any]:
-        """Series results are not one sample's record: an empty mapping (see ``table``)."""
-        return {}
+        """Mean ± standard error of the good frames for ``d002``, ``lc``, 2θ and FWHM."""
+        return self.result.descriptors()
+
+    def summary(self) -> str:
+        """``"9/9 fitted"`` (+ without signal, failed, flagged)."""
+        return self.result.summary()
+
+    def compute(self) -> InsituXRDResult:
+        """The same result with ``maps`` computed (dask-backed input: on the active scheduler)."""
+        import dataclasses
+
+        from charz.series import compute_progress
+
+        maps = self.maps
+        if any(v.chunks for v in maps.variables.values()):
+            maps = compute_progress(maps, desc="fitting frames")
+        return dataclasses.replace(self, result=dataclasses.replace(self.result, maps=maps))
+
+    def curves(self, index: int) -> xr.Dataset:
+        """Data, fit and (002) component of frame ``index`` (computed from the parameters)."""
+        dim = self.series.dims[0]
+        x = self.series["two_theta"].values
+        y = np.asarray(self.series.isel({dim: index}).values, float)
+        row = self.maps.isel({dim: index})
+        units = self.series.attrs.get("units", "count")
+        ds = xr.Dataset({"data": ("two_theta", y, {"units": units})},
+                        coords={"two_theta": ("two_theta", x, {"units": "deg"})},
+                        attrs={"source": str(self.series.attrs.get("source", ""))})
+        if bool(row["success"]):
+            p = {k[6:]: float(row[k]) for k in row.data_vars if k.startswith("param_")}
+            comp = _components(self.spec, x, p)
+            ds["background"] = ("two_theta", comp.pop("tail") + comp.pop("smooth"))
+            ds["best_fit"] = ("two_theta", ds["background"].values + sum(comp.values()))
+        return ds
 
     def to_csv(self, path: str | Path) -> Path:
-        """Write the per-frame table as CSV (atomically)."""
+        """Per-frame table as CSV (atomically): units in the column names, loads with
+        ``pandas.read_csv`` defaults; the method goes to ``<path>.json``."""
+        import json
+
         from charz.output import atomic_write_text
 
-        df = self.table.to_dataframe()
-        header = f"# charz in-situ XRD (002) per frame; {self.method}\n"
-        return atomic_write_text(path, header + df.to_csv())
+        t = self.maps
+        keep = [v for v in t.data_vars if not v.startswith("param_") and v != "flags"]
+        df = t[keep].to_dataframe()
+        df.columns = [f"{c} ({t[c].attrs['units']})" if t[c].attrs.get("units") not in
+                      (None, "", "1") else c for c in df.columns]
+        df["flags"] = np.asarray(t["flags"].values, str)
+        path = Path(path)
+        atomic_write_text(path.with_suffix(path.suffix + ".json"),
+                          json.dumps({"method": self.method, "summary": self.summary()},
+                                     ensure_ascii=False, indent=1))
+        return atomic_write_text(path, df.to_csv())
 
     def to_netcdf(self, path: str | Path) -> Path:
-        """Write the series, the fits and the table as one NetCDF file (atomically)."""
+        """Write the fitted series and the per-frame values as one NetCDF file (atomically)."""
         from charz.output import atomic_path
 
-        ds = self.fits.copy()
+        ds = self.maps.copy()
         ds["data"] = self.series
-        for k in self.table.data_vars:
-            ds[f"frame_{k}"] = self.table[k]
-        ds.attrs = {"method": self.method}
+        ds.attrs = {"method": self.method, "wavelength_nm": float(self.spec.lam1),
+                    "source": str(self.series.attrs.get("source", ""))}
         for v in list(ds.variables):
             ds[v].attrs = {k: a for k, a in ds[v].attrs.items()
                            if isinstance(a, (str, int, float))}
@@ -124,60 +179,74 @@ class InsituXRDResult:
         return path
 
     def plot(self, ax: Any = None, *, key: str = "d002", time_unit: str = "h") -> Any:
-        """``key`` versus time, with the voltage on a twin axis when attached."""
+        """``key`` versus time, with the voltage on a twin axis when attached.
+
+        Frames without a fit are left out; flagged frames are drawn hollow.
+        """
         import matplotlib.pyplot as plt
 
         if ax is None:
-            _, ax = plt.subplots()
-        dim = self.table[key].dims[0]
-        t = self.table[dim].values.astype(float)
+            _, ax = plt.subplots(figsize=(5.0, 3.4), layout="constrained")
+        t_ = self.maps
+        dim = t_[key].dims[0]
+        t = t_[dim].values.astype(float)
         scale = {"s": 1.0, "min": 60.0, "h": 3600.0}[time_unit] if dim == "time" else 1.0
-        ok = self.table["success"].values
-        y = self.table[key].values
-        e = self.table.get(f"{key}_stderr")
-        ax.errorbar(t[ok] / scale, y[ok], yerr=None if e is None else e.values[ok], fmt="o",
-                    ms=2.5, color="C0", label=key)
+        ok = t_["success"].values.astype(bool)
+        flagged = ok & (np.asarray(t_["flags"].values, str) != "")
+        y = t_[key].values
+        e = t_[f"{key}_stderr"].values
+        for sel, style in ((ok & ~flagged, {"color": "C0", "label": key}),
+                           (flagged, {"color": "C1", "mfc": "none", "label": "flagged"})):
+            if sel.any():
+                ax.errorbar(t[sel] / scale, y[sel], yerr=e[sel], fmt="o", ms=2.5, **style)
         ax.set_xlabel(f"time ({time_unit})" if dim == "time" else dim)
-        ax.set_ylabel(f"{key} ({self.table[key].attrs.get('units', '')})")
-        if "voltage" in self.table.coords:
+        ax.set_ylabel(f"{key} ({t_[key].attrs.get('units', '')})")
+        ax.set_title(f"{self.series.attrs.get('source', '') or 'operando XRD'}: "
+                     f"{self.summary()}", fontsize=9, loc="left")
+        if "voltage" in t_.coords:
             ax2 = ax.twinx()
-            ax2.plot(t / scale, self.table["voltage"].values, "-", color="C3", lw=0.8)
+            ax2.plot(t / scale, t_["voltage"].values, "-", color="C3", lw=0.8)
             ax2.set_ylabel("voltage (V)", color="C3")
         return ax
 
     def plot_vs_voltage(self, ax: Any = None, *, key: str = "d002") -> Any:
-        """``key`` versus the attached voltage (points coloured by time)."""
+        """``key`` versus the attached voltage (points coloured by frame)."""
         import matplotlib.pyplot as plt
 
-        if "voltage" not in self.table.coords:
-            raise CharzError("plot_vs_voltage: no voltage attached (pass cycler= to the fit)")
+        t_ = self.maps
+        if "voltage" not in t_.coords:
+            raise OptionError("plot_vs_voltage: no voltage attached (pass cycler= to the fit)")
         if ax is None:
-            _, ax = plt.subplots()
-        ok = self.table["success"].values
-        sc = ax.scatter(self.table["voltage"].values[ok], self.table[key].values[ok],
+            _, ax = plt.subplots(figsize=(5.0, 3.4), layout="constrained")
+        ok = t_["success"].values.astype(bool)
+        sc = ax.scatter(t_["voltage"].values[ok], t_[key].values[ok],
                         c=np.arange(ok.size)[ok], s=8, cmap="viridis")
         ax.set_xlabel("voltage (V)")
-        ax.set_ylabel(f"{key} ({self.table[key].attrs.get('units', '')})")
+        ax.set_ylabel(f"{key} ({t_[key].attrs.get('units', '')})")
+        ax.set_title(f"{key} against voltage ({self.summary()})", fontsize=9, loc="left")
         ax.figure.colorbar(sc, ax=ax, label="frame")
         return ax
 
     def waterfall(self, ax: Any = None, *, offset: float | None = None, every: int = 1) -> Any:
-        """Stacked frames (data and fit), offset vertically."""
+        """Stacked frames (data and fit), offset vertically; frames without a fit: data only."""
         import matplotlib.pyplot as plt
 
         if ax is None:
-            _, ax = plt.subplots(figsize=(3.5, 4.5))
+            _, ax = plt.subplots(figsize=(4.0, 5.0), layout="constrained")
         dim = self.series.dims[0]
         x = self.series["two_theta"].values
-        y = self.series.values
+        y = np.asarray(self.series.values, float)
         off = offset if offset is not None else 0.3 * float(np.nanmax(y) - np.nanmin(y))
         cmap = plt.get_cmap("viridis")
         for i in range(0, y.shape[0], every):  # one line per frame drawn
             ax.plot(x, y[i] + i * off, ".", ms=1, color="0.6")
-            ax.plot(x, self.fits["best_fit"].values[i] + i * off, "-", lw=0.8,
-                    color=cmap(i / max(y.shape[0] - 1, 1)))
+            c = self.curves(i)
+            if "best_fit" in c:
+                ax.plot(x, c["best_fit"].values + i * off, "-", lw=0.8,
+                        color=cmap(i / max(y.shape[0] - 1, 1)))
         ax.set_xlabel("2θ (deg)")
         ax.set_ylabel(f"intensity + offset ({dim})")
+        ax.set_title("frames (grey) and fits", fontsize=9, loc="left")
         return ax
 
     def heatmap(self, *, cycler: xr.Dataset | None = None, **kwargs: Any) -> Any:
@@ -185,15 +254,15 @@ class InsituXRDResult:
         from charz.series import plot_heatmap
 
         fig = plot_heatmap(self.series, cycler=cycler, **kwargs)
-        dim = self.table["two_theta_002"].dims[0]
+        t_ = self.maps
+        dim = t_["two_theta_002"].dims[0]
         if dim == "time":  # the fitted (002) centre on top of the map
             scale = {"s": 1.0, "min": 60.0, "h": 3600.0}[kwargs.get("time_unit", "h")]
-            ok = self.table["success"].values
+            ok = t_["success"].values.astype(bool)
             for ax in fig.axes:
                 if "2θ" in ax.get_xlabel():
-                    ax.plot(self.table["two_theta_002"].values[ok],
-                            self.table["time"].values[ok] / scale, "w.-", ms=2, lw=0.6,
-                            label="fitted (002)")
+                    ax.plot(t_["two_theta_002"].values[ok], t_["time"].values[ok] / scale,
+                            "w.-", ms=2, lw=0.6, label="fitted (002)")
                     break
         return fig
 
@@ -270,8 +339,6 @@ def fit_002_series(
     centre and FWHM (correlations neglected). Expected changes are small (tenths of a
     degree): compare frames of one cell, not absolute values across cells.
     """
-    from charz.peaks import fit_series
-
     dims = [d for d in series.dims if d != "two_theta"]
     if len(dims) != 1 or "two_theta" not in series.dims:
         raise CharzError(f"fit_002_series needs (time|frame, two_theta); got {series.dims}")
@@ -323,7 +390,9 @@ def fit_002_series(
     spec = _Spec(tuple(peaks), shape, 1, q_ref, (x[0] + x[-1]) / 2, (x[-1] - x[0]) / 2, lam,
                  float(lam2) if use_ka2 else None, ratio if use_ka2 else 0.0)
     model = _make_model(spec)
-    y0 = np.asarray(data.isel({dim: 0}).values, float)
+    # start values from the mean pattern (robust to empty or all-zero frames)
+    y0 = np.asarray(data.mean(dim, skipna=True).values, float)
+    y0 = np.where(np.isfinite(y0), y0, np.nanmin(y0) if np.isfinite(y0).any() else 0.0)
     params = _start(model, spec, x, y0, lam, cells, fit_cell=cell_peaks == "fit")
     if cell_peaks == "fit":
         res0 = model.fit(y0, params, x=x, method="least_squares")
@@ -333,19 +402,142 @@ def fit_002_series(
         cells = [(params["cell0_center"].value, params["cell0_fwhm"].value)]
         notes.append(f"cell hump fitted on frame 0: {cells[0][0]:.2f}°, FWHM {cells[0][1]:.2f}°"
                      " (then fixed)")
-    weights = None
-    if str(series.attrs.get("units", "")).startswith("count") and background is None \
-            and not conv["corrected"] and float(data.min()) >= 0:
-        weights = 1.0 / np.sqrt(np.clip(data, 1.0, None))  # Poisson counts
-    fits = fit_series(model, data, dim="two_theta", params=params, seed=seed, weights=weights)
-    table = _table(fits, data, dim, lam, conv["k_002"], shape)
+    poisson = bool(str(series.attrs.get("units", "")).startswith("count") and background is None
+                   and not conv["corrected"] and float(data.min()) >= 0)
     method = (f"(002) per frame, {shape} + power-law(q) tail + linear background"
               f"{' + Kα2 doublet' if use_ka2 else ''}"
               f"{f' + {len(cells)} fixed cell hump(s)' if cells else ''}, window "
-              f"{window[0]:.1f}–{window[1]:.1f}°, seed={seed}; {conv['label']}; λ={lam:.6g} nm"
+              f"{window[0]:.1f}–{window[1]:.1f}°, seed={seed} (within each block of frames); "
+              f"{conv['label']}; λ={lam:.6g} nm"
               + (f"; {'; '.join(notes)}" if notes else ""))
-    table.attrs["method"] = method
-    return InsituXRDResult(table, fits, data, method)
+    start = {n: (p.value, p.min, p.max, p.vary) for n, p in params.items()}
+    outputs: dict[str, Any] = {}
+    attrs: dict[str, dict[str, str]] = {}
+    units = str(data.attrs.get("units", "count"))
+    for name, (unit, long_name) in _frame_vars(units, conv["k_002"]).items():
+        outputs[name] = outputs[f"{name}_stderr"] = float
+        attrs[name] = {"units": unit, "long_name": long_name}
+        attrs[f"{name}_stderr"] = {"units": unit, "long_name": f"standard error of {name}"}
+    for name in params:
+        outputs[f"param_{name}"] = float
+    outputs.update(redchi=float, success=bool, flags=object)
+    flat = data.drop_vars([c for c in data.coords if c not in data.dims
+                           and data[c].dtype == object])
+    maps = apply_series(flat, _frame_kernel, core_dims=["two_theta"], outputs=outputs,
+                        attrs=attrs, block_size=None,
+                        kwargs={"x": x, "spec": spec, "start": start, "seed": seed,
+                                "poisson": poisson, "k": conv["k_002"]})
+    for name in ("voltage", "capacity", "current", "timestamp", "source"):
+        if name in data.coords and name not in maps.coords:
+            maps = maps.assign_coords({name: data[name]})
+    maps.attrs = {"method": method}
+    keys = ("two_theta_002", "d002", "fwhm_002", "lc")
+    prov = Provenance.from_data(series, parameters={
+        "convention": convention, "shape": shape, "window_deg": list(window), "seed": seed,
+        "wavelength_nm": lam, "group": group, "mask": [list(m) for m in mask]})
+    pars = [f"p002_{k}" for k in ("height", "center", "fwhm", "fraction")] + [
+        "bg_amp", "bg_c0", "bg_c1"]
+    res = SeriesResult(maps=maps, technique="xrd", keys=keys,
+                       methods=dict.fromkeys(keys, method), source=prov,
+                       depends=dict.fromkeys(keys, pars))
+    return InsituXRDResult(res, data, method, spec)
+
+
+def _frame_vars(units: str, k: float) -> dict[str, tuple[str, str]]:
+    return {
+        "two_theta_002": ("deg", "fitted (002) centre"),
+        "d002": ("nm", "d002 (Bragg)"),
+        "fwhm_002": ("deg", "(002) FWHM (not instrument-corrected)"),
+        "lc": ("nm", f"Lc (Scherrer, K {k:g})"),
+        "area_002": (f"{units}*deg", "integrated (002) intensity"),
+        "height_002": (units, "(002) height"),
+    }
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_model(spec: _Spec) -> Any:
+    return _make_model(spec)  # one lmfit model per worker process and spec
+
+
+def _frame_kernel(block: np.ndarray, *, x: np.ndarray, spec: _Spec,
+                  start: dict[str, tuple[float, float, float, bool]], seed: str,
+                  poisson: bool, k: float) -> dict[str, np.ndarray]:
+    """The in-situ kernel: the (002) model fitted to each frame of ``block`` (n, two_theta).
+
+    Each frame starts from ``start`` (``seed='fixed'``) or from the previous good frame of
+    the same block (``seed='previous'``). No signal (flat frame, or a (002) height within
+    2 standard errors of zero) → ``success=False``, flag ``no_signal``.
+    """
+    from charz.flags import NO_SIGNAL, NOT_CONVERGED, fit_flags, is_flat
+    from charz.peaks import GAUSS_AREA, LORENTZ_AREA
+
+    model = _cached_model(spec)
+    n = block.shape[0]
+    names = list(start)
+    out = {name: np.full(n, np.nan) for v in _frame_vars("", k)
+           for name in (v, f"{v}_stderr")}
+    out.update({f"param_{p}": np.full(n, np.nan) for p in names})
+    out["redchi"] = np.full(n, np.nan)
+    success = np.zeros(n, bool)
+    flags = np.full(n, "", dtype=object)
+    params = model.make_params()
+    for p, (v, lo, hi, vary) in start.items():
+        params[p].set(value=v, min=lo, max=hi, vary=vary)
+    lam = spec.lam1
+    for i in range(n):  # lmfit fits one frame at a time
+        y = np.asarray(block[i], float)
+        ok = np.isfinite(y)
+        if ok.sum() < 20 or bool(is_flat(y)):
+            flags[i] = NO_SIGNAL
+            continue
+        w = 1.0 / np.sqrt(np.clip(y[ok], 1.0, None)) if poisson else None
+        p0 = params.copy() if seed == "previous" else model.make_params()
+        if seed != "previous":
+            for p, (v, lo, hi, vary) in start.items():
+                p0[p].set(value=v, min=lo, max=hi, vary=vary)
+        try:
+            res = model.fit(y[ok], p0, x=x[ok], weights=w, method="least_squares",
+                            max_nfev=4000)
+        except (ValueError, TypeError, np.linalg.LinAlgError):
+            continue
+        if not res.success:
+            flags[i] = NOT_CONVERGED
+            continue
+        h = res.params["p002_height"]
+        if h.value <= 0 or (h.stderr is not None and h.value < 2 * h.stderr):
+            flags[i] = NO_SIGNAL
+            continue
+        success[i] = True
+        flags[i] = ",".join(fit_flags(res, ignore=[n_ for n_ in names
+                                                     if n_.endswith("fraction")] + ["bg_exp"]))
+        if seed == "previous":
+            params = res.params
+        c, wd = res.params["p002_center"], res.params["p002_fwhm"]
+        sc, sw, sh = (np.nan if q.stderr is None else q.stderr for q in (c, wd, h))
+        th = np.radians(c.value) / 2
+        d = lam / (2 * np.sin(th))
+        lc = k * lam / (np.radians(wd.value) * np.cos(th))
+        fr = res.params["p002_fraction"].value if "p002_fraction" in res.params else (
+            0.0 if spec.shape == "gaussian" else 1.0)
+        area = h.value * wd.value * (fr * LORENTZ_AREA + (1 - fr) * GAUSS_AREA)
+        vals = {
+            "two_theta_002": (c.value, sc),
+            "d002": (d, abs(lam * np.cos(th) / (2 * np.sin(th) ** 2)) * np.radians(sc) / 2),
+            "fwhm_002": (wd.value, sw),
+            "lc": (lc, lc * np.sqrt((sw / wd.value) ** 2 + (np.tan(th) * np.radians(sc) / 2)
+                                    ** 2)),
+            "area_002": (area, area * np.sqrt((sh / h.value) ** 2 + (sw / wd.value) ** 2)),
+            "height_002": (h.value, sh),
+        }
+        for name, (v, e) in vals.items():
+            out[name][i] = v
+            out[f"{name}_stderr"][i] = e
+        for p in names:
+            out[f"param_{p}"][i] = res.params[p].value
+        out["redchi"][i] = float(res.redchi)
+    out["success"] = success
+    out["flags"] = flags
+    return out
 
 
 def _start(model, spec, x, y, lam, cells, *, fit_cell: bool):
@@ -380,50 +572,3 @@ def _start(model, spec, x, y, lam, cells, *, fit_cell: bool):
         if spec.shape == "pseudo_voigt":
             p[f"{prefix}fraction"].set(value=0.0, vary=False)
     return p
-
-
-def _table(fits: xr.Dataset, data: xr.DataArray, dim: str, lam: float, k: float,
-           shape: str) -> xr.Dataset:
-    from charz.peaks import GAUSS_AREA, LORENTZ_AREA
-
-    c = fits["p002_center"].values
-    w = fits["p002_fwhm"].values
-    h = fits["p002_height"].values
-    sc = fits["p002_center_stderr"].values
-    sw = fits["p002_fwhm_stderr"].values
-    sh = fits["p002_height_stderr"].values
-    th = np.radians(c) / 2
-    d = lam / (2 * np.sin(th))
-    sd = np.abs(lam * np.cos(th) / (2 * np.sin(th) ** 2)) * np.radians(sc) / 2
-    beta = np.radians(w)
-    lc = k * lam / (beta * np.cos(th))
-    slc = lc * np.sqrt((sw / w) ** 2 + (np.tan(th) * np.radians(sc) / 2) ** 2)
-    if shape == "pseudo_voigt":
-        fr = fits["p002_fraction"].values
-        fac = fr * LORENTZ_AREA + (1 - fr) * GAUSS_AREA
-    else:
-        fac = np.full_like(c, GAUSS_AREA if shape == "gaussian" else LORENTZ_AREA)
-    area = h * w * fac
-    sarea = area * np.sqrt((sh / np.where(h > 0, h, np.nan)) ** 2 + (sw / w) ** 2)
-    units = data.attrs.get("units", "count")
-    var = {
-        "two_theta_002": (c, sc, "deg", "fitted (002) centre"),
-        "d002": (d, sd, "nm", "d002 (Bragg)"),
-        "fwhm_002": (w, sw, "deg", "(002) FWHM (not instrument-corrected)"),
-        "lc": (lc, slc, "nm", f"Lc (Scherrer, K {k:g})"),
-        "area_002": (area, sarea, f"{units}*deg", "integrated (002) intensity"),
-        "height_002": (h, sh, units, "(002) height"),
-    }
-    ds = xr.Dataset(coords={n: co for n, co in fits.coords.items() if n != "two_theta"
-                            and dim in co.dims})
-    for name, (v, s, u, ln) in var.items():
-        ds[name] = (dim, v, {"units": u, "long_name": ln})
-        ds[f"{name}_stderr"] = (dim, s, {"units": u})
-    ds["success"] = (dim, fits["success"].values.astype(bool))
-    ds["redchi"] = (dim, fits["redchi"].values)
-    for name in ("voltage", "capacity", "current", "timestamp"):
-        if name in data.coords and name not in ds.coords:
-            ds = ds.assign_coords({name: data[name]})
-    if not math.isfinite(float(np.nanmean(d))):
-        raise FitError("fit_002_series: no frame could be fitted")
-    return ds

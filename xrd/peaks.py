@@ -37,13 +37,15 @@ import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import lmfit
 import numpy as np
 import xarray as xr
 
-from charz.errors import CharzError, FitError, MissingMetadataError, PhysicsWarning
+from charz import flags as flags_mod
+from charz.errors import CharzError, FitError, MissingMetadataError, OptionError, PhysicsWarning
+from charz.flags import is_flat
 from charz.peaks import gaussian, lorentzian, pseudo_voigt
 from charz.record import Measurement, Provenance
 from xrd.corrections import _wavelength, correct_intensity, crop, ka2_shift, strip_ka2
@@ -51,13 +53,14 @@ from xrd.corrections import _wavelength, correct_intensity, crop, ka2_shift, str
 __all__ = [
     "CONVENTIONS",
     "CagliotiResult",
+    "FailedXRDFit",
     "XRDFitResult",
     "bragg_d",
     "dahn_r",
     "fit_002",
     "fit_caglioti",
     "fit_pattern",
-    "fit_pattern_series",
+    "plot_xrd_fit",
     "scherrer_size",
     "standard_offset",
 ]
@@ -218,11 +221,11 @@ def fit_caglioti(
                 material = name  # type: ignore[assignment]
                 break
         else:
-            raise CharzError(
+            raise OptionError(
                 f"fit_caglioti: say which standard {src!r} is (material='LaB6'|'CeO2'|'Si')"
             )
     if material not in STANDARDS:
-        raise CharzError(f"material {material!r} is not one of {', '.join(STANDARDS)}")
+        raise OptionError(f"material {material!r} is not one of {', '.join(STANDARDS)}")
     x = standard["two_theta"].values.astype(float)
     y = standard.values.astype(float)
     hi = max_two_theta if max_two_theta is not None else float(x.max())
@@ -516,6 +519,7 @@ class XRDFitResult:
     wavelength: float
     fit: lmfit.model.ModelResult = field(repr=False)
     curve: xr.Dataset = field(repr=False)
+    figure_name: ClassVar[str] = "fit"
 
     def descriptors(self) -> dict[str, Measurement]:
         """Record keys → Measurement."""
@@ -529,27 +533,75 @@ class XRDFitResult:
         return out
 
     def plot(self, ax: Any = None) -> Any:
-        """Data, fit, components and background over 2θ; returns the Axes."""
-        import matplotlib.pyplot as plt
+        """Data, fit, components and background over 2θ, residuals below; returns the Axes.
 
-        if ax is None:
-            _, ax = plt.subplots()
-        c = self.curve
-        x = c["two_theta"].values
-        ax.plot(x, c["data"], ".", ms=1.5, color="0.5", label="data")
-        ax.plot(x, c["best_fit"], "-", color="k", lw=1.0, label="fit")
-        bg = c["background"].values
+        With ``ax=None`` a new figure (constrained layout) gets a residual panel under the
+        fit, the file name as its title and the legend beside the data; with ``ax`` given
+        only the fit is drawn on it.
+        """
+        flagged = sorted({f for m in self.descriptors().values() for f in m.flags})
+        values = (f"d002 {self.d002.value:.4f} nm, Lc {self.lc.value:.2f} nm"
+                  + (f", La {self.la.value:.2f} nm" if self.la is not None else ""))
+        if flagged:
+            values += "\nflagged: " + ", ".join(flagged)
+        return plot_xrd_fit(self.curve, ax=ax, subtitle=values)
+
+
+def plot_xrd_fit(curve: xr.Dataset, *, ax: Any = None, subtitle: str = "",
+                 title: str | None = None) -> Any:
+    """Draw an XRD fit curve Dataset (``data``; ``best_fit``, ``background``, ``peak_*``
+    when present) with a residual panel; also draws failed fits (data only).
+
+    Parameters
+    ----------
+    curve : xarray.Dataset
+        Over ``two_theta`` (deg), as :attr:`XRDFitResult.curve`.
+    ax : matplotlib.axes.Axes, optional
+        Draw the fit here (no residual panel); default a new figure.
+    subtitle : str
+        Second title line (values, flags, or why the fit failed).
+    title : str, optional
+        Figure title; default the file name in ``curve.attrs["source"]``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The fit panel.
+    """
+    import matplotlib.pyplot as plt
+
+    x = curve["two_theta"].values
+    y = curve["data"].values
+    resid_ax = None
+    if ax is None:
+        _, (ax, resid_ax) = plt.subplots(
+            2, 1, sharex=True, figsize=(5.0, 3.8), layout="constrained",
+            gridspec_kw={"height_ratios": [3, 1]})
+    ax.plot(x, y, ".", ms=1.5, color="0.5", label="data")
+    if "best_fit" in curve:
+        ax.plot(x, curve["best_fit"], "-", color="k", lw=1.0, label="fit")
+    if "background" in curve:
+        bg = curve["background"].values
         ax.plot(x, bg, "--", color="0.4", lw=0.8, label="background")
-        for name in c.data_vars:
-            if name.startswith("peak_"):
-                ax.plot(x, bg + c[name].values, lw=0.8, label=name[5:])
+        for i, name in enumerate(n for n in curve.data_vars if n.startswith("peak_")):
+            ax.plot(x, bg + curve[name].values, lw=0.8, color=f"C{i}",
+                    label=name[5:].replace("_", " "))
+    ax.set_ylabel(f"intensity ({curve['data'].attrs.get('units', 'a.u.')})")
+    name = title if title is not None else str(curve.attrs.get("source", ""))
+    head = "\n".join(t for t in (name, subtitle) if t)
+    if head:
+        ax.set_title(head, fontsize=9, loc="left")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0,
+              fontsize=7, frameon=False)
+    if resid_ax is not None:
+        resid_ax.axhline(0, color="0.5", lw=0.5)
+        if "best_fit" in curve:
+            resid_ax.plot(x, y - curve["best_fit"].values, ".", ms=1.5, color="0.35")
+        resid_ax.set_ylabel("data − fit")
+        resid_ax.set_xlabel("2θ (deg)")
+    else:
         ax.set_xlabel("2θ (deg)")
-        ax.set_ylabel(f"intensity ({c['data'].attrs.get('units', 'a.u.')})")
-        ax.set_title(f"d002 {self.d002.value:.4f} nm, Lc {self.lc.value:.2f} nm"
-                     + (f", La {self.la.value:.2f} nm" if self.la is not None else ""),
-                     fontsize=7)
-        ax.legend(loc="upper right")
-        return ax
+    return ax
 
 
 # ---------------------------------------------------------------------------------------
@@ -559,6 +611,15 @@ class XRDFitResult:
 
 def _ufloat(res: lmfit.model.ModelResult, names: list[str]) -> dict[str, Any]:
     """Parameters as correlated ``uncertainties`` values (plain ufloats without covar)."""
+
+    import warnings as _w
+
+    with _w.catch_warnings():  # std_dev 0 where lmfit gives no stderr: documented as None
+        _w.simplefilter("ignore", UserWarning)
+        return _ufloat_inner(res, names)
+
+
+def _ufloat_inner(res: lmfit.model.ModelResult, names: list[str]) -> dict[str, Any]:
     from uncertainties import correlated_values, ufloat
 
     vals = [res.params[n].value for n in names]
@@ -623,6 +684,7 @@ def fit_pattern(
     warn: bool = True,
     mask: Sequence[tuple[float, float]] = (),
     internal_standard: Literal["Si", "LaB6", "CeO2"] | None = None,
+    strict: bool = False,
 ) -> XRDFitResult:
     """Fit a carbon XRD pattern; return d002, Lc, La, N with their convention.
 
@@ -673,22 +735,32 @@ def fit_pattern(
         (stated in the method, ``attrs["two_theta_offset"]`` of the curve) and the lines are
         masked out of the carbon fit.
 
+    strict : bool
+        Raise :class:`~charz.errors.FlaggedResultError` when any descriptor is flagged
+        (instead of the one-line :class:`~charz.errors.FlagWarning`).
+
     Returns
     -------
     XRDFitResult
+        Every descriptor carries ``flags`` (see Notes): a number from a bound-stuck
+        parameter or a poor fit is returned, flagged, never clean.
 
     Raises
     ------
     FitError
-        The fit did not converge or the window has too few points.
+        The fit did not converge, the window has too few points, or there is no signal
+        above noise (the message says so; ``exc.flags`` is ``('no_signal',)``).
+    FlaggedResultError
+        ``strict=True`` and a descriptor is flagged.
     MissingMetadataError
         No wavelength.
 
     Warns
     -----
     PhysicsWarning
-        d002 outside 0.335–0.42 nm, N < 1.5, Lc/La outside the hard-carbon range, or a
-        (002)/(10) centre on its bound.
+        d002 outside 0.335–0.42 nm, N < 1.5, Lc/La outside the hard-carbon range.
+    FlagWarning
+        One line naming the flagged descriptors and why.
 
     Notes
     -----
@@ -699,6 +771,26 @@ def fit_pattern(
     Warren (hk) band whose apex lies above the true position (Δ sin θ ≈ 0.16 λ/La), so a
     symmetric fit biases d10 and La (FIELD-NOTES §1.2).
 
+    Honest results (flags, :mod:`charz.flags`):
+
+    * ``at_bound:<parameter>`` — a varying lmfit parameter ended on its bound (pseudo-Voigt
+      ``fraction`` and the tail exponent excepted: their limits are ends of the family —
+      Gaussian/Lorentzian, flat/steep tail — not failures). A descriptor
+      inherits the flags of the parameters of its peak ((002) → d002, Lc, N, 2θ, FWHM,
+      Dahn's R; (10) → La, ...) and of the background.
+    * ``poor_fit`` — with Poisson weights (counts) the reduced χ² exceeds 10; without
+      weights the residual RMS exceeds 2.5× the point-to-point noise of the pattern
+      (median absolute second difference / √6): the model does not describe the pattern
+      (e.g. a crystalline non-carbon).
+    * ``not_converged`` — refused with :class:`FitError`.
+    * no signal — the pattern is flat (all NaN, zero or constant) or the fitted (002)
+      height is below 2 standard errors or below 2× the noise: refused with a
+      :class:`FitError` saying "no signal above noise".
+
+    Optional terms (graphitic (002), (101) shoulder, (10) band, low-angle tail) whose scale
+    converges to zero (or within 2 standard errors of it) are dropped and the fit is
+    repeated without them; the method string says so.
+
     References
     ----------
     J. Biscoe, B. E. Warren, J. Appl. Phys. 13 (1942) 364; B. E. Warren, Phys. Rev. 59
@@ -708,12 +800,12 @@ def fit_pattern(
     if pattern.ndim != 1 or "two_theta" not in pattern.dims:
         raise CharzError(
             f"fit_pattern takes one pattern over two_theta; got dims {pattern.dims} "
-            "(use xrd.peaks.fit_pattern_series or xrd.insitu.fit_002_series for a series)"
+            "(use xrd.fit_pattern_series or xrd.insitu.fit_002_series for a series)"
         )
     if convention not in CONVENTIONS:
-        raise CharzError(f"convention {convention!r} is not one of {', '.join(CONVENTIONS)}")
+        raise OptionError(f"convention {convention!r} is not one of {', '.join(CONVENTIONS)}")
     if shape not in _SHAPES:
-        raise CharzError(f"shape {shape!r} is not one of {', '.join(_SHAPES)}")
+        raise OptionError(f"shape {shape!r} is not one of {', '.join(_SHAPES)}")
     conv = CONVENTIONS[convention]
     lam = _wavelength(pattern, wavelength)
     k002 = conv["k_002"] if scherrer_k_002 is None else float(scherrer_k_002)
@@ -735,6 +827,10 @@ def fit_pattern(
         win = (float(window[0]), float(window[1]))
     xmin, xmax = float(data.two_theta.min()), float(data.two_theta.max())
     win = (max(win[0], xmin), min(win[1], xmax))
+    if win[1] - win[0] <= 0:
+        raise FitError(f"{src}: the pattern spans {xmin:g}–{xmax:g}° 2θ and holds nothing of "
+                       f"the fit window; a carbon (002) at λ = {lam:g} nm lies near "
+                       f"{_tt(0.37, lam):.1f}°")
 
     ratio = float(data.attrs.get("ka2_ratio") or 0.0)
     lam2 = data.attrs.get("wavelength_ka2")
@@ -761,7 +857,7 @@ def fit_pattern(
         data.attrs["two_theta_offset"] = off
         hw = 0.5
         mask += [(c - hw, c + hw + 0.3) for c in used]
-    data = crop(data, *win)
+    data = crop(data, win)
     x_all = data["two_theta"].values
     keep = np.ones(x_all.size, bool)
     for lo, hi in mask:
@@ -774,6 +870,9 @@ def fit_pattern(
     ok = np.isfinite(y)
     x, y = x[ok], y[ok]
     sigma = data["sigma"].values[ok] if "sigma" in data.coords else None
+    if x.size == 0 or bool(is_flat(y)):
+        raise _no_signal(src, "the pattern is flat (all NaN, all zero or constant) in the fit "
+                              f"window {win[0]:.1f}–{win[1]:.1f}°", data)
     if x.size < 30:
         raise FitError(f"{src}: only {x.size} points in the fit window {win}")
 
@@ -784,7 +883,7 @@ def fit_pattern(
     elif n_002 == 1:
         peaks += [("p002_", "002")]
     else:
-        raise CharzError(f"n_002={n_002!r}: one or two (002) components")
+        raise OptionError(f"n_002={n_002!r}: one or two (002) components")
     if graphitic:
         peaks.append(("pg_", "graphitic 002"))
     has10 = fit_10 and _tt(0.195, lam) < win[1]
@@ -797,7 +896,10 @@ def fit_pattern(
                  (win[1] - win[0]) / 2, lam, float(lam2) if ka2_mode == "model" else None,
                  ratio if ka2_mode == "model" else 0.0)
     model = _make_model(spec)
-    params = _initial_params(model, spec, x, y, lam)
+    try:
+        params = _initial_params(model, spec, x, y, lam)
+    except FitError as exc:
+        raise FitError(f"{src}: {exc} (window {win[0]:.1f}–{win[1]:.1f}°)") from None
     weights = None if sigma is None else 1.0 / np.clip(sigma, 1e-12, None)
     method = "least_squares"
     if n_002 == 2:
@@ -806,10 +908,7 @@ def fit_pattern(
                           for p, r in spec.peaks if r != "002 dilated"), *astuple_rest(spec))
         m1 = _make_model(one)
         p1 = _initial_params(m1, one, x, y, lam)
-        try:
-            r1 = m1.fit(y, p1, x=x, weights=weights, method="least_squares", max_nfev=4000)
-        except (ValueError, TypeError, np.linalg.LinAlgError) as exc:
-            raise FitError(f"{src}: the XRD fit failed ({exc})") from None
+        r1 = _fit_or_raise(m1, y, p1, x, weights, "least_squares", src, one, data)
         for name, par in r1.params.items():
             if name in params and not name.startswith("p002_"):
                 params[name].set(value=par.value)
@@ -821,24 +920,234 @@ def fit_pattern(
             params[f"{pf}height"].set(value=0.6 * h)
             params[f"{pf}fwhm"].set(value=0.8 * w)
         method = "leastsq"
-    try:
-        res = model.fit(y, params, x=x, weights=weights, method=method, max_nfev=4000)
-    except (ValueError, TypeError, np.linalg.LinAlgError) as exc:
-        raise FitError(f"{src}: the XRD fit failed ({exc})") from None
-    if not res.success:
-        raise FitError(f"{src}: the XRD fit did not converge ({res.message})")
+    res = _fit_or_raise(model, y, params, x, weights, method, src, spec, data)
+    # optional terms whose scale converged to zero are dropped and the fit repeated
+    dropped: list[str] = []
+    while True:
+        gone = _vanished_term(res, spec, y)
+        if gone is None:
+            break
+        spec, model, params, note = _drop_term(res, spec, gone)
+        dropped.append(note)
+        res = _fit_or_raise(model, y, params, x, weights, method, src, spec, data)
     res = _refine_covariance(res, model, y, x, weights)
+    quality = _fit_quality(res, y, x, weights, spec, src, data)
 
     return _build_result(pattern, data, res, model, spec, x, y, lam=lam, k002=k002, k10=k10,
                          convention=convention, ka2_mode=ka2_mode, instrument=instrument,
                          broadening_rule=broadening_rule, win=win, warn=warn,
-                         jis_args=(monochromator_two_theta, thickness_mm, density_g_cm3))
+                         jis_args=(monochromator_two_theta, thickness_mm, density_g_cm3),
+                         dropped=dropped, quality=quality, strict=strict)
 
 
 def astuple_rest(spec: _Spec) -> tuple:
     """Every field of a :class:`_Spec` after ``peaks``."""
     return (spec.shape, spec.bg_degree, spec.q_ref, spec.x_mid, spec.x_half, spec.lam1,
             spec.lam2, spec.ratio)
+
+
+#: Signal and fit-quality thresholds (stated in :func:`fit_pattern`'s Notes).
+NO_SIGNAL_SIGMAS = 2.0  # a (002) height below 2 standard errors (or 2x the noise) is no signal
+POOR_FIT_NOISE_RATIO = 2.5  # residual RMS above 2.5x the point-to-point noise: poor fit
+POOR_FIT_REDCHI = 10.0  # Poisson-weighted reduced chi-square above 10: poor fit
+
+#: Optional terms that may vanish: (prefix or parameter, note when dropped).
+_OPTIONAL = {
+    "pg_": "graphitic (002) dropped (its height converged to zero)",
+    "p101_": "(101) shoulder dropped (its height converged to zero)",
+    "p10_": "(10) band dropped (its height converged to zero): no La",
+    "bg_amp": "low-angle power-law tail dropped (its amplitude converged to zero)",
+}
+
+
+def _no_signal(src: str, why: str, data: xr.DataArray | None = None,
+               curve: xr.Dataset | None = None) -> FitError:
+    """A :class:`FitError` saying "no signal above noise", marked ``flags = ('no_signal',)``."""
+    exc = FitError(f"{src}: no signal above noise: {why}")
+    exc.flags = (flags_mod.NO_SIGNAL,)  # type: ignore[attr-defined]
+    _attach(exc, curve if curve is not None else _data_curve(data))
+    return exc
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class FailedXRDFit:
+    """A fit that failed: nothing to quote, but its figure shows why (``exc.result``).
+
+    Attributes
+    ----------
+    curve : xarray.Dataset or None
+        ``data`` (and ``best_fit`` of the last attempt when there was one) over 2θ.
+    message : str
+        Why it failed.
+    flags : tuple of str
+        ``no_signal`` or ``not_converged`` when that is why.
+    """
+
+    curve: xr.Dataset | None = field(repr=False)
+    message: str
+    flags: tuple[str, ...] = ()
+    figure_name: ClassVar[str] = "failed_fit"
+
+    def descriptors(self) -> dict[str, Measurement]:
+        """Nothing to quote: an empty mapping."""
+        return {}
+
+    def plot(self, ax: Any = None) -> Any:
+        """The data (and the last model) with the reason in the title."""
+        import textwrap
+
+        why = "fit failed: " + self.message.split(": ", 1)[-1]
+        if self.curve is None:
+            import matplotlib.pyplot as plt
+
+            if ax is None:
+                _, ax = plt.subplots(layout="constrained")
+            ax.set_title(textwrap.fill(why, 70), fontsize=9, loc="left")
+            return ax
+        return plot_xrd_fit(self.curve, ax=ax, subtitle=textwrap.fill(why, 70))
+
+
+def _attach(err: FitError, curve: xr.Dataset | None) -> None:
+    """Give a FitError its partial result (the command line still draws it)."""
+    err.curve = curve  # type: ignore[attr-defined]
+    err.result = FailedXRDFit(curve, str(err),  # type: ignore[attr-defined]
+                              tuple(getattr(err, "flags", ())))
+
+
+def _data_curve(data: xr.DataArray | None) -> xr.Dataset | None:
+    """The data of a failed fit as a curve Dataset (for its figure)."""
+    if data is None:
+        return None
+    x = np.asarray(data["two_theta"].values, float)
+    y = np.asarray(data.values, float)
+    units = data.attrs.get("units", "a.u.")
+    return xr.Dataset({"data": ("two_theta", y, {"units": units})},
+                      coords={"two_theta": ("two_theta", x, {"units": "deg"})},
+                      attrs={"source": str(data.attrs.get("source", ""))})
+
+
+def _fit_or_raise(model, y, params, x, weights, method, src, spec, data):
+    """``model.fit`` with library errors and non-convergence turned into FitError.
+
+    The error carries ``curve`` (data and the last model, when there is one) so that the
+    command line can still draw the failed fit.
+    """
+    try:
+        res = model.fit(y, params, x=x, weights=weights, method=method, max_nfev=4000)
+    except (ValueError, TypeError, np.linalg.LinAlgError) as exc:
+        err = FitError(f"{src}: the XRD fit failed ({exc})")
+        _attach(err, _data_curve(data))
+        raise err from None
+    if not res.success:
+        err = FitError(f"{src}: the XRD fit did not converge ({res.message})")
+        curve = _data_curve(data)
+        if curve is not None and curve.sizes["two_theta"] == x.size:
+            curve["best_fit"] = ("two_theta", res.best_fit, curve["data"].attrs)
+        err.flags = (flags_mod.NOT_CONVERGED,)  # type: ignore[attr-defined]
+        _attach(err, curve)
+        raise err
+    return res
+
+
+def _vanished_term(res, spec: _Spec, y: np.ndarray) -> str | None:
+    """The first optional term whose scale converged to zero (or within 2 stderr of it)."""
+    tiny = 1e-6 * max(float(np.nanmax(np.abs(y))), 1e-300)
+    present = {p for p, _ in spec.peaks}
+    for key in _OPTIONAL:
+        name = key if key == "bg_amp" else f"{key}height"
+        if key != "bg_amp" and key not in present:
+            continue
+        par = res.params.get(name)
+        if par is None or not par.vary:
+            continue
+        if par.value <= max(par.min, 0.0) + tiny or (
+                par.stderr is not None and np.isfinite(par.stderr)
+                and par.value < NO_SIGNAL_SIGMAS * par.stderr):
+            return key
+    return None
+
+
+def _drop_term(res, spec: _Spec, key: str):
+    """Spec, model and start parameters without the vanished term ``key``."""
+    import dataclasses
+
+    new = spec if key == "bg_amp" else dataclasses.replace(
+        spec, peaks=tuple((p, r) for p, r in spec.peaks if p != key))
+    model = _make_model(new)
+    params = model.make_params()
+    for name, par in params.items():
+        old = res.params[name]
+        par.set(value=old.value, min=old.min, max=old.max, vary=old.vary)
+    if key == "bg_amp":
+        params["bg_amp"].set(value=0.0, vary=False)
+        params["bg_exp"].set(vary=False)
+    return new, model, params, _OPTIONAL[key]
+
+
+def _noise(y: np.ndarray) -> float:
+    """Point-to-point noise σ of a pattern: MAD of second differences / √6 (robust)."""
+    if y.size < 5:
+        return 0.0
+    d2 = np.diff(y, 2)
+    return float(1.4826 * np.median(np.abs(d2 - np.median(d2))) / math.sqrt(6.0))
+
+
+def _fit_quality(res, y, x, weights, spec: _Spec, src: str, data) -> dict[str, Any]:
+    """Signal and fit-quality checks: raise no-signal FitError; return global flags.
+
+    No signal: every (002) component's height is below ``NO_SIGNAL_SIGMAS`` standard errors
+    or below ``NO_SIGNAL_SIGMAS`` × the point-to-point noise. Poor fit: residual RMS above
+    ``POOR_FIT_NOISE_RATIO`` × the noise, or (Poisson weights) reduced χ² above
+    ``POOR_FIT_REDCHI``.
+    """
+    noise = _noise(y)
+    floor = 1e-9 * max(float(np.ptp(y)), 1e-300)
+    heights = []
+    for prefix, role in spec.peaks:
+        if role.startswith("002"):
+            par = res.params[f"{prefix}height"]
+            err = par.stderr if par.stderr is not None and np.isfinite(par.stderr) else 0.0
+            heights.append((par.value, err))
+    limit = NO_SIGNAL_SIGMAS
+    if all(h <= limit * e or h <= limit * noise or h <= floor for h, e in heights):
+        h, e = max(heights)
+        curve = _data_curve(data)
+        if curve is not None and curve.sizes["two_theta"] == y.size:
+            curve["best_fit"] = ("two_theta", res.best_fit, curve["data"].attrs)
+        raise _no_signal(src, f"the fitted (002) height {h:.4g} ± {e:.2g} is within "
+                              f"{limit:g} standard errors (or {limit:g}× the noise "
+                              f"{noise:.3g}) of zero", curve=curve)
+    rms = float(np.sqrt(np.mean((y - res.best_fit) ** 2)))
+    ratio = rms / max(noise, floor)
+    out: dict[str, Any] = {"noise": noise, "rms_over_noise": ratio,
+                           "redchi": float(res.redchi), "flags": ()}
+    poor = (float(res.redchi) > POOR_FIT_REDCHI) if weights is not None else \
+        ratio > POOR_FIT_NOISE_RATIO
+    if poor:
+        out["flags"] = (flags_mod.POOR_FIT,)
+    return out
+
+
+def _param_flags(res, spec: _Spec) -> dict[str, tuple[str, ...]]:
+    """``fit_flags`` of the fit, grouped: per peak prefix, ``bg`` and ``all`` (global)."""
+    # ends of a family, not failures: pseudo-Voigt fraction 0/1 (Gaussian/Lorentzian), the
+    # tail exponent's limits (a nearly flat or a very steep tail; its amplitude carries it)
+    ignore = [n for n in res.params if n.endswith("fraction")] + ["bg_exp"]
+    fl = flags_mod.fit_flags(res, ignore=ignore)
+    groups: dict[str, list[str]] = {"all": [], "bg": []}
+    prefixes = [p for p, _ in spec.peaks]
+    for f in fl:
+        if not f.startswith("at_bound:"):
+            groups["all"].append(f)
+            continue
+        name = f.split(":", 1)[1]
+        for p in prefixes:
+            if name.startswith(p):
+                groups.setdefault(p, []).append(f)
+                break
+        else:
+            groups["bg"].append(f)
+    return {k: tuple(v) for k, v in groups.items()}
 
 
 def _refine_covariance(res, model, y, x, weights):
@@ -915,10 +1224,18 @@ def _initial_params(model: lmfit.Model, spec: _Spec, x: np.ndarray, y: np.ndarra
 
 
 def _build_result(pattern, data, res, model, spec, x, y, *, lam, k002, k10, convention,
-                  ka2_mode, instrument, broadening_rule, win, warn, jis_args) -> XRDFitResult:
+                  ka2_mode, instrument, broadening_rule, win, warn, jis_args,
+                  dropped=(), quality=None, strict=False) -> XRDFitResult:
     from charz.peaks import peak_area
 
     src = pattern.attrs.get("source", "")
+    quality = quality or {"flags": ()}
+    pflags = _param_flags(res, spec)
+    common = flags_mod.combine(pflags["all"], quality["flags"], pflags["bg"])
+
+    def fl(*prefixes: str) -> tuple[str, ...]:
+        return flags_mod.combine(common, *(pflags.get(p, ()) for p in prefixes))
+
     conv = CONVENTIONS[convention]
     names = [n for n in res.params if res.params[n].vary]
     u = _ufloat(res, names)
@@ -961,9 +1278,16 @@ def _build_result(pattern, data, res, model, spec, x, y, *, lam, k002, k10, conv
         pre = f"2θ offset {data.attrs['two_theta_offset']:+.4f}° removed (internal standard); "
     if data.attrs.get("masked"):
         pre += f"masked {data.attrs['masked']}; "
-    base = (f"{pre}{convention} convention; {inten_txt}; {spec.shape} profiles, power-law(q) tail "
-            f"+ degree-{spec.bg_degree} background, window {win[0]:.1f}–{win[1]:.1f}°; "
+    tail_off = not res.params["bg_amp"].vary and res.params["bg_amp"].value == 0
+    tail_txt = "" if tail_off else "power-law(q) tail + "
+    base = (f"{pre}{convention} convention; {inten_txt}; {spec.shape} profiles, {tail_txt}"
+            f"degree-{spec.bg_degree} background, window {win[0]:.1f}–{win[1]:.1f}°; "
             f"{ka2_txt}; λ = {lam:.6g} nm")
+    if dropped:
+        base += "; " + "; ".join(dropped) + ", fit repeated without it"
+    if quality.get("flags"):
+        base += (f"; poor fit (residual RMS {quality['rms_over_noise']:.1f}× the noise, "
+                 f"reduced χ² {quality['redchi']:.3g})")
     params = {"convention": convention, "wavelength_nm": lam, "window_deg": list(win),
               "shape": spec.shape, "ka2": ka2_mode, "k_002": k002, "k_10": k10,
               "n_002": 2 if "p002o_" in comps else 1, "graphitic": "pg_" in comps,
@@ -978,8 +1302,9 @@ def _build_result(pattern, data, res, model, spec, x, y, *, lam, k002, k10, conv
                       density_g_cm3=jis_args[2])
     prov = Provenance.from_data(pattern, parameters=params)
 
-    def meas(v, unit, method, extra=None):
-        return Measurement(_nominal(v), _stderr(v), unit, "xrd", method, prov, extra or {})
+    def meas(v, unit, method, extra=None, flags=()):
+        return Measurement(_nominal(v), _stderr(v), unit, "xrd", method, prov, extra or {},
+                           flags=tuple(flags))
 
     c = val(f"{main}center")
     b_obs = val(f"{main}fwhm")
@@ -989,13 +1314,14 @@ def _build_result(pattern, data, res, model, spec, x, y, *, lam, k002, k10, conv
     n = lc / d + 1
     which = "" if main == "p002_" else (" (dominant component: "
                                         f"{'ordered' if main == 'p002o_' else 'dilated'})")
+    f002 = fl(main)
     out: dict[str, Any] = {
-        "two_theta_002": meas(c, "deg", f"fitted (002) centre{which}; {base}"),
-        "fwhm_002": meas(beta, "deg", f"(002) FWHM{which}, {inst_txt}; {base}"),
-        "d002": meas(d, "nm", f"Bragg on the fitted (002) centre{which}; {base}"),
+        "two_theta_002": meas(c, "deg", f"fitted (002) centre{which}; {base}", flags=f002),
+        "fwhm_002": meas(beta, "deg", f"(002) FWHM{which}, {inst_txt}; {base}", flags=f002),
+        "d002": meas(d, "nm", f"Bragg on the fitted (002) centre{which}; {base}", flags=f002),
         "lc": meas(lc, "nm", f"Scherrer on (002): Lc = {k002:g} λ/(β cos θ), β = (002) FWHM, "
-                             f"{inst_txt}{which}; {base}"),
-        "n_layers": meas(n, "1", f"N = Lc/d002 + 1 (K {k002:g}){which}; {base}"),
+                             f"{inst_txt}{which}; {base}", flags=f002),
+        "n_layers": meas(n, "1", f"N = Lc/d002 + 1 (K {k002:g}){which}; {base}", flags=f002),
         "la": None, "two_theta_100": None, "fwhm_100": None,
     }
     if "p10_" in comps:
@@ -1004,11 +1330,12 @@ def _build_result(pattern, data, res, model, spec, x, y, *, lam, k002, k10, conv
         la = scherrer_size(b10, c10, lam, k10)
         k10_txt = (" (JIS's (110) band with K 1.0 is not fitted; the (10) band with K "
                    f"{k10:g} is used)" if convention == "jis" else "")
+        f10 = fl("p10_", "p101_")
         out["two_theta_100"] = meas(c10, "deg", f"fitted (10) centre (symmetric profile); "
-                                                f"{base}")
-        out["fwhm_100"] = meas(b10, "deg", f"(10) FWHM, {inst_txt}; {base}")
+                                                f"{base}", flags=f10)
+        out["fwhm_100"] = meas(b10, "deg", f"(10) FWHM, {inst_txt}; {base}", flags=f10)
         out["la"] = meas(la, "nm", f"Scherrer on (10): La = {k10:g} λ/(β cos θ), β = (10) "
-                                   f"FWHM, {inst_txt}{k10_txt}; {base}")
+                                   f"FWHM, {inst_txt}{k10_txt}; {base}", flags=f10)
     extra: dict[str, Measurement] = {}
     if "p002o_" in comps:
         def area(pf):
@@ -1025,11 +1352,13 @@ def _build_result(pattern, data, res, model, spec, x, y, *, lam, k002, k10, conv
         ao, ad = area("p002o_"), area("p002d_")
         extra["fraction_002_ordered"] = meas(ao / (ao + ad), "1",
                                              f"area fraction of the ordered (002) component; "
-                                             f"{base}")
+                                             f"{base}", flags=fl("p002o_", "p002d_"))
         extra["d002_ordered"] = meas(bragg_d(val("p002o_center"), lam), "nm",
-                                     f"Bragg on the ordered (002) component; {base}")
+                                     f"Bragg on the ordered (002) component; {base}",
+                                     flags=fl("p002o_"))
         extra["d002_dilated"] = meas(bragg_d(val("p002d_center"), lam), "nm",
-                                     f"Bragg on the dilated (002) component; {base}")
+                                     f"Bragg on the dilated (002) component; {base}",
+                                     flags=fl("p002d_"))
 
     # curves
     xs = x
@@ -1061,7 +1390,8 @@ def _build_result(pattern, data, res, model, spec, x, y, *, lam, k002, k10, conv
             extra["dahn_r"] = meas(r, "1", "Dahn's R = B/A on the fitted curve: B at the (002) "
                                            f"apex {apex:.2f}°, A from the straight line tangent "
                                            f"at {line[0]:.2f}° and {line[2]:.2f}°; {base}",
-                                   {"A": a_, "B": b_, "tangent_two_theta": [line[0], line[2]]})
+                                   {"A": a_, "B": b_, "tangent_two_theta": [line[0], line[2]]},
+                                   flags=f002)
     except FitError:
         pass
 
@@ -1070,6 +1400,8 @@ def _build_result(pattern, data, res, model, spec, x, y, *, lam, k002, k10, conv
                           extra, convention, lam, res, curve)
     if warn:
         _sanity(result, res, spec, src)
+    if warn or strict:
+        flags_mod.report_flags(src or "xrd fit", result.descriptors(), strict=strict)
     return result
 
 
@@ -1091,13 +1423,6 @@ def _sanity(result: XRDFitResult, res: Any, spec: _Spec, src: str) -> None:
         la = result.la.value
         if not PLAUSIBLE["la"][0] <= la <= PLAUSIBLE["la"][1]:
             w(f"La = {la:.2f} nm is outside {PLAUSIBLE['la'][0]}–{PLAUSIBLE['la'][1]} nm")
-    for prefix, role in spec.peaks:
-        for key in ("center", "fwhm"):
-            par = res.params[f"{prefix}{key}"]
-            span = (par.max - par.min) if np.isfinite(par.max - par.min) else 1.0
-            if min(abs(par.value - par.min), abs(par.max - par.value)) < 1e-3 * span:
-                w(f"the ({role}) {key} {par.value:.3f} is stuck on its bound "
-                  f"[{par.min:.3f}, {par.max:.3f}]: the model does not describe the pattern")
 
 
 def fit_002(
@@ -1115,64 +1440,3 @@ def fit_002(
     """
     return fit_pattern(pattern, wavelength=wavelength, convention=convention, window=window,
                        fit_10=False, **kwargs)
-
-
-def fit_pattern_series(
-    series: xr.DataArray,
-    **kwargs: Any,
-) -> xr.Dataset:
-    """:func:`fit_pattern` on every pattern of a series (maps, in-situ frames, scans).
-
-    Parameters
-    ----------
-    series : xarray.DataArray
-        Patterns over ``two_theta`` with one or more other dimensions.
-    **kwargs
-        Options of :func:`fit_pattern` (``warn`` is forced off per pattern).
-
-    Returns
-    -------
-    xarray.Dataset
-        Over the other dimensions: one variable per descriptor key (in its unit) and
-        ``<key>_stderr``, plus ``success`` (False where the fit raised a
-        :class:`~charz.errors.CharzError`) and ``message``.
-    """
-    if "two_theta" not in series.dims or series.ndim < 2:
-        raise CharzError(f"fit_pattern_series needs extra dims besides two_theta: {series.dims}")
-    kwargs["warn"] = False
-    others = [d for d in series.dims if d != "two_theta"]
-    stacked = series.stack(_slice=others).transpose("_slice", "two_theta")
-    n = stacked.sizes["_slice"]
-    values: dict[str, np.ndarray] = {}
-    errors: dict[str, np.ndarray] = {}
-    units: dict[str, str] = {}
-    success = np.zeros(n, bool)
-    message = np.full(n, "", dtype=object)
-    for i in range(n):  # one fit per pattern
-        one = stacked.isel(_slice=i, drop=True)
-        one.attrs = dict(series.attrs)
-        try:
-            res = fit_pattern(one, **kwargs)
-        except CharzError as exc:
-            message[i] = str(exc)
-            continue
-        success[i] = True
-        for k, m in res.descriptors().items():
-            if k not in values:
-                values[k] = np.full(n, np.nan)
-                errors[k] = np.full(n, np.nan)
-                units[k] = m.unit
-            values[k][i] = m.value
-            errors[k][i] = np.nan if m.stderr is None else m.stderr
-    ds = xr.Dataset(coords={"_slice": stacked["_slice"]})
-    for k in values:
-        ds[k] = ("_slice", values[k], {"units": units[k]})
-        ds[f"{k}_stderr"] = ("_slice", errors[k], {"units": units[k]})
-    ds["success"] = ("_slice", success)
-    ds["message"] = ("_slice", message.astype(str))
-    ds = ds.unstack("_slice")
-    for name, coord in series.coords.items():
-        if name not in ds.coords and name != "two_theta" and set(coord.dims) <= set(others):
-            ds = ds.assign_coords({name: coord})
-    ds.attrs["method"] = f"xrd.fit_pattern per pattern ({kwargs})"
-    return ds

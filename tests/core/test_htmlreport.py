@@ -127,8 +127,8 @@ def test_technique_command_out_writes_report_and_lists_figures(tmp_path, capsys)
     assert str(tmp_path / "p.png") in stdout            # --plot figures are listed
     assert str(page) in stdout
     figs = sorted(p.name for p in out.glob("*.png"))
-    assert figs == ["HC-demo_xrd_xrd_fit.png"]
-    assert (out / "HC-demo_xrd_xrd_fit.pdf").exists()
+    assert figs == ["HC-demo_xrd_fit.png"]  # <sample>_<technique>_<figure_name>
+    assert (out / "HC-demo_xrd_fit.pdf").exists()
     text = page.read_text(encoding="utf-8")
     assert text.count("data:image/png;base64,") == 1
     assert "0.3780" in text                             # d002 of the example (truth 0.378 nm)

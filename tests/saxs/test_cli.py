@@ -145,9 +145,10 @@ def test_insitu_saxs_frames_to_table_and_heatmap(tmp_path, capsys):
     assert (out / "insitu_saxs_heatmap.png").exists()
     import pandas as pd
 
-    table = pd.read_csv(out / "insitu_saxs_frames.csv")
-    assert_allclose(table["dab_scale"], amplitudes, rtol=1e-3)
+    table = pd.read_csv(out / "insitu_saxs_frames.csv")  # pandas defaults, units in names
+    assert_allclose(table["dab_scale (1/cm)"], amplitudes, rtol=1e-3)
     assert_allclose(table["time"], [0, 600, 1200])
+    assert "3/3 fitted" in capsys.readouterr().out
 
 
 def test_cli_chord_convention_uses_the_invariant_porosity(demo_files, capsys):

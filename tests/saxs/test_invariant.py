@@ -26,10 +26,6 @@ from saxs.invariant import (
 )
 from saxs.models import dab, fit_porod_dab, power_law
 
-
-
-
-
 EXTRAP = {1: (None, None), 2: ("guinier", None), 3: (None, "power_law"),
           4: ("guinier", "power_law")}
 
@@ -58,7 +54,7 @@ def test_sasview_unsmeared_spheres(find, case):
     r = _run(c, case, 1.825e-7 * 1e4)
     qs, dq, phi, dphi = NO_RESOLUTION[case]
     assert abs(r.qstar_sasview - qs) < dq
-    assert abs(r.porosity.value - phi) < dphi
+    assert abs(r.saxs_porosity.value - phi) < dphi
     # surface: S_v = C_p/(2πΔρ²) = 6e-5 1/Å (SasView: assertAlmostEqual(s, 6e-5, 7))
     assert abs(r.specific_surface_volume / 10 - 6.0e-5) < 5e-8
 
@@ -75,7 +71,7 @@ def test_sasview_pinhole_smeared_spheres(find, case):
     if case == 4:
         dq = 1.5e-6
     assert abs(r.qstar_sasview - qs) < dq
-    assert abs(r.porosity.value - phi) < dphi
+    assert abs(r.saxs_porosity.value - phi) < dphi
     assert abs(r.specific_surface_volume / 10 - 6.0e-5) < 5e-8
 
 
@@ -86,7 +82,7 @@ def test_sasview_slit_smeared_spheres(find, case):
     r = _run(c, case, 1.825e-8 * 1e4)
     qs, dq, phi, dphi = SLIT[case]
     assert abs(r.qstar_sasview - qs) < dq
-    assert abs(r.porosity.value - phi) < dphi
+    assert abs(r.saxs_porosity.value - phi) < dphi
     assert abs(r.specific_surface_volume / 10 - 6.0e-6) < 5e-8
 
 

@@ -78,7 +78,7 @@ def test_fit_recovers_sasmodels_porod_dab(sasmodels_direct):
     c = saxs.make_curve(Q_A, ref + rng.normal(size=ref.size) * sigma, sigma, q_unit="1/A",
                         intensity_unit="1/cm")
     r = fit_porod_dab(c, porod_exponent=4.0)
-    assert_allclose(r.correlation_length.value, 0.45, rtol=0.02)
+    assert_allclose(r.saxs_correlation_length.value, 0.45, rtol=0.02)
     assert_allclose(r.parameters["dab_scale"][0], 8.0, rtol=0.03)
     assert r.porod_exponent is None  # fixed: not reported as a measurement
 
@@ -107,17 +107,17 @@ def _tail():
 def test_porod_dab_pore_size_within_5_percent(diameter):
     a = diameter / (2 * np.sqrt(10))  # sphere-equivalent convention, D = 2√10 a
     r = fit_porod_dab(_noisy(_tail() + dab(Q, 8.0, a), 1))
-    assert_allclose(r.pore_diameter.value, diameter, rtol=TOL)
+    assert_allclose(r.saxs_pore_diameter.value, diameter, rtol=TOL)
     assert_allclose(r.porod_exponent.value, 3.8, atol=0.1)
-    assert "2√10·a" in r.pore_diameter.method
-    assert_allclose(r.pore_diameter.extra["dab_length_nm"], a, rtol=TOL)
+    assert "2√10·a" in r.saxs_pore_diameter.method
+    assert_allclose(r.saxs_pore_diameter.extra["dab_length_nm"], a, rtol=TOL)
 
 
 @pytest.mark.parametrize("diameter", DIAMETERS)
 def test_spheres_pore_size_within_5_percent(diameter):
     c = _noisy(_tail() + sphere_intensity(Q, 5.0, diameter / 2, 0.2, "schulz"), 2)
     r = fit_power_law_spheres(c, pd=0.2, pd_type="schulz")
-    assert_allclose(r.pore_diameter.value, diameter, rtol=TOL)
+    assert_allclose(r.saxs_pore_diameter.value, diameter, rtol=TOL)
 
 
 @pytest.mark.parametrize("diameter", DIAMETERS)
@@ -128,15 +128,15 @@ def test_unified_pore_size_within_5_percent(diameter):
     # Porod constant of a homogeneous sphere level: B = 9G/(2R⁴) (B/G = 2πS/V²)
     c = _noisy(_tail() + unified_level(Q, g, rg, 4.5 * g / radius**4, 4.0), 3)
     r = fit_unified(c)
-    assert_allclose(r.pore_diameter.value, diameter, rtol=TOL)
-    assert_allclose(r.rg.value, rg, rtol=TOL)
+    assert_allclose(r.saxs_pore_diameter.value, diameter, rtol=TOL)
+    assert_allclose(r.saxs_rg.value, rg, rtol=TOL)
 
 
 @pytest.mark.parametrize("diameter", DIAMETERS)
 def test_guinier_porod_pore_size_within_5_percent(diameter):
     rg = diameter / 2 / np.sqrt(5 / 3)
     r = fit_guinier_porod(_noisy(_tail() + guinier_porod(Q, 5.0, rg, 0.0, 4.0), 4))
-    assert_allclose(r.pore_diameter.value, diameter, rtol=TOL)
+    assert_allclose(r.saxs_pore_diameter.value, diameter, rtol=TOL)
 
 
 @pytest.mark.parametrize("diameter", DIAMETERS)
@@ -149,7 +149,7 @@ def test_guinier_automatic_range_on_monodisperse_spheres(diameter):
     sigma = c["sigma"].values
     pores = saxs.make_curve(Q, c.values - _tail(), sigma, q_unit="1/nm")
     g = fit_guinier(pores)
-    assert_allclose(g.pore_diameter.value, diameter, rtol=TOL)
+    assert_allclose(g.saxs_pore_diameter.value, diameter, rtol=TOL)
     assert g.qrg_max <= 1.3
     assert g.n_points >= 6
 
@@ -159,8 +159,8 @@ def test_guinier_on_the_fitted_pore_term():
     # small spheres (D = 0.5 nm) gives its size back
     c = _noisy(_tail() + sphere_intensity(Q, 5.0, 0.25), 5)
     g = fit_guinier(fit_porod_dab(c).pore_term())
-    assert_allclose(g.pore_diameter.value, 0.5, rtol=TOL)
-    assert "pore term" in g.rg.method
+    assert_allclose(g.saxs_pore_diameter.value, 0.5, rtol=TOL)
+    assert "pore term" in g.saxs_rg.method
 
 
 def test_guinier_of_polydisperse_pores_is_the_z_average():
@@ -172,7 +172,7 @@ def test_guinier_of_polydisperse_pores_is_the_z_average():
     q = np.geomspace(0.05, 5, 300)
     i = sphere_intensity(q, 5.0, radius, pd, "schulz")
     g = fit_guinier(saxs.make_curve(q, i, 1e-3 * i, q_unit="1/nm"))
-    assert_allclose(g.rg.value, rg_true, rtol=0.02)
+    assert_allclose(g.saxs_rg.value, rg_true, rtol=0.02)
 
 
 def test_hc_demo_truth():
@@ -206,13 +206,13 @@ def test_chord_convention_needs_porosity_and_differs():
     with pytest.raises(CharzError, match="needs porosity"):
         fit_porod_dab(c, diameter_convention="chord")
     r = fit_porod_dab(c, diameter_convention="chord", porosity=0.2)
-    assert_allclose(r.pore_diameter.value, 1.5 * r.pore_length_nm / 0.8, rtol=1e-12)
+    assert_allclose(r.saxs_pore_diameter.value, 1.5 * r.pore_length_nm / 0.8, rtol=1e-12)
 
 
 def test_too_few_points_is_a_fit_error():
     c = _noisy(_tail() + dab(Q, 8.0, 0.3), 8)
     with pytest.raises(FitError, match="needs ≥ 8"):
-        fit_porod_dab(c, q_range=(1.0, 1.1))
+        fit_porod_dab(c, window=(1.0, 1.1))
 
 
 def test_plot_has_data_model_components_and_residuals():
@@ -245,8 +245,13 @@ def test_series_one_fit_per_frame():
                                   "voltage": ("time", [1.0, 0.5, 0.1, 0.02]),
                                   "sigma": (("time", "q"), np.array(sigmas))},
                           attrs={"units": "1/cm"})
-    ds = fit_series(series, quiet=True)
+    res = fit_series(series)
+    ds = res.maps
     assert ds["success"].all()
     assert_allclose(ds["dab_scale"].values, amplitudes, rtol=0.05)
     assert_allclose(ds["dab_length"].values, 0.45, rtol=0.05)
     assert "voltage" in ds.coords
+    # the series record: mean ± SEM of the good frames (all four here)
+    d = res.descriptors()["saxs_correlation_length"]
+    assert d.extra["n"] == 4
+    assert_allclose(d.value, 0.45, rtol=0.05)

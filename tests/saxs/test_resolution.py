@@ -66,7 +66,7 @@ def test_fit_uses_the_data_resolution():
                         dq=dq, intensity_unit="1/cm")
     smeared = fit_power_law_spheres(c, pd=0.05, pd_type="gaussian", porod_exponent=4.0)
     assert_allclose(smeared.pore_length_nm, 3.0, rtol=0.01)
-    assert "pinhole-smeared" in smeared.pore_diameter.method
+    assert "pinhole-smeared" in smeared.saxs_pore_diameter.method
     plain = fit_power_law_spheres(c, pd=0.05, pd_type="gaussian", porod_exponent=4.0,
                                   resolution="none")
     assert plain.fit.redchi > 3 * smeared.fit.redchi

@@ -39,7 +39,7 @@ def _run(curve, method):
     return size_distribution(
         curve, d_min=2.5, d_max=1000.0, n_bins=100, contrast=1.0, background=0.121176,
         power_law=(2.5508e-7 * 1e4, 4.0),  # q⁻⁴ scale in 1/Å units ×10⁴ for q in 1/nm
-        q_range=(q[13] * 0.9999, q[94] * 1.0001), weight_factor=1.9033,
+        window=(q[13] * 0.9999, q[94] * 1.0001), weight_factor=1.9033,
         sky=1.94434e-4, method=method)
 
 

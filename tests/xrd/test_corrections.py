@@ -104,7 +104,12 @@ def test_background_subtraction_scale() -> None:
 
 def test_crop() -> None:
     p = simulate_pattern(noise=False)
-    c = crop(p, 15, 35)
+    c = crop(p, (15, 35))
     assert float(c.two_theta.min()) >= 15
     assert float(c.two_theta.max()) <= 35
     assert p.sizes["two_theta"] > c.sizes["two_theta"]
+    assert crop(p, (None, 35)).sizes["two_theta"] > c.sizes["two_theta"]
+    with pytest.raises(ValueError, match="lo < hi"):  # OptionError is a ValueError
+        crop(p, (35, 15))
+    with pytest.raises(RuntimeError, match="holds 0 points"):  # FitError: nothing to fit
+        crop(p, (100, 120))

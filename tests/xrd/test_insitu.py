@@ -7,7 +7,9 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
+import xarray as xr
 
 import charz
 from charz.demo import DemoContext, example_data_dir
@@ -44,8 +46,15 @@ def test_d002_tracked_against_truth(operando, tmp_path: Path) -> None:
     dd = res.table["d002"].values[7] - res.table["d002"].values[0]
     assert dd == pytest.approx(d_true[7] - d_true[0], abs=0.0015)
     assert "voltage" in res.table.coords
+    # the series record: mean ± SEM of the good frames (engine result)
+    d = res.descriptors()["d002"]
+    assert d.extra["n"] == len(truth)
+    assert d.value == pytest.approx(d_true.mean(), abs=0.001)
+    assert res.summary() == f"{len(truth)}/{len(truth)} fitted"
     p = res.to_csv(tmp_path / "frames.csv")
-    assert p.read_text().count("\n") == len(truth) + 2  # comment + header + frames
+    df = pd.read_csv(p)  # pandas defaults: header + one row per frame, numeric columns
+    assert len(df) == len(truth)
+    assert df["d002 (nm)"].dtype.kind == "f"
     res.to_netcdf(tmp_path / "series.nc")
     assert res.plot().get_ylabel().startswith("d002")
     res.plot_vs_voltage()
@@ -89,3 +98,52 @@ def test_grouped_frames(operando) -> None:
     # the fit of an averaged group tracks the group mean of the truth within 0.002 nm
     np.testing.assert_allclose(res.table["d002"].values, d_true.reshape(-1, 3).mean(1),
                                atol=0.002)
+
+
+def _synthetic_series(n: int = 6, zero: int | None = 3) -> tuple[xr.DataArray, np.ndarray]:
+    """Frames of known d002 (0.372 → 0.382 nm); frame ``zero`` all zeros (no signal)."""
+    from xrd.synthetic import simulate_pattern
+
+    d = np.linspace(0.372, 0.382, n)
+    frames = [simulate_pattern(d002=v, lc=1.3, la=3.5, seed=i,
+                               two_theta=np.arange(10, 40, 0.05)) for i, v in enumerate(d)]
+    y = np.array([f.values for f in frames])
+    if zero is not None:
+        y[zero] = 0.0
+    da = xr.DataArray(y, dims=("time", "two_theta"),
+                      coords={"time": ("time", 600.0 * np.arange(n), {"units": "s"}),
+                              "two_theta": frames[0]["two_theta"]},
+                      attrs=dict(frames[0].attrs))
+    return da, d
+
+
+@pytest.mark.parametrize("backend", ["numpy", "dask"])
+def test_engine_numpy_and_dask_no_signal_frame(backend) -> None:
+    da, d = _synthetic_series()
+    if backend == "dask":
+        pytest.importorskip("dask")
+        da = da.chunk({"time": 2})
+    res = fit_002_series(da, window=(12.0, 35.0))
+    maps = res.maps.compute()
+    ok = maps["success"].values
+    assert list(ok) == [True, True, True, False, True, True]
+    assert maps["flags"].values[3] == "no_signal"
+    np.testing.assert_allclose(maps["d002"].values[ok], d[ok], atol=0.0015)  # truth
+    assert res.summary() == "5/6 fitted, 1 without signal"
+    assert res.descriptors()["d002"].extra["n"] == 5  # the empty frame is left out
+
+
+def test_engine_on_a_local_cluster() -> None:
+    pytest.importorskip("distributed")
+    from distributed import Client, LocalCluster
+
+    from xrd.series import fit_pattern_series
+
+    da, d = _synthetic_series(n=4, zero=None)
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                      dashboard_address=":0") as cluster, Client(cluster):
+        res = fit_pattern_series(da.chunk({"time": 2}), fit_10=False)
+        maps = res.maps.compute()
+    assert maps["success"].all()
+    np.testing.assert_allclose(maps["d002"].values, d, atol=0.0015)  # generated truth
+    assert maps["d002"].attrs["units"] == "nm"

@@ -19,7 +19,6 @@ from xrd.peaks import (
     fit_002,
     fit_caglioti,
     fit_pattern,
-    fit_pattern_series,
     scherrer_size,
 )
 from xrd.synthetic import bragg_two_theta, simulate_pattern
@@ -198,7 +197,11 @@ def test_caglioti_on_real_lab6(shared_data) -> None:
 def test_plot_runs() -> None:
     r = fit_pattern(simulate_pattern(seed=15))
     ax = r.plot()
-    assert ax.get_xlabel().startswith("2θ")
+    fig = ax.figure
+    assert len(fig.axes) == 2  # fit and residual panel
+    assert fig.axes[1].get_xlabel().startswith("2θ")
+    assert "simulated" in ax.get_title(loc="left")  # the source name heads the figure
+    assert fig.get_layout_engine() is not None  # constrained: nothing clipped
 
 
 def test_no_stray_warnings_on_good_pattern() -> None:
@@ -210,15 +213,22 @@ def test_no_stray_warnings_on_good_pattern() -> None:
 def test_fit_pattern_series_broadcasts() -> None:
     import xarray as xr
 
+    from xrd.series import fit_pattern_series
+
     ds_true = [0.370, 0.380, 0.390]
     frames = [simulate_pattern(d002=d, seed=30 + i) for i, d in enumerate(ds_true)]
     series = xr.concat(frames, dim="time").assign_coords(time=("time", [0.0, 60.0, 120.0]))
     series.attrs = dict(frames[0].attrs)
-    out = fit_pattern_series(series)
+    res = fit_pattern_series(series)
+    out = res.maps
     assert out["d002"].dims == ("time",)
     assert out["success"].all()
     assert_allclose(out["d002"].values, ds_true, atol=0.002)
     assert out["lc"].attrs["units"] == "nm"
+    mean = res.descriptors()["d002"]  # mean ± SEM of the three frames
+    assert mean.value == pytest.approx(np.mean(ds_true), abs=0.002)
+    assert mean.stderr == pytest.approx(np.std(ds_true, ddof=1) / np.sqrt(3), rel=0.1)
+    assert "best_fit" in res.curves({"time": 1})
 
 
 def test_two_component_recovery() -> None:
