@@ -402,12 +402,12 @@ def test_cli_insitu_xrd_from_hdf5_stack(eiger, tmp_path, capsys):
     rc = main(["insitu", "xrd", str(master), "--poni", str(poni), "--out", str(tmp_path),
                "--quiet"])
     assert rc == 0
-    assert "6/6 frames fitted" in capsys.readouterr().out
+    assert "6/6 fitted" in capsys.readouterr().out  # the series engine's count
     assert (tmp_path / "insitu_xrd_heatmap.png").stat().st_size > 0  # frames have times
-    df = pd.read_csv(tmp_path / "insitu_xrd_frames.csv", comment="#")
+    df = pd.read_csv(tmp_path / "insitu_xrd_frames.csv")  # units in the column names
     bragg = 0.15406 / (2 * np.sin(np.radians(np.array(CENTRES) / 2)))  # truth, nm
-    np.testing.assert_allclose(df["d002"], bragg, atol=0.0015)
-    assert np.all(np.diff(df["d002"]) < 0)  # the ring moves out: d002 shrinks frame by frame
+    np.testing.assert_allclose(df["d002 (nm)"], bragg, atol=0.0015)
+    assert np.all(np.diff(df["d002 (nm)"]) < 0)  # the ring moves out: d002 shrinks frame by frame
 
 
 def test_cli_insitu_saxs_from_hdf5_stack(tmp_path, capsys):
@@ -437,7 +437,7 @@ def test_cli_insitu_saxs_from_hdf5_stack(tmp_path, capsys):
     rc = main(["insitu", "saxs", str(master), "--poni", str(poni), "--out", str(out),
                "--q-range", "0.5", "8", "--porod-exponent", "4", "--quiet"])
     assert rc == 0
-    assert "3/3 frames fitted" in capsys.readouterr().out
+    assert "3/3 fitted" in capsys.readouterr().out  # the series engine's count
     df = pd.read_csv(out / "insitu_saxs_frames.csv")
-    np.testing.assert_allclose(df["dab_length"], lengths, rtol=0.03)
+    np.testing.assert_allclose(df["dab_length (nm)"], lengths, rtol=0.03)
     assert (out / "insitu_saxs_heatmap.png").exists()
