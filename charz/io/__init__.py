@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from charz.io.dates import DATETIME_FORMATS, datetime64_utc, iso_datetime, parse_datetime, to_utc
 from charz.io.metadata import metadata_sources, resolve_metadata
-from charz.io.numbers import NAN_WORDS, parse_number, parse_numbers, split_number_unit
+from charz.io.numbers import NAN_WORDS, parse_number, parse_numbers, split_number_unit, to_float
 from charz.io.registry import (
     _REGISTRY,  # noqa: F401  (tests swap readers in and out)
     COMPRESSIONS,
@@ -42,11 +42,13 @@ from charz.io.text import (
     TextTable,
     bytes_io,
     decode_text,
+    open_zip,
     read_bytes,
     read_text,
     read_text_table,
     text_head,
     zip_member,
+    zip_members,
     zip_names,
 )
 from charz.io.xml import child, children, find, find_all, findtext, local, number_list, parse_xml
@@ -72,6 +74,7 @@ __all__ = [
     "local",
     "metadata_sources",
     "number_list",
+    "open_zip",
     "parse_datetime",
     "parse_number",
     "parse_numbers",
@@ -88,7 +91,9 @@ __all__ = [
     "resolve_metadata",
     "split_number_unit",
     "text_head",
+    "to_float",
     "to_utc",
     "zip_member",
+    "zip_members",
     "zip_names",
 ]

@@ -14,7 +14,7 @@ import re
 
 import numpy as np
 
-__all__ = ["NAN_WORDS", "parse_number", "parse_numbers", "split_number_unit"]
+__all__ = ["NAN_WORDS", "parse_number", "parse_numbers", "split_number_unit", "to_float"]
 
 #: Spellings of "no value" (case ignored) that ``lenient`` parsing reads as NaN.
 NAN_WORDS = frozenset({
@@ -161,3 +161,30 @@ def split_number_unit(text: str, *, decimal: str = "auto") -> tuple[float, str]:
     m = _LEAD.match(t)
     unit = m.group("unit") if m and m.group("num") else ""
     return value, unit.strip()
+
+
+def to_float(value: object, default: float | None = None) -> float | None:
+    """A header value as a float, or ``default`` when it is absent or not a number.
+
+    Lenient (see :func:`parse_number`): quotes, units and thousands separators are read;
+    NaN words, empty text and None give ``default``.
+
+    Parameters
+    ----------
+    value : object
+        Text, a number or None.
+    default : float or None
+        Returned when there is no number.
+
+    Returns
+    -------
+    float or None
+    """
+    if value is None:
+        return default
+    try:
+        v = parse_number(value if isinstance(value, (str, bytes, int, float)) else str(value),
+                         lenient=True)
+    except ValueError:
+        return default
+    return default if math.isnan(v) else v

@@ -72,7 +72,9 @@ class ReaderSpec:
     Attributes
     ----------
     name : str
-        ``module.function`` of the reader (recorded as ``attrs["reader"]``).
+        ``module.function`` of the reader (recorded as ``attrs["reader"]``); readers in the
+        vendor modules of an ``io`` package are named after the package
+        (``xrd.io.read_raw``, not ``xrd.io.bruker.read_raw``).
     func : callable
         ``func(path: Path, **options) -> xr.DataArray | xr.Dataset``.
     suffixes : tuple of str
@@ -139,7 +141,7 @@ def register_reader(
     norm = tuple(s.lower() if s.startswith(".") else "." + s.lower() for s in suffixes)
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
-        name = f"{func.__module__}.{func.__qualname__}"
+        name = _public_name(func)
         spec = ReaderSpec(name, func, norm, technique, sniff, requires, extra)
         with _LOCK:
             _REGISTRY[:] = [r for r in _REGISTRY if r.name != name]
@@ -147,6 +149,16 @@ def register_reader(
         return func
 
     return decorate
+
+
+def _public_name(func: Callable[..., Any]) -> str:
+    """``<package>.io.<function>``: a reader in a vendor module of an ``io`` package
+    (``xrd.io.bruker.read_raw``) is named by the package that re-exports it
+    (``xrd.io.read_raw``), so that ``attrs["reader"]`` survives reorganisations."""
+    parts = func.__module__.split(".")
+    if "io" in parts[1:-1]:
+        parts = parts[: parts.index("io", 1) + 1]
+    return f"{'.'.join(parts)}.{func.__qualname__}"
 
 
 def load_plugins() -> None:
@@ -209,16 +221,7 @@ def _compression(path: Path) -> str | None:
 
 
 def inner_name(path: str | Path) -> str:
-    """The file name without a compression suffix (``scan.xy.gz`` -> ``scan.xy``).
-
-    Parameters
-    ----------
-    path : str or Path
-
-    Returns
-    -------
-    str
-    """
+    """The file name of ``path`` without a compression suffix (``scan.xy.gz`` -> ``scan.xy``)."""
     path = Path(path)
     comp = _compression(path)
     return path.name[: -len(comp)] if comp else path.name

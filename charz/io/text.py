@@ -24,11 +24,13 @@ __all__ = [
     "TextTable",
     "bytes_io",
     "decode_text",
+    "open_zip",
     "read_bytes",
     "read_text",
     "read_text_table",
     "text_head",
     "zip_member",
+    "zip_members",
     "zip_names",
 ]
 
@@ -85,30 +87,13 @@ def decode_text(raw: bytes, *, name: str = "") -> str:
 
 
 def read_text(path: str | Path) -> str:
-    """Decoded text of a (possibly compressed) file, see :func:`decode_text`.
-
-    Parameters
-    ----------
-    path : str or Path
-
-    Returns
-    -------
-    str
-    """
+    """Decoded text of a (possibly compressed) file: :func:`read_bytes`, then
+    :func:`decode_text`."""
     return decode_text(read_bytes(path))
 
 
 def text_head(head: bytes) -> str:
-    """Decode the first bytes of a file for sniffing.
-
-    Parameters
-    ----------
-    head : bytes
-
-    Returns
-    -------
-    str
-    """
+    """Decode the first bytes of a file (``head``) for sniffing."""
     return decode_text(head)
 
 
@@ -263,21 +248,63 @@ def read_text_table(
 
 
 def zip_names(path: Path) -> list[str]:
-    """Names inside a zip container (empty list if not a zip).
-
-    Parameters
-    ----------
-    path : Path
-
-    Returns
-    -------
-    list of str
-    """
+    """Names inside the zip container ``path`` (an empty list if it is not a zip)."""
     try:
         with zipfile.ZipFile(path) as zf:
             return zf.namelist()
     except (zipfile.BadZipFile, OSError):
         return []
+
+
+def open_zip(path: str | Path, what: str = "") -> zipfile.ZipFile:
+    """Open the zip container ``path``; not a zip (or damaged) is a :class:`CorruptFileError`.
+
+    Parameters
+    ----------
+    path : str or Path
+    what : str
+        The format (``"BRML"``), for the message.
+
+    Returns
+    -------
+    zipfile.ZipFile
+    """
+    try:
+        return zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        fmt = f" ({what} is a zip)" if what else ""
+        raise CorruptFileError(
+            f"{Path(path).name}: not a zip container{fmt}: {exc}") from None
+
+
+def zip_members(zf: zipfile.ZipFile, pattern: str, path: str | Path, expected: str) -> list[str]:
+    """Members of ``zf`` whose name matches the regular expression ``pattern``, in natural
+    order (``Data2`` before ``Data10``).
+
+    Parameters
+    ----------
+    zf : zipfile.ZipFile
+    pattern : str
+        ``re.search`` pattern.
+    path : str or Path
+        The container (named in the error).
+    expected : str
+        What was looked for (``"Experiment*/RawData*.xml"``), for the message.
+
+    Returns
+    -------
+    list of str
+
+    Raises
+    ------
+    CorruptFileError
+        No member matches.
+    """
+    names = sorted((n for n in zf.namelist() if re.search(pattern, n)),
+                   key=lambda n: [int(d) for d in re.findall(r"\d+", n)])
+    if not names:
+        raise CorruptFileError(f"{Path(path).name}: no {expected} inside")
+    return names
 
 
 def zip_member(zf: zipfile.ZipFile, member: str, path: str | Path) -> bytes:
@@ -305,14 +332,5 @@ def zip_member(zf: zipfile.ZipFile, member: str, path: str | Path) -> bytes:
 
 
 def bytes_io(raw: bytes) -> _io.BytesIO:
-    """A BytesIO (for readers that parse bytes already in memory).
-
-    Parameters
-    ----------
-    raw : bytes
-
-    Returns
-    -------
-    io.BytesIO
-    """
+    """A :class:`io.BytesIO` over ``raw`` (for readers that parse bytes in memory)."""
     return _io.BytesIO(raw)

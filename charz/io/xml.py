@@ -58,31 +58,12 @@ def parse_xml(source: bytes | str | Path, *, name: str = "", what: str = "XML") 
 
 
 def local(tag: str) -> str:
-    """Tag without its ``{namespace}``.
-
-    Parameters
-    ----------
-    tag : str
-
-    Returns
-    -------
-    str
-    """
+    """``tag`` without its ``{namespace}`` prefix."""
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
 def child(el: ET.Element, name: str) -> ET.Element | None:
-    """First direct child with local name ``name`` (None if absent).
-
-    Parameters
-    ----------
-    el : Element
-    name : str
-
-    Returns
-    -------
-    Element or None
-    """
+    """First direct child of ``el`` whose local name is ``name``; None if absent."""
     for c in el:
         if local(c.tag) == name:
             return c
@@ -90,32 +71,13 @@ def child(el: ET.Element, name: str) -> ET.Element | None:
 
 
 def children(el: ET.Element, name: str) -> list[ET.Element]:
-    """Direct children with local name ``name``.
-
-    Parameters
-    ----------
-    el : Element
-    name : str
-
-    Returns
-    -------
-    list of Element
-    """
+    """Direct children of ``el`` whose local name is ``name`` (a list)."""
     return [c for c in el if local(c.tag) == name]
 
 
 def find(el: ET.Element, name: str) -> ET.Element | None:
-    """First descendant (or ``el`` itself) with local name ``name``.
-
-    Parameters
-    ----------
-    el : Element
-    name : str
-
-    Returns
-    -------
-    Element or None
-    """
+    """First element of ``el.iter()`` (``el`` itself included) named ``name``; None
+    if absent."""
     for c in el.iter():
         if local(c.tag) == name:
             return c
@@ -123,17 +85,7 @@ def find(el: ET.Element, name: str) -> ET.Element | None:
 
 
 def find_all(el: ET.Element, name: str) -> list[ET.Element]:
-    """All descendants (and ``el``) with local name ``name``, in document order.
-
-    Parameters
-    ----------
-    el : Element
-    name : str
-
-    Returns
-    -------
-    list of Element
-    """
+    """Every element of ``el.iter()`` named ``name``, in document order."""
     return [c for c in el.iter() if local(c.tag) == name]
 
 

@@ -285,3 +285,36 @@ def test_an_option_the_reader_does_not_take_is_an_option_error():
     with pytest.raises(OptionError, match=r"HC-demo\.xye: xrd\.io\.read_xy \(xrd\) does not "
                                           r"take 'laser'; it takes wavelength"):
         charz.read(XRD_EXAMPLE, laser=532.0)
+
+
+def test_reader_names_are_the_package_paths_that_re_export_them():
+    import xrd.io
+
+    names = {r.name for r in cio.readers("xrd")}
+    assert "xrd.io.read_raw" in names  # defined in xrd.io.bruker
+    assert xrd.io.read_raw.__module__ == "xrd.io.bruker"
+    for name in names:
+        module, func = name.rsplit(".", 1)
+        assert getattr(__import__(module, fromlist=[func]), func)  # importable as recorded
+
+
+def test_to_float_and_zip_helpers(tmp_path):
+    import zipfile
+
+    assert cio.to_float(' "1.5406" ') == 1.5406
+    assert cio.to_float("0.15406 nm") == 0.15406
+    assert cio.to_float("n/a") is None
+    assert cio.to_float(None, 0.0) == 0.0
+    p = tmp_path / "c.rasx"
+    with zipfile.ZipFile(p, "w") as zf:
+        for n in ("Data10/Profile10.txt", "Data2/Profile2.txt", "Data2/Other.xml"):
+            zf.writestr(n, "x")
+    with cio.open_zip(p, "RASX") as zf:
+        assert cio.zip_members(zf, r"Profile\d*\.txt$", p, "profiles") == [
+            "Data2/Profile2.txt", "Data10/Profile10.txt"]
+        with pytest.raises(CorruptFileError, match=r"c\.rasx: no RawData inside"):
+            cio.zip_members(zf, r"RawData", p, "RawData")
+    bad = tmp_path / "bad.brml"
+    bad.write_bytes(b"not a zip at all")
+    with pytest.raises(CorruptFileError, match=r"bad\.brml: not a zip container \(BRML is a zip\)"):
+        cio.open_zip(bad, "BRML")

@@ -328,7 +328,7 @@ def test_opus_container(shared_data):
 
 def test_binary_files_are_not_text(shared_data):
     from charz.io import HEAD_BYTES
-    from raman.io import _sniff_two_column
+    from raman.io.text import _sniff_two_column
 
     path = shared_data / "raman/spectrochempy-data/test.0000"
     assert not _sniff_two_column(path, path.read_bytes()[:HEAD_BYTES])

@@ -277,7 +277,7 @@ def test_charz_read_dispatches_the_demo_text_file():
 
 def test_sniffer_leaves_other_techniques_files_alone(shared_data):
     from charz.io import _head
-    from saxs.io import _sniff_text
+    from saxs.io.text import _sniff_text
 
     claimed = [p.name for p in shared_data.rglob("*")
                if p.is_file() and "saxs" not in p.parts
