@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PAPER_STYLE", "axis_label", "save_figure", "use_style"]
+__all__ = ["PAPER_STYLE", "axis_label", "failure_axes", "failure_text", "save_figure", "use_style"]
 
 #: rcParams of charz figures: single-column journal width, ticks inside, no top/right clutter.
 PAPER_STYLE: dict[str, Any] = {
@@ -54,6 +54,23 @@ def axis_label(obj: Any, default: str = "") -> str:
     if units and units != "1":
         return f"{name} ({units})"
     return str(name)
+
+
+def failure_text(message: str, *, width: int = 70) -> str:
+    """``fit failed: <reason>`` wrapped for a figure title (the file-name prefix dropped)."""
+    import textwrap
+
+    return textwrap.fill("fit failed: " + message.split(": ", 1)[-1], width)
+
+
+def failure_axes(message: str, ax: Any = None, *, width: int = 70) -> Any:
+    """Axes that say why a fit failed when there is no curve to draw (for failed results)."""
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(layout="constrained")
+    ax.set_title(failure_text(message, width=width), fontsize=9, loc="left")
+    return ax
 
 
 def save_figure(

@@ -367,18 +367,12 @@ class FailedFit:
 
     def plot(self, ax: Any = None) -> Any:
         """The data (and the last model attempt) with the reason in the title."""
-        import textwrap
+        from charz.plotting import failure_axes, failure_text
 
-        import matplotlib.pyplot as plt
-
-        why = "fit failed: " + self.message.split(": ", 1)[-1]
         if self.curve is None:
-            if ax is None:
-                _, ax = plt.subplots(layout="constrained")
-            ax.set_title(textwrap.fill(why, 60), fontsize=9, loc="left")
-            return ax
+            return failure_axes(self.message, ax, width=60)
         return plot_fit(self.curve, ax=ax, title=f"SAXS: {self.model}",
-                        subtitle=textwrap.fill(why, 60))
+                        subtitle=failure_text(self.message, width=60))
 
 
 # ---------------------------------------------------------------------------------------

@@ -994,17 +994,11 @@ class FailedXRDFit:
 
     def plot(self, ax: Any = None) -> Any:
         """The data (and the last model) with the reason in the title."""
-        import textwrap
+        from charz.plotting import failure_axes, failure_text
 
-        why = "fit failed: " + self.message.split(": ", 1)[-1]
         if self.curve is None:
-            import matplotlib.pyplot as plt
-
-            if ax is None:
-                _, ax = plt.subplots(layout="constrained")
-            ax.set_title(textwrap.fill(why, 70), fontsize=9, loc="left")
-            return ax
-        return plot_xrd_fit(self.curve, ax=ax, subtitle=textwrap.fill(why, 70))
+            return failure_axes(self.message, ax)
+        return plot_xrd_fit(self.curve, ax=ax, subtitle=failure_text(self.message))
 
 
 def _attach(err: FitError, curve: xr.Dataset | None) -> None:
