@@ -6,7 +6,8 @@
 - :mod:`raman.baseline` — :func:`crop`, :func:`remove_spikes`, :func:`subtract_baseline`;
 - :mod:`raman.bands` — :func:`fit_bands` (two_band, three_band, four_band, sadezky; optional
   second order) → ``id_ig``, ``ad_ag``, ``la_raman``, ``d_position``, ``g_position``,
-  ``d_fwhm``, ``g_fwhm``; :func:`la_from_ratio` (cancado, tuinstra_koenig, ferrari);
+  ``d_fwhm``, ``g_fwhm``;
+- :mod:`raman.la` — :func:`la_from_ratio` (cancado, tuinstra_koenig, ferrari);
 - :mod:`raman.batch` — the fast batched fitter behind maps and series;
 - :mod:`raman.insitu` — operando series: :func:`read_series`, :func:`track_bands`.
 
@@ -64,7 +65,7 @@ _LAZY = {
     "remove_spikes": "raman.baseline",
     "subtract_baseline": "raman.baseline",
     "fit_bands": "raman.bands",
-    "la_from_ratio": "raman.bands",
+    "la_from_ratio": "raman.la",
     "read_series": "raman.insitu",
     "track_bands": "raman.insitu",
 }

@@ -60,7 +60,6 @@ numpy data, chunk by chunk on the active dask scheduler for dask-backed data.
 from __future__ import annotations
 
 import json
-import threading
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -69,9 +68,21 @@ from typing import Any, Literal
 import numpy as np
 import xarray as xr
 
-from charz.errors import CharzError, DataCleaningWarning, FitError, PhysicsWarning
+from charz.errors import CharzError, DataCleaningWarning, FitError, OptionError
 from charz.record import Provenance
-from charz.series import SeriesResult, apply_series, join_flags
+from charz.series import SeriesResult, _flag_counts, _is_dask, apply_series
+from raman._kernel import (
+    _POLY,
+    DIM,
+    NO_SIGNAL_SNR,
+    RECORD_KEYS,
+    VANISH_SNR,
+    _despike,
+    _fit_block,
+    _is_flat,
+    _output_spec,
+    _poly_basis,
+)
 from raman._models import (
     MODEL_TEXT,
     MODELS,
@@ -80,13 +91,13 @@ from raman._models import (
     BandSpec,
     band_shapes,
     bands_of,
-    descriptor_values,
     nonlinear_names,
     nonlinear_start,
-    submodel,
 )
+from raman.la import LA_RELATIONS, LaRelation, _ratio_for, la_from_ratio, la_prefactor
 
 __all__ = [
+    "LA_RELATIONS",
     "MODELS",
     "NO_SIGNAL_SNR",
     "SECOND_ORDER",
@@ -101,148 +112,11 @@ __all__ = [
     "nonlinear_start",
 ]
 
-DIM = "raman_shift"
-LaRelation = Literal["cancado", "tuinstra_koenig", "ferrari"]
 ModelName = Literal["two_band", "three_band", "four_band", "sadezky"]
-
-#: A spectrum has signal when its D or G height exceeds this many of its standard errors.
-NO_SIGNAL_SNR = 5.0
-#: A D3/D4 band has vanished when its height is below this many standard errors (or below
-#: :data:`NO_SIGNAL_SNR` with its position or width on a bound). A band fitted to noise
-#: with a free position and width reaches 1–3 standard errors (look-elsewhere effect).
-VANISH_SNR = 3.0
-
-# ---------------------------------------------------------------------------------------
-# La relations
-# ---------------------------------------------------------------------------------------
-
-#: Cançado et al., Appl. Phys. Lett. 88 (2006) 163106: La = 2.4e-10 λ⁴ (A_D/A_G)⁻¹, λ in nm.
-CANCADO_C = 2.4e-10
-#: Ferrari & Robertson 2000, stage 2: I_D/I_G = C'(λ) La², C'(514 nm) = 0.0055 Å⁻².
-FERRARI_C514 = 0.0055  # 1/Å²
-
-
-def _matthews_c(laser: float) -> float:
-    """Matthews et al., Phys. Rev. B 59 (1999) R6585: C(λ) ≈ −12.6 nm + 0.033 λ (nm)."""
-    return -12.6 + 0.033 * laser
-
-
-def la_prefactor(relation: LaRelation, laser: float) -> float:
-    """The relation's prefactor at a laser wavelength.
-
-    Parameters
-    ----------
-    relation : {'cancado', 'tuinstra_koenig', 'ferrari'}
-    laser : float
-        Laser wavelength in nm.
-
-    Returns
-    -------
-    float
-        ``cancado``: 2.4e-10 λ⁴ in nm (La = C / (A_D/A_G)); ``tuinstra_koenig``: Matthews'
-        C(λ) in nm (La = C / (I_D/I_G)); ``ferrari``: C'(λ) in 1/nm² (I_D/I_G = C' La²),
-        0.0055 Å⁻² at 514 nm scaled with Matthews' C(λ)/C(514).
-    """
-    if relation == "cancado":
-        return CANCADO_C * laser**4
-    if relation == "tuinstra_koenig":
-        return _matthews_c(laser)
-    if relation == "ferrari":
-        return FERRARI_C514 * 100.0 * _matthews_c(laser) / _matthews_c(514.0)
-    raise CharzError(
-        f"la_relation {relation!r} is not one of cancado, tuinstra_koenig, ferrari"
-    )
-
-
-#: (ratio used, calibrated La range in nm, laser range in nm, reference) per relation.
-LA_RELATIONS: dict[str, tuple[str, tuple[float, float], tuple[float, float], str]] = {
-    "cancado": ("ad_ag", (20.0, 500.0), (457.0, 800.0),
-                "Cançado et al., Appl. Phys. Lett. 88 (2006) 163106"),
-    "tuinstra_koenig": ("id_ig", (2.0, 500.0), (400.0, 700.0),
-                        "Tuinstra & Koenig, J. Chem. Phys. 53 (1970) 1126; Matthews et al., "
-                        "Phys. Rev. B 59 (1999) R6585"),
-    "ferrari": ("id_ig", (0.0, 2.0), (400.0, 700.0),
-                "Ferrari & Robertson, Phys. Rev. B 61 (2000) 14095 (stage 2)"),
-}
-
-
-def la_from_ratio(
-    ratio: np.ndarray | float,
-    *,
-    laser: float,
-    relation: LaRelation = "cancado",
-    warn: bool = True,
-) -> np.ndarray | float:
-    """In-plane crystallite size La (nm) from a D/G ratio.
-
-    Parameters
-    ----------
-    ratio : float or ndarray
-        ``cancado``: the area ratio A_D/A_G (integrated intensities, as Cançado used);
-        ``tuinstra_koenig`` and ``ferrari``: the height ratio I_D/I_G.
-    laser : float
-        Laser wavelength in nm.
-    relation : {'cancado', 'tuinstra_koenig', 'ferrari'}
-        ``cancado``: La = 2.4×10⁻¹⁰ λ⁴ / (A_D/A_G) (19.2 nm at 532 nm, 16.8 nm at 514.5 nm
-        for a ratio of 1); ``tuinstra_koenig``: La = C(λ) / (I_D/I_G), C = −12.6 + 0.033 λ
-        (4.38 nm at 514.5 nm); ``ferrari``: La = √((I_D/I_G) / C'(λ)) (1.35 nm at 514 nm
-        for a ratio of 1).
-    warn : bool
-        Warn when La falls outside the relation's calibrated range or the laser outside its
-        wavelength range.
-
-    Returns
-    -------
-    float or ndarray
-        La in nm.
-
-    Warns
-    -----
-    PhysicsWarning
-        Outside the calibrated range: Cançado was calibrated on La ≈ 20–500 nm
-        nanographites (almost every hard carbon falls below); Tuinstra–Koenig holds in
-        stage 1 (La ≳ 2 nm); Ferrari's stage-2 law below ~2 nm.
-
-    References
-    ----------
-    L. G. Cançado et al., Appl. Phys. Lett. 88 (2006) 163106; F. Tuinstra, J. L. Koenig,
-    J. Chem. Phys. 53 (1970) 1126; M. J. Matthews et al., Phys. Rev. B 59 (1999) R6585;
-    A. C. Ferrari, J. Robertson, Phys. Rev. B 61 (2000) 14095.
-    """
-    if relation not in LA_RELATIONS:
-        raise CharzError(
-            f"la_relation {relation!r} is not one of {', '.join(LA_RELATIONS)}"
-        )
-    r = np.asarray(ratio, float)
-    c = la_prefactor(relation, laser)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        la = np.sqrt(r / c) if relation == "ferrari" else c / r
-    if warn:
-        _, (lo, hi), (llo, lhi), ref = LA_RELATIONS[relation]
-        finite = la[np.isfinite(la)]
-        if finite.size and (finite.min() < lo or finite.max() > hi):
-            warnings.warn(
-                f"la_raman ({relation}): La = {np.nanmin(finite):.3g}–{np.nanmax(finite):.3g} nm "
-                f"is outside the relation's calibrated range {lo:g}–{hi:g} nm ({ref}); the "
-                "three La relations disagree by an order of magnitude for La of 1–4 nm",
-                PhysicsWarning,
-                stacklevel=2,
-            )
-        if not llo <= laser <= lhi:
-            warnings.warn(
-                f"la_raman ({relation}): laser {laser:g} nm is outside {llo:g}–{lhi:g} nm, "
-                "where the wavelength law was established",
-                PhysicsWarning,
-                stacklevel=2,
-            )
-    return float(la) if np.ndim(la) == 0 else la
-
 
 # ---------------------------------------------------------------------------------------
 # the result
 # ---------------------------------------------------------------------------------------
-
-RECORD_KEYS = ("id_ig", "ad_ag", "la_raman", "d_position", "g_position", "d_fwhm", "g_fwhm")
 
 
 @dataclass(frozen=True, slots=True, eq=False, kw_only=True)
@@ -387,276 +261,6 @@ def _depends(model: str) -> dict[str, tuple[str, ...]]:
         "id_ig": names, "ad_ag": names, "la_raman": names,
     }
 
-
-# ---------------------------------------------------------------------------------------
-# the kernel: one block of spectra (n, m) -> per-spectrum outputs
-# ---------------------------------------------------------------------------------------
-
-_POLY = {"constant": 0, "linear": 1, "quadratic": 2, "cubic": 3}
-
-
-def _is_flat(ys: np.ndarray) -> np.ndarray:
-    """All NaN, all zero, or constant within float noise (per row).
-
-    The criterion of :func:`charz.flags.is_flat`, in two reductions per row (it runs on
-    every block of every map).
-    """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        hi = np.nanmax(ys, axis=-1)
-        lo = np.nanmin(ys, axis=-1)
-    scale = np.maximum(np.abs(hi), np.abs(lo))
-    return ~np.isfinite(hi) | (hi - lo <= 16 * np.finfo(float).eps * scale)
-
-
-def _output_spec(model: str, order: int | None, laser: float | None,
-                 intensity_unit: str) -> tuple[dict[str, Any], dict[str, dict[str, str]]]:
-    """Names, dtypes and attrs of the kernel's per-spectrum outputs, in order."""
-    nb = len(bands_of(model))
-    dummy = descriptor_values(model, np.ones(nb), nonlinear_start(model)[0], (0.0, 1.0))
-    keys = [k for k in RECORD_KEYS if k in dummy or (k == "la_raman" and laser is not None)]
-    keys += [k for k in dummy if k not in keys]
-    out: dict[str, Any] = {}
-    attrs: dict[str, dict[str, str]] = {}
-
-    def unit_of(k: str) -> str:
-        if k in ("id_ig", "ad_ag", "redchi") or k.endswith("_q"):
-            return "1"
-        if k == "la_raman":
-            return "nm"
-        if k.endswith(("_height", "_apex_height")):
-            return intensity_unit
-        if k.endswith("_area"):
-            return f"{intensity_unit}*(1/cm)"
-        return "1/cm"
-
-    for k in keys:
-        for name in (k, f"{k}_stderr"):
-            out[name] = float
-            attrs[name] = {"units": unit_of(k)}
-    for k in range(0 if order is None else order + 1):
-        out[f"background_c{k}"] = float
-        attrs[f"background_c{k}"] = {"units": intensity_unit,
-                                     "long_name": f"background coefficient of u^{k}"}
-    out["redchi"] = float
-    attrs["redchi"] = {"units": "1"}
-    out["spikes"] = np.int32
-    attrs["spikes"] = {"units": "1", "long_name": "spike points replaced"}
-    for b in bands_of(model):
-        if b.name in OPTIONAL_BANDS:
-            out[f"{b.name}_dropped"] = bool
-            attrs[f"{b.name}_dropped"] = {
-                "long_name": f"{b.name.upper()} dropped (height converged to zero)"}
-    out["success"] = bool
-    out["flags"] = object
-    return out, attrs
-
-
-def _despike(ys: np.ndarray, method: str | None) -> tuple[np.ndarray, np.ndarray]:
-    """Vectorised despiking of a whole block; (despiked, spike points per row)."""
-    from raman.baseline import temporal_median_raw, whitaker_hayes_raw
-
-    if not method:
-        return ys, np.zeros(ys.shape[0], np.int32)
-    if method == "temporal_median" and ys.shape[0] >= 3:
-        out, mask = temporal_median_raw(ys, axis=0)
-    else:
-        out, mask = whitaker_hayes_raw(ys)
-    return out, mask.sum(axis=-1).astype(np.int32)
-
-
-def _height_se(x, model, order, nonlin, redchi):
-    """Standard errors of the heights with the shapes held fixed: s²[(ΦᵀΦ)⁻¹]_jj.
-
-    A lower bound of the full standard error, used where the full covariance could not
-    be estimated (lmfit gives none when a parameter ends on a bound).
-    """
-    ok = np.isfinite(nonlin).all(axis=1) & np.isfinite(redchi)
-    out = np.full((nonlin.shape[0], len(bands_of(model))), np.nan)
-    if not ok.any():
-        return out
-    phi = band_shapes(x, model, nonlin[ok])
-    basis = _poly_basis(x, order)
-    full = np.concatenate([phi, np.broadcast_to(basis, (phi.shape[0], *basis.shape))], axis=1)
-    a = np.einsum("njm,nkm->njk", full, full)
-    with np.errstate(all="ignore"):
-        try:
-            inv = np.linalg.inv(a)
-        except np.linalg.LinAlgError:
-            return out
-        d = np.einsum("njj->nj", inv)[:, : phi.shape[1]]
-        out[ok] = np.sqrt(np.abs(d) * redchi[ok, None])
-    return out
-
-
-def _fit_rows(x, ys, model, order, start, lo, hi, engine, workers, sink):
-    if engine == "lmfit":
-        res = _fit_lmfit(x, ys, model, order, start, lo, hi)
-        fit = res.pop("fit")
-        if sink is not None and fit is not None:
-            sink.append(fit)
-        res["converged"] = res["success"].copy()
-        return res
-    from raman.batch import fit_batch
-
-    parallel = threading.current_thread() is threading.main_thread()
-    return fit_batch(x, ys, model=model, poly_order=order, start=start, lower=lo, upper=hi,
-                     workers=workers, parallel=parallel)
-
-
-def _scatter(full_model: str, sub_model: str, res: Mapping[str, np.ndarray], npoly: int,
-             start_full: np.ndarray) -> dict[str, np.ndarray]:
-    """A submodel's fit in the full model's layout (dropped bands: height 0, θ = start)."""
-    fb = [b.name for b in bands_of(full_model)]
-    sb = [b.name for b in bands_of(sub_model)]
-    fn = nonlinear_names(full_model)
-    sn = nonlinear_names(sub_model)
-    n = res["heights"].shape[0]
-    hb = [fb.index(b) for b in sb]
-    tb = [fn.index(t) for t in sn]
-    heights = np.zeros((n, len(fb)))
-    heights[:, hb] = res["heights"]
-    nonlin = np.broadcast_to(start_full, (n, len(fn))).copy()
-    nonlin[:, tb] = res["nonlin"]
-    p_full = len(fb) + len(fn) + npoly
-    cov = np.zeros((n, p_full, p_full))
-    idx = hb + [len(fb) + t for t in tb] + [len(fb) + len(fn) + k for k in range(npoly)]
-    cov[:, np.array(idx)[:, None], np.array(idx)[None, :]] = res["cov"]
-    out = dict(res)
-    out.update(heights=heights, nonlin=nonlin, cov=cov)
-    return out
-
-
-def _fit_block(ys: np.ndarray, *, x: np.ndarray, model: str, order: int | None,
-               start: np.ndarray, lo: np.ndarray, hi: np.ndarray, window: tuple[float, float],
-               laser: float | None, la_relation: str | None, despike: str | None,
-               baseline: str | None, baseline_kwargs: Mapping[str, Any] | None,
-               engine: str, workers: int | None = None, intensity_unit: str = "count",
-               sink: list | None = None) -> dict[str, np.ndarray]:
-    """Kernel of :func:`fit_bands` for :func:`charz.series.apply_series`.
-
-    Despikes the block (vectorised), subtracts a pybaselines baseline if asked, finds the
-    spectra without signal, fits the rest (batched variable projection or lmfit), drops
-    vanished D3/D4 bands and refits, derives the descriptors with standard errors and
-    the flags. Returns one array of length n per output of :func:`_output_spec`.
-    """
-    n = ys.shape[0]
-    spec, _ = _output_spec(model, order, laser, intensity_unit)
-    flat = _is_flat(ys)
-    ys, spikes = _despike(ys, despike)
-    live = np.flatnonzero(~flat)
-    if baseline is not None and live.size:
-        from raman.baseline import baseline_raw
-
-        bl, _ = baseline_raw(x, ys[live], method=baseline, **dict(baseline_kwargs or {}))
-        ys = ys.copy()
-        ys[live] = ys[live] - bl
-    bands = [b.name for b in bands_of(model)]
-    names = nonlinear_names(model)
-    npoly = 0 if order is None else order + 1
-    nb, nt = len(bands), len(names)
-    p = nb + nt + npoly
-    res = {"heights": np.full((n, nb), np.nan), "nonlin": np.full((n, nt), np.nan),
-           "coefs": np.full((n, npoly), np.nan), "cov": np.full((n, p, p), np.nan),
-           "success": np.zeros(n, bool), "converged": np.zeros(n, bool),
-           "redchi": np.full(n, np.nan)}
-    dropped = {b: np.zeros(n, bool) for b in bands if b in OPTIONAL_BANDS}
-    if live.size:
-        rows = slice(None) if live.size == n else live  # no copy when all have data
-        r = _fit_rows(x, ys[rows], model, order, start, lo, hi, engine, workers, sink)
-        for k in res:
-            res[k][live] = r[k]
-        # optional bands whose height converged to zero: drop them and fit again
-        for _round in range(len(dropped)):
-            ok = res["success"]
-            vanish = {}
-            span = hi - lo
-            for b in dropped:
-                j = bands.index(b)
-                h = res["heights"][:, j]
-                with np.errstate(all="ignore"):
-                    z = h / np.sqrt(np.abs(res["cov"][:, j, j]))
-                ks = [k for k, t in enumerate(names) if t.startswith(f"{b}_")]
-                th = res["nonlin"][:, ks]
-                stuck = ((np.abs(th - lo[ks]) <= 1e-4 * span[ks])
-                         | (np.abs(th - hi[ks]) <= 1e-4 * span[ks])).any(axis=1)
-                vanish[b] = ok & ~dropped[b] & ((h <= 0) | (z < VANISH_SNR)
-                                                | (stuck & (z < NO_SIGNAL_SNR)))
-            if not any(v.any() for v in vanish.values()):
-                break
-            for b, v in vanish.items():
-                dropped[b] |= v
-            todo = np.flatnonzero(np.any(list(vanish.values()), axis=0))
-            groups: dict[tuple[str, ...], list[int]] = {}
-            for i in todo:
-                groups.setdefault(tuple(b for b in dropped if dropped[b][i]), []).append(i)
-            for drop, rows in groups.items():
-                sub = submodel(model, drop)
-                keep = [names.index(t) for t in nonlinear_names(sub)]
-                rr = _fit_rows(x, ys[rows], sub, order, start[keep], lo[keep], hi[keep],
-                               engine, workers, sink)
-                rr = _scatter(model, sub, rr, npoly, start)
-                for k in res:
-                    res[k][rows] = rr[k]
-    # descriptors and their standard errors
-    with np.errstate(all="ignore"):
-        vals, errs = _derived_with_errors(model, res["heights"], res["nonlin"], res["cov"],
-                                          window, laser, la_relation)
-    out: dict[str, np.ndarray] = {}
-    for k in spec:
-        if k in vals:
-            out[k] = vals[k]
-        elif k.endswith("_stderr") and k[:-7] in errs:
-            out[k] = errs[k[:-7]]
-    for b, d in dropped.items():
-        out[f"{b}_dropped"] = d
-        for k in list(out):
-            if k.startswith(f"{b}_") and not k.endswith("_dropped"):
-                out[k] = np.where(d, np.nan, out[k])
-    for k in range(npoly):
-        out[f"background_c{k}"] = res["coefs"][:, k]
-    out["redchi"] = res["redchi"]
-    out["spikes"] = spikes
-    # signal: D or G height above NO_SIGNAL_SNR standard errors
-    snr = []
-    se_lin = None
-    for b in ("d", "g"):
-        j = bands.index(b)
-        se = np.sqrt(np.abs(res["cov"][:, j, j]))
-        h = res["heights"][:, j]
-        if not np.isfinite(se[h > 0]).all():  # covariance not estimated (a fit on a bound)
-            if se_lin is None:
-                se_lin = _height_se(x, model, order, res["nonlin"], res["redchi"])
-            se = np.where(np.isfinite(se), se, se_lin[:, j])
-        with np.errstate(all="ignore"):
-            snr.append(np.where(np.isfinite(se) & (se > 0), h / se, 0.0))
-    signal = ~flat & (np.nan_to_num(np.maximum(*snr), nan=0.0) >= NO_SIGNAL_SNR)
-    success = res["success"] & signal
-    span = hi - lo
-    th = res["nonlin"]
-    at = (np.abs(th - lo) <= 1e-4 * span) | (np.abs(th - hi) <= 1e-4 * span)
-    for b, d in dropped.items():  # a dropped band's parameters are not reported
-        at[:, [k for k, t in enumerate(names) if t.startswith(f"{b}_")]] &= ~d[:, None]
-    no_sig = flat | (res["success"] & ~signal)
-    failed = ~res["success"] & ~no_sig
-    unconv = res["success"] & ~res["converged"] & ~no_sig
-    flags: list[tuple[str, ...]] = [()] * n
-    for i in np.flatnonzero(no_sig | failed | unconv | at.any(axis=1)):  # the few flagged
-        if no_sig[i]:
-            flags[i] = ("no_signal",)
-        elif failed[i]:
-            flags[i] = ("not_converged",)
-        else:
-            f = [f"at_bound:{names[k]}" for k in np.flatnonzero(at[i])]
-            flags[i] = (*f, "not_converged") if unconv[i] else tuple(f)
-    for k in spec:  # spectra without a fit (no signal, failed) have no values
-        if spec[k] is float:
-            out[k] = np.where(success, out[k], np.nan)
-    out["success"] = success
-    out["flags"] = join_flags(flags)
-    return out
-
-
 # ---------------------------------------------------------------------------------------
 # fitting
 # ---------------------------------------------------------------------------------------
@@ -769,7 +373,6 @@ def fit_bands(
     A. C. Ferrari, J. Robertson, Phys. Rev. B 61 (2000) 14095; A. Sadezky et al., Carbon
     43 (2005) 1731.
     """
-    from charz.series import _is_dask, _option_error
     from raman.baseline import crop
 
     if not isinstance(spectra, xr.DataArray) or DIM not in spectra.dims:
@@ -787,10 +390,10 @@ def fit_bands(
         laser = spectra.attrs.get("laser_wavelength")
     laser = None if laser is None else float(laser)
     if la_relation is not None and la_relation not in LA_RELATIONS:
-        raise _option_error(
+        raise OptionError(
             f"la_relation {la_relation!r} is not one of {', '.join(LA_RELATIONS)}")
     if la_relation is not None and laser is None:
-        raise _option_error(
+        raise OptionError(
             f"{source}: la_relation={la_relation!r} needs the laser wavelength, which the "
             "file does not give; pass laser=<nm> (--laser NM) or leave the La relation out")
     if laser is not None and la_relation is None:
@@ -799,7 +402,7 @@ def fit_bands(
     names = nonlinear_names(model)
     for k, v in (initial or {}).items():
         if k not in names:
-            raise _option_error(
+            raise OptionError(
                 f"initial: {k!r} is not a parameter of {model} ({', '.join(names)})")
         start[names.index(k)] = float(v)
     data = crop(spectra, window) if window is not None else spectra
@@ -809,14 +412,14 @@ def fit_bands(
     if engine == "auto":
         engine = "lmfit" if n_total < 10 else "batch"
     if engine not in ("lmfit", "batch"):
-        raise _option_error(f"engine {engine!r} is not one of auto, lmfit, batch")
+        raise OptionError(f"engine {engine!r} is not one of auto, lmfit, batch")
     if despike is True:
         despike_method = ("temporal_median" if others == ["time"] and n_total >= 3
                           else "whitaker_hayes")
     elif despike:
         despike_method = str(despike)
         if despike_method not in ("whitaker_hayes", "temporal_median"):
-            raise _option_error(f"despike={despike!r} is not True, False, 'whitaker_hayes' "
+            raise OptionError(f"despike={despike!r} is not True, False, 'whitaker_hayes' "
                                 "or 'temporal_median'")
     else:
         despike_method = None
@@ -897,16 +500,7 @@ def fit_bands(
                          model=model, laser=laser, la_relation=la_relation)
 
 
-def _ratio_for(la: np.ndarray, relation: str, laser: float) -> np.ndarray:
-    """The D/G ratios that give ``la`` (to re-issue the calibrated-range warning once)."""
-    c = la_prefactor(relation, laser)
-    la = la[np.isfinite(la) & (la > 0)]
-    return c * la**2 if relation == "ferrari" else c / la
-
-
 def _counts_text(maps: xr.Dataset) -> str:
-    from charz.series import _flag_counts
-
     ok = np.asarray(maps["success"].values, bool)
     fl = _flag_counts(maps["flags"], maps["success"])
     no_sig = fl.get("no_signal", [0, 0])[1]
@@ -969,140 +563,3 @@ class _CurvesOf:
             if c.ndim == 0:
                 coords[name] = c
         return xr.Dataset(cv, coords=coords, attrs={"index": dict(index)})
-
-
-def _poly_basis(x: np.ndarray, order: int | None) -> np.ndarray:
-    if order is None:
-        return np.zeros((0, x.size))
-    mid = 0.5 * (x.max() + x.min())
-    half = max(0.5 * (x.max() - x.min()), 1e-12)
-    u = (x - mid) / half
-    return np.vstack([u**k for k in range(order + 1)])
-
-
-def _fit_lmfit(x, ys, model, order, start, lo, hi) -> dict[str, Any]:
-    """Reference engine: an lmfit composite of charz.peaks models, one fit per spectrum."""
-    import lmfit
-
-    from charz.peaks import peak_model
-
-    bands = bands_of(model)
-    comp = None
-    for b in bands:
-        m = peak_model(b.shape, prefix=f"{b.name}_")
-        comp = m if comp is None else comp + m
-    basis = _poly_basis(x, order)
-    nb = basis.shape[0]
-    if nb:
-        bg = lmfit.Model(_make_poly(nb, basis), prefix="bg_")
-        comp = comp + bg
-    names = nonlinear_names(model)
-    n = ys.shape[0]
-    nbands = len(bands)
-    heights = np.full((n, nbands), np.nan)
-    height_err = np.full((n, nbands), np.nan)
-    nonlin = np.full((n, len(names)), np.nan)
-    nonlin_err = np.full((n, len(names)), np.nan)
-    coefs = np.full((n, nb), np.nan)
-    success = np.zeros(n, bool)
-    redchi = np.full(n, np.nan)
-    cov_out = []
-    fit = None
-    for i in range(n):
-        y = ys[i]
-        ok = np.isfinite(y)
-        if ok.sum() < len(names) + nbands + nb + 2:
-            cov_out.append(None)
-            continue
-        p = comp.make_params()
-        for k, name in enumerate(names):
-            p[name].set(value=start[k], min=lo[k], max=hi[k])
-        amp = np.nanmax(y) - np.nanmin(y)
-        for b in bands:
-            p[f"{b.name}_height"].set(value=0.5 * amp, min=0.0)
-        for k in range(nb):
-            p[f"bg_c{k}"].set(value=float(np.nanmin(y)) if k == 0 else 0.0)
-        try:
-            r = comp.fit(y[ok], p, x=x[ok], method="leastsq")
-        except (ValueError, np.linalg.LinAlgError):
-            cov_out.append(None)
-            continue
-        for j, b in enumerate(bands):
-            par = r.params[f"{b.name}_height"]
-            heights[i, j] = par.value
-            height_err[i, j] = np.nan if par.stderr is None else par.stderr
-        for k, name in enumerate(names):
-            nonlin[i, k] = r.params[name].value
-            nonlin_err[i, k] = np.nan if r.params[name].stderr is None else r.params[name].stderr
-        for k in range(nb):
-            coefs[i, k] = r.params[f"bg_c{k}"].value
-        success[i] = bool(r.success)
-        redchi[i] = r.redchi
-        # covariance in our parameter order: heights, nonlinear, background
-        order_names = [f"{b.name}_height" for b in bands] + names + [f"bg_c{k}" for k in range(nb)]
-        if r.covar is not None:
-            idx = [r.var_names.index(nm) for nm in order_names]
-            cov_out.append(np.asarray(r.covar)[np.ix_(idx, idx)])
-        else:
-            cov_out.append(None)
-        fit = r
-    ptot = nbands + len(names) + nb
-    cov = np.full((n, ptot, ptot), np.nan)
-    for i, c in enumerate(cov_out):
-        if c is not None:
-            cov[i] = c
-    return {"heights": heights, "nonlin": nonlin, "coefs": coefs, "success": success,
-            "redchi": redchi, "cov": cov, "fit": fit if n == 1 else None}
-
-
-def _make_poly(nb: int, basis: np.ndarray):
-    """An lmfit-compatible polynomial ``f(x, c0, ..., c{nb-1})`` on a fixed basis."""
-    args = ", ".join(f"c{k}=0.0" for k in range(nb))
-    body = " + ".join(f"c{k} * _basis[{k}]" for k in range(nb))
-    ns: dict[str, Any] = {"_basis": basis}
-    exec(f"def background(x, {args}):\n    return {body}\n", ns)
-    return ns["background"]
-
-
-def _derived_with_errors(model, heights, nonlin, cov, window, laser, la_relation):
-    """Descriptor values and stderrs (delta method with a numerical gradient)."""
-    with np.errstate(all="ignore"):  # a band of zero height gives inf ratios → NaN
-        return _derived_with_errors_inner(model, heights, nonlin, cov, window, laser,
-                                          la_relation)
-
-
-def _derived_with_errors_inner(model, heights, nonlin, cov, window, laser, la_relation):
-    vals = descriptor_values(model, heights, nonlin, window)
-    for k, v in vals.items():
-        vals[k] = np.where(np.isfinite(v), v, np.nan)
-    nbands = heights.shape[-1]
-    p0 = np.concatenate([heights, nonlin], axis=-1)
-    keys = ["id_ig", "ad_ag", "d_position", "g_position", "d_fwhm", "g_fwhm"]
-    keys += [k for k in vals if k not in keys]
-    P = p0.shape[-1]
-    grads = {k: np.zeros(p0.shape) for k in keys}
-    for j in range(P):
-        step = 1e-6 * np.maximum(np.abs(p0[..., j]), 1e-3)
-        pp = p0.copy()
-        pp[..., j] += step
-        vj = descriptor_values(model, pp[..., :nbands], pp[..., nbands:], window)
-        for k in keys:
-            grads[k][..., j] = (vj[k] - vals[k]) / step
-    c = cov[..., :P, :P]
-    errs = {}
-    for k in keys:
-        g = grads[k]
-        var = np.einsum("...i,...ij,...j->...", g, c, g)
-        errs[k] = np.sqrt(np.where(var >= 0, var, np.nan))
-    if laser is not None:
-        ratio_key = LA_RELATIONS[la_relation][0]
-        r = vals[ratio_key]
-        good = np.isfinite(r) & (r > 0)
-        la = np.full(r.shape, np.nan)
-        if good.any():
-            la[good] = la_from_ratio(r[good], laser=laser, relation=la_relation, warn=False)
-        vals["la_raman"] = la
-        power = 0.5 if la_relation == "ferrari" else 1.0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            errs["la_raman"] = la * power * errs[ratio_key] / r
-    return vals, errs

@@ -9,7 +9,8 @@ import pytest
 
 import charz
 from charz.errors import DataCleaningWarning, PhysicsWarning
-from raman.bands import _fit_lmfit, band_shapes, fit_bands, nonlinear_start
+from raman._kernel import _fit_lmfit
+from raman.bands import band_shapes, fit_bands, nonlinear_start
 from raman.batch import HAVE_NUMBA, fit_batch
 
 TRUTH = np.array([1350, 170, 1595, 70, 1510, 150, 1200, 160.0])  # four_band (c, w) pairs
