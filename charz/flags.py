@@ -233,7 +233,7 @@ def is_flat(y: Any, axis: int = -1) -> Any:
 
     Returns
     -------
-    numpy.bool_ or numpy.ndarray of bool
+    bool or numpy.ndarray of bool
         One value per signal (a scalar for 1-D input). Empty signals are flat.
 
     Notes

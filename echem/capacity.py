@@ -551,7 +551,7 @@ def rate_response(
 
     Notes
     -----
-    Flagged ``poor_fit`` when |r| < 0.9: a straight line does not describe the capacity
+    Flagged ``poor_fit`` when ``|r| < 0.9``: a straight line does not describe the capacity
     versus rate (e.g. a capacity that collapses above some rate); quote with care.
 
     Ordinary least squares Q = a + b·C; ``rate_response`` = b with its standard error,

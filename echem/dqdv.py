@@ -197,7 +197,7 @@ def dqdv_capacity_raw(
     -------
     (voltage, dqdv) : tuple of ndarray
         dQ/dV = 1/(dV/dQ) of the smoothed curve on a uniform voltage grid (signed as in
-        :func:`dqdv_raw`); where the smoothed curve is not monotonic (|dV/dQ| at noise
+        :func:`dqdv_raw`); where the smoothed curve is not monotonic (``|dV/dQ|`` at noise
         level with the wrong sign) dQ/dV is NaN.
     """
     from scipy.signal import savgol_filter
@@ -264,7 +264,7 @@ def dqdv(
     smooth_mah_g : float
         Savitzky–Golay window in mA*h/g for ``method="capacity_bins"`` (10).
     prominence : float
-        Peaks must stand out by this fraction of the largest |dQ/dV| (0.1) and be at least
+        Peaks must stand out by this fraction of the largest ``|dQ/dV|`` (0.1) and be at least
         one smoothing window apart.
     mass_mg : float, optional
         Active mass in mg.

@@ -141,9 +141,9 @@ def gitt(
     Notes
     -----
     D = 4L²/(πτ)·(ΔE_s/ΔE_τ)² (Weppner & Huggins 1977). τ is the time from the last
-    rest point before the pulse to the last pulse point; ΔE_τ = |slope|·√τ of the
-    least-squares line E = a + b√t over the pulse points; ΔE_s = |E_rest,after −
-    E_rest,before| at the ends of the rests. Vectorised over pulses (bincount sums).
+    rest point before the pulse to the last pulse point; ΔE_τ = ``|b|·√τ`` with b the
+    slope of the least-squares line E = a + b√t over the pulse points; ΔE_s =
+    ``|E_rest,after − E_rest,before|`` at the ends of the rests. Vectorised over pulses (bincount sums).
     """
     name = source_name(ds)
     for v in ("time", "voltage", "current", "step", "step_type"):

@@ -51,7 +51,7 @@ def as_curve(curve: Any, *, window: tuple[float, float] | None = None,
 
 
 def weights(y: np.ndarray, sigma: np.ndarray | None) -> tuple[np.ndarray, str]:
-    """Least-squares weights: 1/σ when σ is known, else 1/|I| (relative residuals)."""
+    """Least-squares weights: 1/σ when σ is known, else ``1/|I|`` (relative residuals)."""
     if sigma is not None:
         return 1.0 / sigma, "weights 1/σ from the file"
     floor = np.max(np.abs(y)) * 1e-12 + 1e-300

@@ -13,7 +13,7 @@ prefix sums) and kept if
 (a) C > 0 (positive intercept);
 (b) n(1 − p/p0) increases over the range (each step), and the BET transform too (BETSI);
 (c) p/p0 at the monolayer amount n_m (interpolated on the isotherm) lies inside the range;
-(d) |p/p0(n_m) − 1/(√C + 1)| / p/p0(n_m) ≤ ``tolerance`` (default 0.20 as BETSI; 0.10 is
+(d) ``|p/p0(n_m) − 1/(√C + 1)| / p/p0(n_m)`` ≤ ``tolerance`` (default 0.20 as BETSI; 0.10 is
     the stricter common choice);
 (e) r² ≥ ``min_r2`` (default 0.995, BETSI's GUI value; set None to disable).
 

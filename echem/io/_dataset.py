@@ -25,6 +25,10 @@ class CyclerDataError(CharzError, ValueError):
     """Cycler data or their parameters are unusable (no current, empty cycle, bad mass)."""
 
 
+# public home (echem.io, re-exported by echem): the docs and tracebacks name it there
+CyclerDataError.__module__ = "echem.io"
+
+
 # ---------------------------------------------------------------------------------------
 # The common builder
 # ---------------------------------------------------------------------------------------

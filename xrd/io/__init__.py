@@ -17,7 +17,8 @@ Attributes that change results, where the file has them (all wavelengths in **nm
 ``wavelength_source``
     ``"file"``, ``"user"`` or ``"anode"`` (the file names the anode but gives no λ: the
     anode's tabulated Kα1 is used).
-``anode``, ``start_time``, ``end_time``, ``counting_time_s``, ``sample``.
+
+Also: ``anode``, ``start_time``, ``end_time``, ``counting_time_s``, ``sample``.
 
 A file without a wavelength and without an anode needs ``wavelength=`` (nm) from the user
 (``charz.read(path, wavelength=0.15406)``), else :class:`MissingMetadataError` is raised;
