@@ -38,7 +38,7 @@ from scipy.optimize import nnls
 from charz.errors import CharzError, FitError, OptionError
 from charz.record import Measurement
 from saxs._common import as_curve
-from saxs.models import _sphere_amp
+from saxs.functions import _sphere_amp
 
 __all__ = ["SizeDistributionResult", "size_distribution"]
 

@@ -62,7 +62,7 @@ _LAZY = {
     "subtract_background": "xrd.corrections",
     "fit_002": "xrd.peaks",
     "fit_pattern": "xrd.peaks",
-    "fit_caglioti": "xrd.peaks",
+    "fit_caglioti": "xrd.standards",
     "fit_pattern_series": "xrd.series",
     "fit_002_series": "xrd.insitu",
     "read_series": "xrd.insitu",

@@ -28,8 +28,9 @@ import xarray as xr
 from charz.errors import CharzError, FitError, OptionError
 from charz.record import Provenance
 from charz.series import SeriesResult, apply_series
-from xrd.corrections import correct_intensity, subtract_background
-from xrd.peaks import CONVENTIONS, _components, _make_model, _Spec, _tt, _wavelength
+from xrd._model import _components, _make_model, _Spec, _tt
+from xrd.corrections import _wavelength, correct_intensity, subtract_background
+from xrd.peaks import CONVENTIONS
 
 __all__ = ["InsituXRDResult", "fit_002_series", "read_series"]
 

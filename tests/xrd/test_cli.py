@@ -10,7 +10,7 @@ import pytest
 
 from charz.cli import main
 from charz.demo import example_data_dir
-from xrd.peaks import _reflections
+from xrd.standards import _reflections
 from xrd.synthetic import simulate_pattern
 
 

@@ -14,13 +14,13 @@ from charz.record import DESCRIPTORS, StructuralRecord
 from xrd.io import make_pattern
 from xrd.peaks import (
     CagliotiResult,
-    _reflections,
     bragg_d,
     fit_002,
     fit_caglioti,
     fit_pattern,
     scherrer_size,
 )
+from xrd.standards import _reflections
 from xrd.synthetic import bragg_two_theta, simulate_pattern
 
 LAM = 0.15406
