@@ -14,13 +14,14 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE / "_ext"))
+sys.path.insert(0, str(ROOT))  # the checkout's code (same as an installed copy in CI)
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 import charz  # noqa: E402
 
 project = "charz"
 author = "charz developers"
-copyright = "2026, charz developers"  # noqa: A001
+copyright = "2026, charz developers"
 release = charz.__version__
 version = release
 
@@ -46,6 +47,46 @@ myst_heading_anchors = 3
 
 autosummary_generate = True
 autosummary_imported_members = True
+
+
+def _public_names(modname: str) -> dict[str, list[str]] | None:
+    """A module's ``__all__`` by kind (None without ``__all__``): the API pages list exactly it.
+
+    Names a package loads lazily (module ``__getattr__``) are resolved here, so a page does
+    not depend on what happened to be imported before it was generated.
+    """
+    import importlib
+    import inspect
+
+    mod = importlib.import_module(modname)
+    names = getattr(mod, "__all__", None)
+    if names is None:
+        return None
+    kinds: dict[str, list[str]] = {"attributes": [], "functions": [], "classes": [],
+                                   "exceptions": [], "modules": []}
+    for name in names:
+        obj = getattr(mod, name)
+        inner = getattr(obj, name, None)
+        if inspect.ismodule(obj) and callable(inner):
+            # a function named like its submodule (echem.dqdv): once the submodule has been
+            # imported, the package attribute is the module; list the function itself
+            where = inner.__module__.removeprefix(modname + ".")
+            kinds["functions"].append(f"~{where}.{name}")
+        elif inspect.ismodule(obj):
+            kinds["modules"].append(name)
+        elif inspect.isclass(obj) and issubclass(obj, BaseException):
+            kinds["exceptions"].append(name)
+        elif inspect.isclass(obj):
+            kinds["classes"].append(name)
+        elif callable(obj):
+            kinds["functions"].append(name)
+        else:
+            kinds["attributes"].append(name)
+    return kinds
+
+
+autosummary_context = {"public_names": _public_names}
+templates_path = ["_templates"]
 autodoc_default_options = {"members": True, "inherited-members": False}
 autodoc_typehints = "none"
 numpydoc_show_class_members = False
@@ -66,7 +107,8 @@ html_static_path: list[str] = []
 sphinx_gallery_conf = {
     "examples_dirs": str(ROOT / "examples"),
     "gallery_dirs": "gallery",
-    "filename_pattern": r"/plot_",
+    # CHARZ_DOCS_GALLERY_PATTERN=plot_10 runs only the matching examples (others are shown)
+    "filename_pattern": "/" + os.environ.get("CHARZ_DOCS_GALLERY_PATTERN", "plot_"),
     "within_subsection_order": "FileNameSortKey",
     "download_all_examples": False,
     "remove_config_comments": True,
@@ -75,6 +117,8 @@ sphinx_gallery_conf = {
     "image_scrapers": ("matplotlib",),
     "reset_modules": ("matplotlib",),
     "capture_repr": ("_repr_html_", "__repr__"),
+    # CHARZ_DOCS_GALLERY=0 skips running the examples (fast iteration on pages/docstrings)
+    "plot_gallery": os.environ.get("CHARZ_DOCS_GALLERY", "1") != "0",
 }
 
 # numpydoc renames the citations of a References section; unreferenced ones are fine there

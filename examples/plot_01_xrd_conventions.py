@@ -21,18 +21,22 @@ default = xrd.fit_pattern(pattern)
 jis = xrd.fit_pattern(pattern, convention="jis")
 
 true = truth()["xrd"]
-print(f"{'key':8s} {'default':>18s} {'jis':>18s} {'truth':>8s}")
+print(f"{'key':8s} {'default':>18s} {'jis':>18s} {'truth':>8s}  flags (jis)")
 for key in ("d002", "lc", "la", "n_layers"):
     a, b = default.descriptors()[key], jis.descriptors()[key]
-    print(f"{key:8s} {a!r:>18s} {b!r:>18s} {true[key]:8.4g}")
+    print(f"{key:8s} {a!r:>18s} {b!r:>18s} {true[key]:8.4g}  {', '.join(b.flags)}")
 
 # %%
 # The two fits. The example file was generated without the L·P·f² factors (raw intensities),
-# so here the default convention recovers the truth and the JIS preset over-corrects; on a
+# so here the default convention recovers the truth and the JIS preset over-corrects (its fit
+# is flagged ``poor_fit``: the corrected intensities rise above 45° where no model follows); on a
 # real pattern the factors are present and the JIS apex is the unbiased one.
-fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), layout="constrained")
-default.plot(ax=axes[0])
-axes[0].set_title("default: raw intensities, K 0.89 / 1.84")
-jis.plot(ax=axes[1])
-axes[1].set_title("jis: corrected intensities, K 1.0")
+# Flags (``poor_fit``, ``at_bound:<parameter>``) say which numbers not to quote.
+fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), layout="constrained")
+for ax, res, label in ((axes[0], default, "default: raw intensities, K 0.89 / 1.84"),
+                       (axes[1], jis, "jis: corrected intensities, K 1.0")):
+    res.plot(ax=ax)
+    flags = sorted({f for m in res.descriptors().values() for f in m.flags})
+    ax.set_title(f"{label}\n" + ax.get_title(loc="left"), loc="left", fontsize="small",
+                 color="tab:red" if flags else "black")
 plt.show()

@@ -69,8 +69,8 @@ def _tested_files() -> dict[str, tuple[Path, object]]:
     if SHARED_DATA.is_dir():
         files += sorted(SHARED_DATA.rglob("*"))
     for path in files:
-        if not path.is_file() or path.suffix.lower() in {".md", ".json"} and \
-                path.name.isupper() or path.name.upper().startswith(("SOURCES", "README")):
+        if not path.is_file() or (path.suffix.lower() in {".md", ".json"} and \
+                path.name.isupper()) or path.name.upper().startswith(("SOURCES", "README")):
             continue
         if "LICENSES" in path.parts or path.stat().st_size > MAX_BYTES:
             continue
@@ -78,7 +78,7 @@ def _tested_files() -> dict[str, tuple[Path, object]]:
             warnings.simplefilter("ignore")
             try:
                 data = charz.read(path)
-            except Exception:  # noqa: BLE001 - files that need options or another reader
+            except Exception:
                 continue
         reader = str(data.attrs.get("reader", ""))
         if reader in names and reader not in found:
@@ -157,7 +157,7 @@ class FlagsDirective(Directive):
         return [_table(["flag", "meaning"], rows, [25, 75])]
 
 
-def setup(app):  # noqa: ANN001, D103 - Sphinx entry point
+def setup(app):
     app.add_directive("charz-formats", FormatsDirective)
     app.add_directive("charz-descriptors", DescriptorsDirective)
     app.add_directive("charz-flags", FlagsDirective)
