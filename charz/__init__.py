@@ -13,40 +13,19 @@ Everything listed in ``__all__`` is loaded on first access (module ``__getattr__
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from charz._lazy import lazy_exports
 
 __version__ = "0.1.0"
 
-#: Public name -> module that defines it (loaded on first access).
-_LAZY: dict[str, str] = {
-    # the record
-    "DESCRIPTORS": "charz.record",
-    "KeySpec": "charz.record",
-    "Measurement": "charz.record",
-    "Provenance": "charz.record",
-    "StructuralRecord": "charz.record",
-    "merge_records": "charz.record",
-    "read_records": "charz.record",
-    "records_from_json": "charz.record",
-    "records_to_json": "charz.record",
-    # reading files
-    "read": "charz.io",
-    "register_reader": "charz.io",
-    # plugins
-    "Technique": "charz.plugins",
-    "techniques": "charz.plugins",
-    # errors and warnings
-    "CharzError": "charz.errors",
-    "CharzWarning": "charz.errors",
-    "FitError": "charz.errors",
-    "FlagWarning": "charz.errors",
-    "FlaggedResultError": "charz.errors",
-    "MissingMetadataError": "charz.errors",
-    "OptionError": "charz.errors",
-    "PhysicsWarning": "charz.errors",
-    "ReadError": "charz.errors",
-    "RecordError": "charz.errors",
+#: Defining module -> public names (loaded on first access).
+_EXPORTS = {
+    "charz.record": ("DESCRIPTORS", "KeySpec", "Measurement", "Provenance", "StructuralRecord",
+                     "merge_records", "read_records", "records_from_json", "records_to_json"),
+    "charz.io": ("read", "register_reader"),
+    "charz.plugins": ("Technique", "techniques"),
+    "charz.errors": ("CharzError", "CharzWarning", "FitError", "FlagWarning",
+                     "FlaggedResultError", "MissingMetadataError", "OptionError",
+                     "PhysicsWarning", "ReadError", "RecordError"),
 }
 
 #: Submodules reachable as attributes (``charz.tables.write_tables``).
@@ -68,19 +47,7 @@ _SUBMODULES = (
     "tables",
 )
 
-__all__ = sorted([*_LAZY, *_SUBMODULES, "__version__"])
+__all__ = sorted([*(n for names in _EXPORTS.values() for n in names), *_SUBMODULES,
+                  "__version__"])
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-    elif name in _SUBMODULES:
-        value = importlib.import_module(f"charz.{name}")
-    else:
-        raise AttributeError(f"module 'charz' has no attribute {name!r}")
-    globals()[name] = value  # later accesses skip __getattr__
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, submodules=_SUBMODULES)

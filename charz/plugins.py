@@ -89,6 +89,34 @@ class Technique:
             raise CharzError(f"technique name {self.name!r} must be a Python identifier")
         object.__setattr__(self, "manifest_kinds", dict(self.manifest_kinds))
 
+    @classmethod
+    def from_modules(cls, name: str, summary: str = "", *, cli: Any = None, demo: Any = None,
+                     manifest_kinds: Mapping[str, Callable[..., list[Any]]] | None = None
+                     ) -> Technique:
+        """A technique whose hooks are the conventionally named functions of its modules.
+
+        Parameters
+        ----------
+        name, summary : str
+            As for :class:`Technique`.
+        cli : module, optional
+            The package's command-line module: its ``add_parser``, ``add_insitu_parser``
+            and ``analyse_file`` become the hooks of those names (each only when the module
+            defines it).
+        demo : module, optional
+            The package's demo module: its ``run`` is the ``demo`` hook.
+        manifest_kinds : Mapping[str, callable], optional
+            As for :class:`Technique`.
+
+        Returns
+        -------
+        Technique
+        """
+        hooks = {hook: getattr(cli, hook, None)
+                 for hook in ("add_parser", "add_insitu_parser", "analyse_file")}
+        return cls(name=name, summary=summary, manifest_kinds=manifest_kinds or {},
+                   demo=getattr(demo, "run", None), **hooks)
+
     def report_hooks(self) -> dict[str, Callable[..., list[Any]]]:
         """Manifest technique name -> hook, for ``charz report``."""
         hooks = dict(self.manifest_kinds)

@@ -21,45 +21,42 @@ here (no matplotlib, no scipy); the analysis functions load on first attribute a
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from charz._lazy import lazy_exports
 from charz.plugins import Technique
-from echem import (
-    _cli,
-    _demo,
-    io,  # noqa: F401  (registers the readers)
-)
+from echem import _cli, _demo, io  # noqa: F401  (io registers the readers)
 from echem.io import CyclerDataError, cycler_dataset, with_mass
 
 #: The plugin declaration (entry point ``charz.techniques``: ``echem = "echem:technique"``).
 #: ``charz report`` manifests may also call cycler rows ``cycler``.
-technique = Technique(
-    name="echem",
-    summary="battery cycling: capacities, ICE, slope/plateau, plating onset, rate, GITT",
-    add_parser=_cli.add_parser,
-    analyse_file=_cli.analyse_file,
-    manifest_kinds={"cycler": _cli.analyse_file},
-    demo=_demo.run,
-)
+technique = Technique.from_modules(
+    "echem", "battery cycling: capacities, ICE, slope/plateau, plating onset, rate, GITT",
+    cli=_cli, demo=_demo, manifest_kinds={"cycler": _cli.analyse_file})
 
-_LAZY = {
-    "cycle_capacities": "echem.capacity",
-    "slope_plateau": "echem.capacity",
-    "rate_response": "echem.capacity",
-    "rate_response_from_cycler": "echem.capacity",
-    "with_state_of_charge": "echem.capacity",
-    "plating_onset": "echem.plating",
-    "dqdv": "echem.dqdv",
-    "stripping_peak": "echem.dqdv",
-    "gitt": "echem.gitt",
-    "analyse": "echem.summary",
+_EXPORTS = {
+    "echem.capacity": ("cycle_capacities", "slope_plateau", "rate_response",
+                       "rate_response_from_cycler", "with_state_of_charge"),
+    "echem.plating": ("plating_onset",),
+    "echem.dqdv": ("dqdv", "stripping_peak"),
+    "echem.gitt": ("gitt",),
+    "echem.summary": ("analyse",),
 }
 
-__all__ = ["CyclerDataError", "cycler_dataset", "technique", "with_mass", *_LAZY]
+__all__ = [
+    "CyclerDataError",
+    "analyse",
+    "cycle_capacities",
+    "cycler_dataset",
+    "dqdv",
+    "gitt",
+    "plating_onset",
+    "rate_response",
+    "rate_response_from_cycler",
+    "slope_plateau",
+    "stripping_peak",
+    "technique",
+    "with_mass",
+    "with_state_of_charge",
+]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'echem' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -26,26 +26,15 @@ scheduler). No new descriptor keys are registered.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from charz._lazy import lazy_exports
 from charz.plugins import Technique
-from raman import (
-    _cli,
-    _demo,
-    io,  # noqa: F401  (registers the readers)
-)
+from raman import _cli, _demo, io  # noqa: F401  (io registers the readers)
 from raman.io import make_spectrum, to_raman_shift
 
 #: The plugin declaration (entry point ``charz.techniques``: ``raman = "raman:technique"``).
-technique = Technique(
-    name="raman",
-    summary="Raman D/G band fits: ID/IG, AD/AG, La, band positions and widths",
-    add_parser=_cli.add_parser,
-    add_insitu_parser=_cli.add_insitu_parser,
-    analyse_file=_cli.analyse_file,
-    demo=_demo.run,
-)
+technique = Technique.from_modules(
+    "raman", "Raman D/G band fits: ID/IG, AD/AG, La, band positions and widths", cli=_cli,
+    demo=_demo)
 
 __all__ = [
     "crop",
@@ -60,18 +49,12 @@ __all__ = [
     "track_bands",
 ]
 
-_LAZY = {
-    "crop": "raman.baseline",
-    "remove_spikes": "raman.baseline",
-    "subtract_baseline": "raman.baseline",
-    "fit_bands": "raman.bands",
-    "la_from_ratio": "raman.la",
-    "read_series": "raman.insitu",
-    "track_bands": "raman.insitu",
+_EXPORTS = {
+    "raman.baseline": ("crop", "remove_spikes", "subtract_baseline"),
+    "raman.bands": ("fit_bands",),
+    "raman.la": ("la_from_ratio",),
+    "raman.insitu": ("read_series", "track_bands"),
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'raman' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

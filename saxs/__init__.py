@@ -26,30 +26,18 @@ Descriptor keys this package fills beyond the contract's ``saxs_rg``,
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from charz._lazy import lazy_exports
 from charz.plugins import Technique
-from saxs import (
-    _cli,
-    _demo,
-    io,  # noqa: F401  (registers the readers)
-)
+from saxs import _cli, _demo, io  # noqa: F401  (io registers the readers)
 from saxs.io import integrate_image, make_curve, read
 
 #: The plugin declaration (entry point ``charz.techniques``: ``saxs = "saxs:technique"``).
 #: Besides ``saxs`` rows, ``charz report`` manifests may list He-pycnometer reports as
 #: ``pycnometry`` (or ``true_density``) rows.
-technique = Technique(
-    name="saxs",
-    summary="SAXS pore descriptors and He true density / closed-pore volume",
-    add_parser=_cli.add_parser,
-    add_insitu_parser=_cli.add_insitu_parser,
-    analyse_file=_cli.analyse_file,
-    manifest_kinds={"pycnometry": _cli.analyse_pycnometer,
-                    "true_density": _cli.analyse_pycnometer},
-    demo=_demo.run,
-)
+technique = Technique.from_modules(
+    "saxs", "SAXS pore descriptors and He true density / closed-pore volume", cli=_cli,
+    demo=_demo, manifest_kinds={"pycnometry": _cli.analyse_pycnometer,
+                                "true_density": _cli.analyse_pycnometer})
 
 __all__ = [
     "apply_calibration",
@@ -73,25 +61,15 @@ __all__ = [
 ]
 
 # the analyses load on first use (no lmfit/scipy.optimize import when charz finds readers)
-_LAZY = {
-    "fit_porod_dab": "saxs.models",
-    "fit_power_law_spheres": "saxs.models",
-    "fit_unified": "saxs.models",
-    "fit_guinier_porod": "saxs.models",
-    "fit_guinier": "saxs.guinier",
-    "invariant": "saxs.invariant",
-    "porosity_from_fit": "saxs.invariant",
-    "closed_pore_volume": "saxs.density",
-    "read_pycnometer": "saxs.density",
-    "subtract_background": "saxs.calibration",
-    "apply_calibration": "saxs.calibration",
-    "glassy_carbon_factor": "saxs.calibration",
-    "size_distribution": "saxs.sizedist",
-    "fit_series": "saxs.series",
+_EXPORTS = {
+    "saxs.models": ("fit_porod_dab", "fit_power_law_spheres", "fit_unified", "fit_guinier_porod"),
+    "saxs.guinier": ("fit_guinier",),
+    "saxs.invariant": ("invariant", "porosity_from_fit"),
+    "saxs.density": ("closed_pore_volume", "read_pycnometer"),
+    "saxs.calibration": ("subtract_background", "apply_calibration", "glassy_carbon_factor"),
+    "saxs.sizedist": ("size_distribution",),
+    "saxs.series": ("fit_series",),
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'saxs' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -72,26 +72,20 @@ from saxs.functions import (
     porod_dab,
     power_law,
     sphere_intensity,
-    sphere_intensity_sld,
+    sphere_intensity_sld,  # noqa: F401  (re-exported)
     unified_level,
 )
 from saxs.resolution import describe, resolution_of, smeared_model
 from saxs.results import FailedFit, ModelFitResult
 
+# the model intensities (saxs.functions) stay importable from here as well
 __all__ = [
     "FailedFit",
     "ModelFitResult",
-    "dab",
     "fit_guinier_porod",
     "fit_porod_dab",
     "fit_power_law_spheres",
     "fit_unified",
-    "guinier_porod",
-    "porod_dab",
-    "power_law",
-    "sphere_intensity",
-    "sphere_intensity_sld",
-    "unified_level",
 ]
 
 

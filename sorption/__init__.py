@@ -12,26 +12,16 @@ light (no matplotlib).
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from charz._lazy import lazy_exports
 from charz.plugins import Technique
-from sorption import (
-    _cli,
-    _demo,
-    io,  # noqa: F401  (registers the readers)
-)
+from sorption import _cli, _demo, io  # noqa: F401  (io registers the readers)
 from sorption.io import branch, make_isotherm, vendor_report
 
 #: The plugin declaration (entry point ``charz.techniques``:
 #: ``sorption = "sorption:technique"``).
-technique = Technique(
-    name="sorption",
-    summary="gas sorption: BET, BJH, t-plot, total pore volume, 4V/A, DR (CO2)",
-    add_parser=_cli.add_parser,
-    analyse_file=_cli.analyse_file,
-    demo=_demo.run,
-)
+technique = Technique.from_modules(
+    "sorption", "gas sorption: BET, BJH, t-plot, total pore volume, 4V/A, DR (CO2)",
+    cli=_cli, demo=_demo)
 
 __all__ = [
     "BETResult",
@@ -54,17 +44,13 @@ __all__ = [
     "vendor_report",
 ]
 
-_LAZY = {
-    "BETResult": "sorption.bet", "bet_area": "sorption.bet", "bet_area_raw": "sorption.bet",
-    "BJHResult": "sorption.bjh", "bjh_psd": "sorption.bjh", "thickness": "sorption.bjh",
-    "TPlotResult": "sorption.micropore", "t_plot": "sorption.micropore",
-    "PoreVolumeResult": "sorption.micropore", "total_pore_volume": "sorption.micropore",
-    "DRResult": "sorption.micropore", "dr_micropore_volume": "sorption.micropore",
-    "SorptionSummary": "sorption.summary", "summarize": "sorption.summary",
+_EXPORTS = {
+    "sorption.bet": ("BETResult", "bet_area", "bet_area_raw"),
+    "sorption.bjh": ("BJHResult", "bjh_psd", "thickness"),
+    "sorption.micropore": ("TPlotResult", "t_plot", "PoreVolumeResult", "total_pore_volume",
+                           "DRResult", "dr_micropore_volume"),
+    "sorption.summary": ("SorptionSummary", "summarize"),
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'sorption' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -17,26 +17,14 @@ Record keys this package fills beyond the contract's (rows of
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from charz._lazy import lazy_exports
 from charz.plugins import Technique
-from xrd import (
-    _cli,
-    _demo,
-    io,  # noqa: F401  (registers the readers)
-)
+from xrd import _cli, _demo, io  # noqa: F401  (io registers the readers)
 from xrd.io import make_pattern
 
 #: The plugin declaration (entry point ``charz.techniques``: ``xrd = "xrd:technique"``).
-technique = Technique(
-    name="xrd",
-    summary="powder XRD: d002, Lc, La, N from the (002) and (10) bands",
-    add_parser=_cli.add_parser,
-    add_insitu_parser=_cli.add_insitu_parser,
-    analyse_file=_cli.analyse_file,
-    demo=_demo.run,
-)
+technique = Technique.from_modules(
+    "xrd", "powder XRD: d002, Lc, La, N from the (002) and (10) bands", cli=_cli, demo=_demo)
 
 __all__ = [
     "correct_intensity",
@@ -55,22 +43,14 @@ __all__ = [
 ]
 
 # the analyses load on first use: ``import xrd`` stays light (no lmfit at plugin load)
-_LAZY = {
-    "crop": "xrd.corrections",
-    "correct_intensity": "xrd.corrections",
-    "strip_ka2": "xrd.corrections",
-    "subtract_background": "xrd.corrections",
-    "fit_002": "xrd.peaks",
-    "fit_pattern": "xrd.peaks",
-    "fit_caglioti": "xrd.standards",
-    "fit_pattern_series": "xrd.series",
-    "fit_002_series": "xrd.insitu",
-    "read_series": "xrd.insitu",
-    "fit_turbostratic": "xrd.turbostratic",
+_EXPORTS = {
+    "xrd.corrections": ("crop", "correct_intensity", "strip_ka2", "subtract_background"),
+    "xrd.peaks": ("fit_002", "fit_pattern"),
+    "xrd.standards": ("fit_caglioti",),
+    "xrd.series": ("fit_pattern_series",),
+    "xrd.insitu": ("fit_002_series", "read_series"),
+    "xrd.turbostratic": ("fit_turbostratic",),
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'xrd' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
