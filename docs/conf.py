@@ -28,7 +28,6 @@ version = release
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
-    "sphinx.ext.intersphinx",
     "sphinx.ext.mathjax",
     "numpydoc",
     "myst_parser",
@@ -93,7 +92,7 @@ numpydoc_show_class_members = False
 numpydoc_xref_param_type = False
 numpydoc_validation_checks: set[str] = set()
 
-intersphinx_mapping: dict[str, tuple[str, str | None]] = {}
+# no sphinx.ext.intersphinx: the build must not need the network (CI builds offline)
 
 html_theme = "pydata_sphinx_theme"
 html_title = f"charz {release}"
