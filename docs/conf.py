@@ -84,6 +84,28 @@ def _public_names(modname: str) -> dict[str, list[str]] | None:
     return kinds
 
 
+def _load_lazy_exports() -> None:
+    """Bind each package's lazily loaded exports, so autodoc documents them on its page.
+
+    ``xrd.fit_pattern`` then has a page entry and ``{func}`xrd.fit_pattern``` resolves.
+    Names that are also submodules (``echem.dqdv``) are left alone. Docs build only.
+    """
+    import importlib
+    import inspect
+    import pkgutil
+
+    for package in ("charz", "xrd", "raman", "saxs", "sorption", "echem"):
+        mod = importlib.import_module(package)
+        subs = {m.name for m in pkgutil.iter_modules(mod.__path__)}
+        for name in getattr(mod, "__all__", ()):
+            if name in subs or name in vars(mod):
+                continue
+            obj = getattr(mod, name)
+            if not inspect.ismodule(obj):
+                setattr(mod, name, obj)
+
+
+_load_lazy_exports()
 autosummary_context = {"public_names": _public_names}
 templates_path = ["_templates"]
 autodoc_default_options = {"members": True, "inherited-members": False}
