@@ -132,3 +132,30 @@ def test_technique_command_out_writes_report_and_lists_figures(tmp_path, capsys)
     text = page.read_text(encoding="utf-8")
     assert text.count("data:image/png;base64,") == 1
     assert "0.3780" in text                             # d002 of the example (truth 0.378 nm)
+
+
+def test_png_figures_are_embedded_at_screen_resolution(tmp_path):
+    """300-dpi files stay on disk; the page embeds them at EMBED_DPI with a palette."""
+    import base64
+    import io
+
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    from charz.htmlreport import EMBED_DPI
+
+    fig, ax = plt.subplots(figsize=(4, 3))
+    x = np.linspace(0, 10, 500)
+    ax.plot(x, np.sin(x), label="sin")
+    ax.legend()
+    png = tmp_path / "fig.png"
+    fig.savefig(png, dpi=300)
+    plt.close(fig)
+    page = write_html_report(tmp_path / "r.html", _records(), figures=[(png, None, None)])
+    uri = re.search(r'data:image/png;base64,([^"]+)"', page.read_text(encoding="utf-8"))
+    data = base64.b64decode(uri.group(1))
+    with Image.open(io.BytesIO(data)) as img, Image.open(png) as orig:
+        assert orig.size == (1200, 900)  # the file keeps its print resolution
+        assert img.size == (round(1200 * EMBED_DPI / 300), round(900 * EMBED_DPI / 300))
+        assert img.info["dpi"][0] == pytest.approx(EMBED_DPI, abs=0.5)
+    assert len(data) < png.stat().st_size / 3
