@@ -13,9 +13,12 @@ from typing import Any
 
 __all__ = ["PAPER_STYLE", "axis_label", "failure_axes", "failure_text", "save_figure", "use_style"]
 
-#: rcParams of charz figures: single-column journal width, ticks inside, no top/right clutter.
+#: rcParams of charz figures: single-column journal width, ticks inside, constrained layout
+#: (labels, colour bars and legends placed "outside" never clipped), no top/right clutter.
+#: :func:`use_style` applies it to the demo, ``charz report`` and every ``--plot`` figure.
 PAPER_STYLE: dict[str, Any] = {
     "figure.figsize": (3.5, 2.8),
+    "figure.constrained_layout.use": True,
     "figure.dpi": 150,
     "savefig.dpi": 300,
     "savefig.bbox": "tight",

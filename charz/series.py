@@ -504,7 +504,8 @@ class SeriesResult:
             idx[k] = int(v)
         return self.curves_fn(idx)
 
-    def to_zarr(self, path: str | Path, **kwargs: Any) -> SeriesResult:
+    def to_zarr(self, path: str | Path, *, units: Mapping[str, str] | None = None,
+                attrs: Mapping[str, Any] | None = None, **kwargs: Any) -> SeriesResult:
         """Write ``maps`` to a Zarr store chunk by chunk; return the result reading it back.
 
         With dask-backed maps each chunk is computed (on the active scheduler: a
@@ -515,6 +516,10 @@ class SeriesResult:
         ----------
         path : path
             Zarr store (a folder); replaced if it exists.
+        units, attrs : Mapping, optional
+            Units of variables without them and extra global attributes
+            (:func:`charz.output.netcdf_ready`; provenance from
+            :func:`charz.output.result_attrs`).
         **kwargs
             Passed to :meth:`xarray.Dataset.to_zarr` (default ``zarr_format=2``: Zarr 3 has
         no stable specification for fixed-width text yet).
@@ -524,21 +529,26 @@ class SeriesResult:
         SeriesResult
             The same result with ``maps`` opened lazily from the store.
         """
+        from charz.output import netcdf_ready, result_attrs
+
         path = Path(path)
         kwargs.setdefault("zarr_format", 2)  # fixed-width text has no Zarr-3 spec yet
-        delayed = self.maps.to_zarr(path, mode="w", compute=False, **kwargs)
+        ready = netcdf_ready(self.maps, units=units, attrs=result_attrs(self, attrs))
+        delayed = ready.to_zarr(path, mode="w", compute=False, **kwargs)
         compute_progress(delayed, desc=f"writing {path.name}")
         return _replace(self, maps=xr.open_zarr(path, zarr_format=kwargs["zarr_format"]))
 
-    def to_netcdf(self, path: str | Path, **kwargs: Any) -> Path:
-        """Write ``maps`` to NetCDF (chunk by chunk when lazy; atomically); the path."""
-        from charz.output import atomic_path
+    def to_netcdf(self, path: str | Path, *, units: Mapping[str, str] | None = None,
+                  attrs: Mapping[str, Any] | None = None, **kwargs: Any) -> Path:
+        """Write ``maps`` to NetCDF (chunk by chunk when lazy; atomically); the path.
 
-        path = Path(path)
-        with atomic_path(path) as tmp:
-            delayed = self.maps.to_netcdf(tmp, compute=False, **kwargs)
-            compute_progress(delayed, desc=f"writing {path.name}")
-        return path
+        Units on every variable and global provenance as :func:`charz.output.write_netcdf`
+        (``units``, ``attrs``: as in :meth:`to_zarr`).
+        """
+        from charz.output import result_attrs, write_netcdf
+
+        return write_netcdf(self.maps, path, units=units, attrs=result_attrs(self, attrs),
+                            **kwargs)
 
 
 def _replace(res: SeriesResult, **changes: Any) -> SeriesResult:

@@ -33,11 +33,10 @@ def run(ctx: Any) -> None:
     caps = cycle_capacities(ds)
     split = slope_plateau(ds, split_voltage=float(truth.get("split_voltage", 0.1)))
     ctx.add(caps, split)
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8), layout="constrained")
     caps.plot(axes[0])
     split.plot(axes[1])
     dqdv(ds).plot(axes[2])
-    fig.tight_layout()
     ctx.save_figure(fig, "echem_cycling")
     for key, m in {**caps.descriptors(), **split.descriptors()}.items():
         lines.append(f"{key},{m.value:.6g},{truth.get(key, '')}")
@@ -48,11 +47,10 @@ def run(ctx: Any) -> None:
     onset = plating_onset(ov)
     ctx.add(onset)
     strip = stripping_peak(ov)
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), layout="constrained")
     onset.plot(axes[0])
     strip.plot(axes[1])
     axes[1].set_xlim(-0.02, 0.4)
-    fig.tight_layout()
     ctx.save_figure(fig, "echem_oversodiation")
     m = onset.plating_onset_capacity
     lines.append(f"plating_onset_capacity,{m.value:.6g},"

@@ -219,7 +219,7 @@ def _run_insitu(args: argparse.Namespace) -> int:
                           baseline=_baseline(args.baseline), despike=args.despike,
                           la_relation=args.la_relation, second_order=args.second_order,
                           engine=args.engine)
-    files = [res.to_csv(out / "insitu_raman_bands.csv")]
+    files = [res.to_csv(out / "insitu_raman_bands.csv"), res.to_netcdf(out / "insitu_raman.nc")]
     with use_style():
         files += save_figure(res.heatmap(title="operando Raman"), out / "insitu_raman_heatmap")
         files += save_figure(res.plot().figure, out / "insitu_raman_g_time")

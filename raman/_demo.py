@@ -47,10 +47,9 @@ def run(ctx: Any) -> None:
             mres = fit_bands(raman_map, la_relation="tuinstra_koenig")
         for w in caught:
             ctx.notes.append(f"raman map: {w.message}")
-        fig, axes = plt.subplots(1, 2, figsize=(8.5, 3.4))
+        fig, axes = plt.subplots(1, 2, figsize=(8.5, 3.4), layout="constrained")
         mres.plot_map("id_ig", ax=axes[0], cmap="viridis")
         mres.plot_map("g_position", ax=axes[1], cmap="magma")
-        fig.tight_layout()
         ctx.save_figure(fig, "raman_map")
         path = ctx.out / "raman_map_spectra.csv"
         keys = ["id_ig", "id_ig_stderr", "g_position", "g_position_stderr", "d_fwhm",
@@ -78,7 +77,7 @@ def run(ctx: Any) -> None:
     for w in caught:
         ctx.notes.append(f"raman in-situ: {w.message}")
     path = res.to_csv(ctx.out / "insitu_raman_bands.csv")
-    ctx.files.append(path)
+    ctx.files.extend([path, res.to_netcdf(ctx.out / "insitu_raman.nc")])
     ctx.save_figure(res.plot().figure, "insitu_raman_g_time")
     if "voltage" in res.table.coords:
         ctx.save_figure(res.plot_vs_voltage().figure, "insitu_raman_g_voltage")

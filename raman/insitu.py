@@ -138,6 +138,36 @@ class InsituRamanResult:
         df = df[cols + keys]
         return atomic_write_text(path, df.to_csv(float_format="%.6g"))
 
+    def to_netcdf(self, path: str | Path) -> Path:
+        """Write the spectra and the per-spectrum band parameters as one NetCDF file.
+
+        Every number has ``units``; global attributes give the method, the laser
+        wavelength (nm), the source files with their SHA-256 and the charz version
+        (:func:`charz.output.write_netcdf`). Written atomically.
+        """
+        from charz.output import result_attrs, write_netcdf
+
+        ds = self.table.copy()
+        ds["data"] = self.series.drop_vars([c for c in self.series.coords
+                                            if c in ds.coords and c not in self.series.dims])
+        iunit = str(self.series.attrs.get("units", "count"))
+        units = {}
+        for name in ds.data_vars:
+            n = str(name)
+            if n.startswith("background_c"):
+                units[n] = iunit  # polynomial in the normalised shift: intensity units
+            elif n.endswith(("_center", "_fwhm", "_position")):
+                units[n] = "1/cm"
+            elif n.endswith(("_height", "_apex_height")):
+                units[n] = iunit
+            elif n.endswith("_area"):
+                units[n] = f"{iunit}/cm"
+            elif n.endswith(("_q", "_dropped")) or n == "spikes":
+                units[n] = "1"
+        extra = {} if self.fit.laser is None else {"laser_wavelength": float(self.fit.laser)}
+        return write_netcdf(ds, path, units=units,
+                            attrs=result_attrs(self.fit, extra, data=self.series))
+
     def plot(self, ax: Any = None, *, key: str = "g_position") -> Any:
         """``key`` (default G position) against time (h), with the voltage on a twin axis."""
         import matplotlib.pyplot as plt

@@ -50,6 +50,7 @@ def run(ctx: Any) -> None:
     path = ctx.out / "insitu_xrd_frames.csv"
     res.to_csv(path)
     ctx.files.append(path)
+    ctx.files.append(res.to_netcdf(ctx.out / "insitu_xrd.nc"))
     ctx.save_figure(res.plot().figure, "insitu_xrd_d002")
     if cycler is not None:
         ctx.save_figure(res.plot_vs_voltage().figure, "insitu_xrd_d002_voltage")

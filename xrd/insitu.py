@@ -162,22 +162,26 @@ class InsituXRDResult:
         return atomic_write_text(path, df.to_csv())
 
     def to_netcdf(self, path: str | Path) -> Path:
-        """Write the fitted series and the per-frame values as one NetCDF file (atomically)."""
-        from charz.output import atomic_path
+        """Write the fitted series and the per-frame values as one NetCDF file (atomically).
+
+        Every number has ``units``; global attributes give the method, λ (nm), the source
+        files with their SHA-256 and the charz version (:func:`charz.output.write_netcdf`).
+        """
+        from charz.output import result_attrs, write_netcdf
 
         ds = self.maps.copy()
         ds["data"] = self.series
-        ds.attrs = {"method": self.method, "wavelength_nm": float(self.spec.lam1),
-                    "source": str(self.series.attrs.get("source", ""))}
-        for v in list(ds.variables):
-            ds[v].attrs = {k: a for k, a in ds[v].attrs.items()
-                           if isinstance(a, (str, int, float))}
-            if ds[v].dtype == object:
-                ds[v] = ds[v].astype(str)
-        path = Path(path)
-        with atomic_path(path) as tmp:
-            ds.to_netcdf(tmp)
-        return path
+        iunit = str(self.series.attrs.get("units", "count"))
+        units = {}
+        for name in ds.data_vars:
+            if str(name).startswith("param_"):
+                p = str(name)[6:]
+                units[str(name)] = ("deg" if p.endswith(("center", "fwhm")) else "1"
+                                    if p.endswith(("fraction", "exp")) else iunit)
+        attrs = result_attrs(self.result, {"method": self.method,
+                                           "wavelength": float(self.spec.lam1)},
+                             data=self.series)
+        return write_netcdf(ds, path, units=units, attrs=attrs)
 
     def plot(self, ax: Any = None, *, key: str = "d002", time_unit: str = "h") -> Any:
         """``key`` versus time, with the voltage on a twin axis when attached.
