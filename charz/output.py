@@ -35,6 +35,7 @@ __all__ = [
     "set_quiet",
     "sidecar_path",
     "source_files",
+    "unit_columns",
     "write_csv",
     "write_netcdf",
 ]
@@ -177,6 +178,42 @@ def write_csv(
     atomic_write_text(path, frame.to_csv(index=index, float_format=float_format))
     atomic_write_text(sidecar_path(path), side_text)
     return path
+
+
+def unit_columns(ds: Any, names: Sequence[str] | None = None) -> Any:
+    """Variables of an :class:`xarray.Dataset` as a DataFrame, units in the column names.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        Per-slice results (``maps``) with ``units`` attrs.
+    names : sequence of str, optional
+        Variables (and non-index coordinates) to keep, in order; default every data
+        variable. Coordinates along the index (``voltage``, ``timestamp``) are kept too.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index: the dimensions (named ``"time (s)"`` etc. when they have units); columns
+        ``"d002 (nm)"``, ``"id_ig"`` (unit ``"1"`` omitted); text columns as ``str``.
+    """
+    import numpy as np
+
+    def label(name: Any) -> str:
+        u = ds[name].attrs.get("units") if name in ds.variables else None
+        return f"{name} ({u})" if u not in (None, "", "1") else str(name)
+
+    keep = list(ds.data_vars) if names is None else [n for n in names if n in ds.variables]
+    sub = ds[[n for n in keep if n in ds.data_vars]]
+    frame = sub.to_dataframe()
+    order = [c for c in frame.columns if c not in keep] + [c for c in keep if c in frame]
+    frame = frame[order]
+    for c in frame.columns:
+        if frame[c].dtype == object:
+            frame[c] = np.asarray(frame[c].values, str)
+    frame.columns = [label(c) for c in frame.columns]
+    frame.index = frame.index.set_names([label(n) for n in frame.index.names])
+    return frame
 
 
 def _json_scalar(value: Any) -> Any:

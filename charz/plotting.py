@@ -11,7 +11,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PAPER_STYLE", "axis_label", "failure_axes", "failure_text", "save_figure", "use_style"]
+__all__ = ["PAPER_STYLE", "axis_label", "failure_axes", "failure_text", "save_figure",
+           "slice_masks", "trend", "use_style"]
 
 #: rcParams of charz figures: single-column journal width, ticks inside, constrained layout
 #: (labels, colour bars and legends placed "outside" never clipped), no top/right clutter.
@@ -57,6 +58,75 @@ def axis_label(obj: Any, default: str = "") -> str:
     if units and units != "1":
         return f"{name} ({units})"
     return str(name)
+
+
+def slice_masks(success: Any, flags: Any) -> tuple[Any, Any, Any]:
+    """``(clean, flagged, failed)`` boolean masks of a series' slices.
+
+    ``clean``: fitted, no flag; ``flagged``: fitted with a flag (:mod:`charz.flags`);
+    ``failed``: not fitted (no signal, not converged), left out of means and tracks.
+    """
+    import numpy as np
+
+    ok = np.asarray(success, bool).ravel()
+    has_flag = np.char.str_len(np.asarray(flags, str).ravel()) > 0
+    return ok & ~has_flag, ok & has_flag, ~ok
+
+
+def trend(
+    ax: Any, x: Any, y: Any, *, success: Any, flags: Any, yerr: Any = None,
+    label: str | None = None, color: str = "C0", line: bool = False, legend: bool = True,
+    **kwargs: Any,
+) -> Any:
+    """Per-slice values of a series: fitted slices filled, flagged slices hollow, failed
+    slices left out, each kind with its legend entry (``flagged (n)``, ``n not fitted``).
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Where to draw.
+    x, y : array_like
+        One value per slice (``y`` NaN where there is none).
+    success, flags : array_like
+        The series' ``success`` and ``flags`` (``","``-joined, ``""`` when clean).
+    yerr : array_like, optional
+        Error bars (standard errors).
+    label : str, optional
+        Legend text of the good slices.
+    color : str
+        Colour of the points (flagged points: the same colour, hollow).
+    line : bool
+        Join the fitted and flagged points (in ``x`` order) with a thin line.
+    legend : bool
+        Draw the legend (where it hides the fewest points, on a light frame).
+    **kwargs
+        Passed to :meth:`~matplotlib.axes.Axes.errorbar` (``ms``, ``elinewidth`` ...).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import numpy as np
+
+    x = np.asarray(x).ravel()
+    y = np.asarray(y, float).ravel()
+    e = None if yerr is None else np.asarray(yerr, float).ravel()
+    clean, flagged, failed = slice_masks(success, flags)
+    kwargs.setdefault("ms", 3)
+    if line:
+        keep = clean | flagged
+        ax.plot(x[keep], y[keep], "-", color=color, lw=0.6, alpha=0.6)
+    ax.errorbar(x[clean], y[clean], yerr=None if e is None else e[clean], fmt="o",
+                color=color, label=label or "fitted", **kwargs)
+    if flagged.any():
+        ax.errorbar(x[flagged], y[flagged], yerr=None if e is None else e[flagged], fmt="o",
+                    color=color, mfc="none", label=f"flagged ({int(flagged.sum())})", **kwargs)
+    if failed.any():  # left out; said in the legend
+        ax.plot([], [], " ", label=f"{int(failed.sum())} not fitted (left out)")
+    if legend:
+        ax.legend(loc="best", fontsize="small", frameon=True, framealpha=0.8,
+                  edgecolor="none")
+    return ax
 
 
 def failure_text(message: str, *, width: int = 70) -> str:

@@ -77,10 +77,14 @@ def run(ctx: Any) -> None:
     if "file" in g_truth:
         res = gitt(charz.read(ctx.example(g_truth["file"]), technique="echem"),
                    length_cm=float(g_truth["length_cm"]))
-        table_g = res.diffusion.to_dataframe()
+        from charz.output import unit_columns
+
+        table_g = unit_columns(res.diffusion)
         if len(g_truth.get("diffusion_cm2_s", [])) == len(table_g):
-            table_g["D_truth"] = g_truth["diffusion_cm2_s"]
-        ctx.write_text("echem_gitt.csv", table_g.to_csv())
+            table_g["D_truth (cm^2/s)"] = g_truth["diffusion_cm2_s"]
+        ctx.write_csv("echem_gitt.csv", table_g, index=True,
+                      metadata={"method": "GITT (Weppner & Huggins), D per pulse",
+                                "length_cm": float(g_truth["length_cm"])})
         ax = res.plot()
         if "voltage_V" in g_truth:
             ax.semilogy(g_truth["voltage_V"], g_truth["diffusion_cm2_s"], "-", color="0.5",

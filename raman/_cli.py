@@ -168,15 +168,14 @@ def _run(args: argparse.Namespace) -> int:
             res = res.to_zarr(target)
             print(f"charz raman: {path.name}: wrote {target}", file=sys.stderr)
         elif args.out and res.is_series:
-            from charz.output import atomic_write_text
+            from charz.output import unit_columns, write_csv
 
-            out = Path(args.out)
-            out.mkdir(parents=True, exist_ok=True)
-            keys = [k for k in ("id_ig", "id_ig_stderr", "ad_ag", "la_raman", "d_position",
-                                "g_position", "g_position_stderr", "d_fwhm", "g_fwhm",
-                                "success", "flags") if k in res.maps]
-            atomic_write_text(out / f"{stem}_raman_spectra.csv",
-                              res.maps[keys].to_dataframe().to_csv(float_format="%.6g"))
+            keys = ["id_ig", "id_ig_stderr", "ad_ag", "la_raman", "d_position",
+                    "g_position", "g_position_stderr", "d_fwhm", "g_fwhm", "success", "flags"]
+            write_csv(Path(args.out) / f"{stem}_raman_spectra.csv",
+                      unit_columns(res.maps, keys), index=True, float_format="%.6g",
+                      metadata={"method": " | ".join(dict.fromkeys(res.methods.values())),
+                                "source": res.source.to_dict()})
         if res.is_series:
             print(f"charz raman: {path.name}: {res.summary()}", file=sys.stderr)
         return [res]

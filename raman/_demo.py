@@ -25,16 +25,22 @@ def run(ctx: Any) -> None:
     ctx.save_figure(result.plot().figure, "raman_fit")
 
     m = result.maps
-    lines = ["quantity,fitted,stderr,truth"]
+    rows = []
     for key in ("id_ig", "ad_ag", "g_position", "d_position", "d_fwhm", "g_fwhm"):
-        tv = truth.get(key, "")
-        lines.append(f"{key},{float(m[key]):.5g},{float(m[key + '_stderr']):.2g},{tv}")
+        rows.append((key, m[key].attrs.get("units", ""), float(m[key]),
+                     float(m[key + "_stderr"]), truth.get(key)))
     laser = float(spectrum.attrs.get("laser_wavelength", 532.0))
     for rel, ratio in (("cancado", "ad_ag"), ("tuinstra_koenig", "id_ig"),
                        ("ferrari", "id_ig")):
         la = la_from_ratio(float(m[ratio]), laser=laser, relation=rel, warn=False)
-        lines.append(f"la_raman_{rel} (from {ratio}),{la:.4g},,")
-    ctx.write_text("raman_fit_vs_truth.csv", "\n".join(lines) + "\n")
+        rows.append((f"la_raman_{rel}", "nm", float(la), None, None))
+    ctx.write_csv("raman_fit_vs_truth.csv",
+                  {name: [r[i] for r in rows] for i, name in enumerate(
+                      ("quantity", "unit", "fitted", "stderr", "truth"))},
+                  float_format="%.6g",
+                  metadata={"source": result.source.to_dict(), "laser (nm)": laser,
+                            "la_raman_<relation>": "La from the ratio in brackets: cancado "
+                            "from ad_ag, tuinstra_koenig and ferrari from id_ig"})
 
     # a small map (long-form WiRE text): I_D/I_G rises along x, the G apex moves along y
     map_truth = truth.get("map")
@@ -51,10 +57,12 @@ def run(ctx: Any) -> None:
         mres.plot_map("id_ig", ax=axes[0], cmap="viridis")
         mres.plot_map("g_position", ax=axes[1], cmap="magma")
         ctx.save_figure(fig, "raman_map")
-        path = ctx.out / "raman_map_spectra.csv"
+        from charz.output import unit_columns
+
         keys = ["id_ig", "id_ig_stderr", "g_position", "g_position_stderr", "d_fwhm",
                 "g_fwhm", "success"]
-        ctx.write_text(path.name, mres.maps[keys].to_dataframe().to_csv(float_format="%.6g"))
+        ctx.write_csv("raman_map_spectra.csv", unit_columns(mres.maps, keys), index=True,
+                      float_format="%.6g", metadata={"source": mres.source.to_dict()})
 
     # operando: G position (BWF apex) and I_D/I_G per spectrum, voltage attached
     insitu = ctx.truth.get("insitu", {})

@@ -127,16 +127,20 @@ class InsituRamanResult:
         return self.fit.summary()
 
     def to_csv(self, path: str | Path) -> Path:
-        """Per-spectrum table as CSV (written atomically)."""
-        from charz.output import atomic_write_text
+        """Per-spectrum table as CSV (atomically): units in the column names, loads with
+        ``pandas.read_csv`` defaults; method and sources go to the JSON sidecar
+        (:func:`charz.output.write_csv`)."""
+        from charz.output import source_files, unit_columns, write_csv
 
         keys = [k for k in ("g_position", "g_position_stderr", "id_ig", "id_ig_stderr",
                             "ad_ag", "g_fwhm", "d_position", "d_fwhm", "success", "flags")
                 if k in self.table]
-        df = self.table[keys].to_dataframe()
-        cols = [c for c in ("timestamp", "voltage", "capacity") if c in df.columns]
-        df = df[cols + keys]
-        return atomic_write_text(path, df.to_csv(float_format="%.6g"))
+        df = unit_columns(self.table, keys)
+        meta = {"method": " | ".join(dict.fromkeys(self.fit.methods.values())),
+                "summary": self.summary(), "laser wavelength (nm)": self.fit.laser,
+                "sources": [{"file": f, "sha256": h or None}
+                            for f, h in source_files(self.series, self.fit.source)]}
+        return write_csv(path, df, metadata=meta, index=True, float_format="%.6g")
 
     def to_netcdf(self, path: str | Path) -> Path:
         """Write the spectra and the per-spectrum band parameters as one NetCDF file.
@@ -169,11 +173,17 @@ class InsituRamanResult:
                             attrs=result_attrs(self.fit, extra, data=self.series))
 
     def plot(self, ax: Any = None, *, key: str = "g_position") -> Any:
-        """``key`` (default G position) against time (h), with the voltage on a twin axis."""
+        """``key`` (default G position) against time (h), with the voltage on a twin axis.
+
+        Spectra without a fit are left out, flagged ones drawn hollow; the legend counts
+        both (:func:`charz.plotting.trend`).
+        """
         import matplotlib.pyplot as plt
 
+        from charz.plotting import trend
+
         if ax is None:
-            _, ax = plt.subplots(figsize=(5.5, 3.5))
+            _, ax = plt.subplots(figsize=(5.5, 3.5), layout="constrained")
         t = self.table["time"].values / 3600.0
         cyc = self.cycler
         if (cyc is not None and "timestamp" in self.table.coords and "timestamp" in cyc):
@@ -181,12 +191,11 @@ class InsituRamanResult:
             t0 = np.asarray(cyc["timestamp"].values)[0]
             t = ((np.asarray(self.table["timestamp"].values) - t0) / np.timedelta64(1, "s")
                  + float(cyc["time"].values[0])) / 3600.0
-        ok = self.table["success"]  # spectra without signal or fit: drawn as missing
-        v = self.table[key].where(ok)
+        v = self.table[key]
         err = self.table.get(f"{key}_stderr")
-        err = None if err is None else err.where(ok)
-        ax.errorbar(t, v.values, yerr=None if err is None else err.values, fmt="o", ms=3,
-                    color="C3", lw=0.8, label=key.replace("_", " "))
+        trend(ax, t, v.values, yerr=None if err is None else err.values,
+              success=self.table["success"].values, flags=self.table["flags"].values,
+              color="C3", label=key.replace("_", " "), elinewidth=0.8)
         ax.set_xlabel("time (h)")
         unit = v.attrs.get("units", "")
         ax.set_ylabel(f"{key.replace('_', ' ')}" + (f" ({unit})" if unit not in ("", "1") else ""))
@@ -198,17 +207,21 @@ class InsituRamanResult:
         return ax
 
     def plot_vs_voltage(self, ax: Any = None, *, key: str = "g_position") -> Any:
-        """``key`` against the attached voltage."""
+        """``key`` against the attached voltage (flagged spectra hollow, failed left out)."""
         import matplotlib.pyplot as plt
+
+        from charz.plotting import trend
 
         if "voltage" not in self.table.coords:
             raise CharzError("plot_vs_voltage: no voltage attached (give a cycler)")
         if ax is None:
-            _, ax = plt.subplots(figsize=(4.5, 3.5))
-        ax.plot(self.table["voltage"].values, self.table[key].where(self.table["success"]).values,
-                "o-", ms=3, lw=0.8)
+            _, ax = plt.subplots(figsize=(4.5, 3.5), layout="constrained")
+        trend(ax, self.table["voltage"].values, self.table[key].values,
+              success=self.table["success"].values, flags=self.table["flags"].values,
+              label=key.replace("_", " "), line=True)
         ax.set_xlabel("voltage (V vs Na$^+$/Na)")
-        ax.set_ylabel(key.replace("_", " "))
+        unit = self.table[key].attrs.get("units", "")
+        ax.set_ylabel(key.replace("_", " ") + (f" ({unit})" if unit not in ("", "1") else ""))
         ax.invert_xaxis()
         return ax
 

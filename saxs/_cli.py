@@ -306,7 +306,7 @@ def _run_insitu(args: argparse.Namespace) -> int:
     import numpy as np
 
     import charz
-    from charz.output import atomic_path, set_quiet
+    from charz.output import set_quiet, source_files, unit_columns, write_csv
     from charz.plotting import save_figure, use_style
     from charz.series import attach_echem, plot_heatmap, read_frames, scheduler, stack_frames
     from saxs.series import fit_series
@@ -340,13 +340,11 @@ def _run_insitu(args: argparse.Namespace) -> int:
                          porod_exponent=args.porod_exponent, fix=fix or None)
         table = res.maps.compute()
     files = []
-    csv = out / "insitu_saxs_frames.csv"
-    df = table.drop_vars([v for v in table.data_vars if v == "flags"]).to_dataframe()
-    df.columns = [f"{c} ({table[c].attrs['units']})" if table[c].attrs.get("units") not in
-                  (None, "", "1") else c for c in df.columns]
-    df["flags"] = table["flags"].values
-    with atomic_path(csv) as tmp:
-        df.to_csv(tmp)
+    csv = write_csv(out / "insitu_saxs_frames.csv", unit_columns(table), index=True,
+                    metadata={"method": " | ".join(dict.fromkeys(res.methods.values())),
+                              "summary": res.summary(), "sources": [
+                                  {"file": f, "sha256": h or None}
+                                  for f, h in source_files(series, res.source)]})
     files.append(csv)
     files.append(res.to_netcdf(out / "insitu_saxs.nc"))
     with use_style():
@@ -367,25 +365,19 @@ def _plot_amplitude(table, model: str, dim: str):
     """Pore-term amplitude per frame (against voltage when attached); failed frames left out,
     flagged ones hollow."""
     import matplotlib.pyplot as plt
-    import numpy as np
+
+    from charz.plotting import trend
 
     fig, ax = plt.subplots(figsize=(5.0, 3.4), layout="constrained")
     amp = {"porod_dab": "dab_scale", "spheres": "sphere_scale"}.get(model, "g")
     x = (table["voltage"] if "voltage" in table.coords else table[dim]).values
     y = table[amp].values
     e = table[f"{amp}_stderr"].values
-    ok = table["success"].values.astype(bool)
-    flagged = ok & (np.asarray(table["flags"].values, str) != "")
-    clean = ok & ~flagged
-    ax.errorbar(x[clean], y[clean], yerr=e[clean], fmt="o", ms=3, color="C0", label="fitted")
-    if flagged.any():
-        ax.errorbar(x[flagged], y[flagged], yerr=e[flagged], fmt="o", ms=3, mfc="none",
-                    color="C1", label="flagged")
+    trend(ax, x, y, yerr=e, success=table["success"].values, flags=table["flags"].values,
+          legend=False)
     ax.set_xlabel("voltage (V)" if "voltage" in table.coords else dim)
     ax.set_ylabel(f"pore-term amplitude {amp} ({table[amp].attrs.get('units', '')})")
-    n_bad = int((~ok).sum())
-    ax.set_title(f"operando SAXS, {model}" + (f" ({n_bad} frames without fit left out)"
-                                            if n_bad else ""), fontsize=9, loc="left")
+    ax.set_title(f"operando SAXS, {model}", loc="left")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, frameon=False)
     return fig
 

@@ -17,27 +17,37 @@ def run(ctx: Any) -> None:
     ctx.save_figure(result.plot().figure, "xrd_fit")
     jis = fit_pattern(pattern, convention="jis", warn=False)
     truth = ctx.truth.get("xrd", {})
-    # the example file was generated without L·P·f² factors ("raw intensities" truth), so
-    # the jis preset over-corrects it; the simulated block below carries the factors
-    lines = ["HC-demo.xye (generated without L·P·f²),default,jis,truth"]
-    for key in ("d002", "lc", "la", "n_layers", "two_theta_002", "fwhm_002"):
-        a, b = result.descriptors()[key], jis.descriptors()[key]
-        lines.append(f"{key},{a.value:.5g},{b.value:.5g},{truth.get(key, '')}")
-    # the same structure with the JIS factors present in the data (as in a real pattern):
-    # raw-intensity fits then shift the broad (002) by ≈ −0.85°, the jis preset does not
+    # one tidy table: a row per (data, quantity), the two conventions side by side.
+    # The example file was generated without L·P·f² factors ("raw intensities" truth), so
+    # the jis preset over-corrects it; the simulated pattern below carries the factors, as
+    # a real pattern does: raw-intensity fits then shift the broad (002) by ≈ −0.85°, the
+    # jis preset does not.
     from xrd.synthetic import simulate_pattern
 
     sim = simulate_pattern(d002=0.3783, lc=1.337, la=3.5, lp_f2=True, seed=0)
     a = fit_pattern(sim, warn=False)
     b = fit_pattern(sim, convention="jis", warn=False)
-    lines.append("")
-    lines.append("simulated with L·P·f² (d002 0.3783 nm, Lc 1.337 nm at K 0.89),default,jis,"
-                 "truth")
+    rows = []
+    for key in ("d002", "lc", "la", "n_layers", "two_theta_002", "fwhm_002"):
+        d, j = result.descriptors()[key], jis.descriptors()[key]
+        rows.append(("HC-demo.xye", key, d.unit, d.value, j.value, truth.get(key)))
     for key, true in (("d002", 0.3783), ("two_theta_002", sim.attrs["truth_two_theta_002"]),
                       ("lc", 1.337)):
-        lines.append(f"{key},{a.descriptors()[key].value:.5g},{b.descriptors()[key].value:.5g},"
-                     f"{true:.5g}{' (K 0.89; jis uses K 1.0)' if key == 'lc' else ''}")
-    ctx.write_text("xrd_conventions.csv", "\n".join(lines) + "\n")
+        d, j = a.descriptors()[key], b.descriptors()[key]
+        rows.append(("simulated_lp_f2", key, d.unit, d.value, j.value, true))
+    columns = ("data", "quantity", "unit", "default", "jis", "truth")
+    ctx.write_csv("xrd_conventions.csv",
+                  {c: [r[i] for r in rows] for i, c in enumerate(columns)},
+                  float_format="%.6g", metadata={
+                      "data": {
+                          "HC-demo.xye": "the example pattern, generated without L·P·f² "
+                                         "factors (raw-intensity truth)",
+                          "simulated_lp_f2": "xrd.synthetic.simulate_pattern(d002=0.3783, "
+                                             "lc=1.337, la=3.5, lp_f2=True, seed=0): the "
+                                             "factors present, as in a real pattern"},
+                      "conventions": {"default": "raw intensities, Scherrer K 0.89 on (002)",
+                                      "jis": "JIS R 7651 L·P·f² corrections, K 1.0 on (002)"},
+                      "truth": "generator values; Lc truth at K 0.89 (jis uses K 1.0)"})
 
     folder = ctx.example("insitu_xrd")
     series = read_series(folder)

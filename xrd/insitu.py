@@ -144,22 +144,17 @@ class InsituXRDResult:
 
     def to_csv(self, path: str | Path) -> Path:
         """Per-frame table as CSV (atomically): units in the column names, loads with
-        ``pandas.read_csv`` defaults; the method goes to ``<path>.json``."""
-        import json
-
-        from charz.output import atomic_write_text
+        ``pandas.read_csv`` defaults; method and sources go to the JSON sidecar
+        (:func:`charz.output.write_csv`)."""
+        from charz.output import source_files, unit_columns, write_csv
 
         t = self.maps
-        keep = [v for v in t.data_vars if not v.startswith("param_") and v != "flags"]
-        df = t[keep].to_dataframe()
-        df.columns = [f"{c} ({t[c].attrs['units']})" if t[c].attrs.get("units") not in
-                      (None, "", "1") else c for c in df.columns]
-        df["flags"] = np.asarray(t["flags"].values, str)
-        path = Path(path)
-        atomic_write_text(path.with_suffix(path.suffix + ".json"),
-                          json.dumps({"method": self.method, "summary": self.summary()},
-                                     ensure_ascii=False, indent=1))
-        return atomic_write_text(path, df.to_csv())
+        keep = [v for v in t.data_vars if not v.startswith("param_")]
+        meta = {"method": self.method, "summary": self.summary(),
+                "wavelength (nm)": float(self.spec.lam1),
+                "sources": [{"file": f, "sha256": h or None}
+                            for f, h in source_files(self.series, self.result.source)]}
+        return write_csv(path, unit_columns(t, keep), metadata=meta, index=True)
 
     def to_netcdf(self, path: str | Path) -> Path:
         """Write the fitted series and the per-frame values as one NetCDF file (atomically).
@@ -186,9 +181,12 @@ class InsituXRDResult:
     def plot(self, ax: Any = None, *, key: str = "d002", time_unit: str = "h") -> Any:
         """``key`` versus time, with the voltage on a twin axis when attached.
 
-        Frames without a fit are left out; flagged frames are drawn hollow.
+        Frames without a fit are left out; flagged frames are drawn hollow; the legend
+        counts both (:func:`charz.plotting.trend`).
         """
         import matplotlib.pyplot as plt
+
+        from charz.plotting import trend
 
         if ax is None:
             _, ax = plt.subplots(figsize=(5.0, 3.4), layout="constrained")
@@ -196,14 +194,8 @@ class InsituXRDResult:
         dim = t_[key].dims[0]
         t = t_[dim].values.astype(float)
         scale = {"s": 1.0, "min": 60.0, "h": 3600.0}[time_unit] if dim == "time" else 1.0
-        ok = t_["success"].values.astype(bool)
-        flagged = ok & (np.asarray(t_["flags"].values, str) != "")
-        y = t_[key].values
-        e = t_[f"{key}_stderr"].values
-        for sel, style in ((ok & ~flagged, {"color": "C0", "label": key}),
-                           (flagged, {"color": "C1", "mfc": "none", "label": "flagged"})):
-            if sel.any():
-                ax.errorbar(t[sel] / scale, y[sel], yerr=e[sel], fmt="o", ms=2.5, **style)
+        trend(ax, t / scale, t_[key].values, yerr=t_[f"{key}_stderr"].values,
+              success=t_["success"].values, flags=t_["flags"].values, label=key, ms=2.5)
         ax.set_xlabel(f"time ({time_unit})" if dim == "time" else dim)
         ax.set_ylabel(f"{key} ({t_[key].attrs.get('units', '')})")
         ax.set_title(f"{self.series.attrs.get('source', '') or 'operando XRD'}: "
@@ -215,17 +207,31 @@ class InsituXRDResult:
         return ax
 
     def plot_vs_voltage(self, ax: Any = None, *, key: str = "d002") -> Any:
-        """``key`` versus the attached voltage (points coloured by frame)."""
+        """``key`` versus the attached voltage (points coloured by frame; flagged frames
+        hollow, frames without a fit left out, both counted in the legend)."""
         import matplotlib.pyplot as plt
+
+        from charz.plotting import slice_masks
 
         t_ = self.maps
         if "voltage" not in t_.coords:
             raise OptionError("plot_vs_voltage: no voltage attached (pass cycler= to the fit)")
         if ax is None:
             _, ax = plt.subplots(figsize=(5.0, 3.4), layout="constrained")
-        ok = t_["success"].values.astype(bool)
-        sc = ax.scatter(t_["voltage"].values[ok], t_[key].values[ok],
-                        c=np.arange(ok.size)[ok], s=8, cmap="viridis")
+        clean, flagged, failed = slice_masks(t_["success"].values, t_["flags"].values)
+        frame = np.arange(clean.size)
+        v, y = t_["voltage"].values, t_[key].values
+        sc = ax.scatter(v[clean], y[clean], c=frame[clean], s=8, cmap="viridis",
+                        vmin=0, vmax=max(clean.size - 1, 1), label="fitted")
+        if flagged.any():
+            ax.scatter(v[flagged], y[flagged], s=8, facecolors="none",
+                       edgecolors=sc.cmap(sc.norm(frame[flagged])),
+                       label=f"flagged ({int(flagged.sum())})")
+        if failed.any():
+            ax.plot([], [], " ", label=f"{int(failed.sum())} not fitted (left out)")
+        if flagged.any() or failed.any():
+            ax.legend(loc="best", fontsize="small", frameon=True, framealpha=0.8,
+                      edgecolor="none")
         ax.set_xlabel("voltage (V)")
         ax.set_ylabel(f"{key} ({t_[key].attrs.get('units', '')})")
         ax.set_title(f"{key} against voltage ({self.summary()})", fontsize=9, loc="left")

@@ -152,3 +152,57 @@ def test_version(capsys):
         main(["--version"])
     assert exc.value.code == 0
     assert capsys.readouterr().out.startswith("charz ")
+
+
+#: Columns of the demo's CSVs that hold text (names, units, flags, times); every other
+#: column is a number.
+_TEXT_COLUMNS = {"sample", "key", "quantity", "unit", "data", "x", "y", "x_unit", "y_unit",
+                 "timestamp", "source", "flags"}
+
+
+def test_every_demo_csv_loads_with_pandas_defaults(demo_dir):
+    import pandas as pd
+
+    csvs = sorted(demo_dir.glob("*.csv"))
+    assert len(csvs) >= 10
+    for path in csvs:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        assert not [ln for ln in lines if ln.lstrip().startswith("#")], path.name
+        assert "" not in lines, f"{path.name}: a blank line (two tables in one file?)"
+        table = pd.read_csv(path)
+        assert len(table) > 0, path.name
+        for col in table.columns:
+            if col in _TEXT_COLUMNS:
+                continue
+            assert table[col].dtype.kind in "biuf", f"{path.name}: {col} is {table[col].dtype}"
+    conv = pd.read_csv(demo_dir / "xrd_conventions.csv")  # one tidy table, both data sets
+    assert set(conv["data"]) == {"HC-demo.xye", "simulated_lp_f2"}
+    d002 = conv[(conv["data"] == "HC-demo.xye") & (conv["quantity"] == "d002")].iloc[0]
+    assert d002["unit"] == "nm"
+    assert abs(d002["default"] - d002["truth"]) < 0.002  # issue 3: 0.002 nm
+    side = json.loads((demo_dir / "xrd_conventions.json").read_text(encoding="utf-8"))
+    assert "jis" in side["conventions"]
+
+
+def test_every_demo_netcdf_has_units_and_provenance(demo_dir):
+    import xarray as xr
+
+    files = sorted(demo_dir.glob("*.nc"))
+    assert {p.name for p in files} >= {"insitu_xrd.nc", "insitu_raman.nc"}
+    for path in files:
+        with xr.open_dataset(path, decode_times=False) as ds:
+            for name, var in ds.variables.items():
+                if name == "success":
+                    assert var.attrs["flag_meanings"] == "not_fitted fitted"
+                elif var.dtype.kind in "iuf":
+                    assert var.attrs.get("units"), f"{path.name}: {name}"
+                else:
+                    assert var.attrs.get("long_name"), f"{path.name}: {name}"
+            for attr in ("charz_version", "method", "sources", "date_created"):
+                assert ds.attrs.get(attr), f"{path.name}: {attr}"
+            assert ("wavelength_units" in ds.attrs) != ("laser_wavelength_units" in ds.attrs)
+
+
+def test_demo_page_is_small(demo_dir):
+    # figures embedded at screen resolution: the page stays a mail attachment
+    assert (demo_dir / "report.html").stat().st_size < 2_500_000

@@ -120,8 +120,8 @@ def test_demo_part(tmp_path):
 
     g = pd.read_csv(tmp_path / "echem_gitt.csv")
     # D within 5 % where the relaxed step is large; the plateau pulses (ΔE_s ~ 5 mV) scatter
-    big = g["delta_es"] > 0.01
-    assert_allclose(g["D"][big], g["D_truth"][big], rtol=0.05)
+    big = g["delta_es (V)"] > 0.01
+    assert_allclose(g["D (cm^2/s)"][big], g["D_truth (cm^2/s)"][big], rtol=0.05)
     assert (tmp_path / "echem_oversodiation.pdf").exists()
 
 

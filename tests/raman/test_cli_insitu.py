@@ -78,8 +78,12 @@ def test_cli_insitu_with_cycler(tmp_path, capsys):
                      str(DATA / truth["cycler_file"]), "--tz", truth["raman_time_zone"],
                      "--out", str(tmp_path), "--quiet"])
     assert code == 0
-    text = (tmp_path / "insitu_raman_bands.csv").read_text()
-    assert text.splitlines()[0].startswith("time,timestamp,voltage,capacity,g_position")
+    import pandas as pd
+
+    table = pd.read_csv(tmp_path / "insitu_raman_bands.csv")  # defaults; units in names
+    assert list(table.columns[:4]) == ["time (s)", "timestamp", "voltage (V)",
+                                       "capacity (mA*h/g)"]
+    assert table["g_position (1/cm)"].dtype.kind == "f"
     assert (tmp_path / "insitu_raman_heatmap.png").exists()
 
 

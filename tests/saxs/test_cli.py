@@ -147,7 +147,7 @@ def test_insitu_saxs_frames_to_table_and_heatmap(tmp_path, capsys):
 
     table = pd.read_csv(out / "insitu_saxs_frames.csv")  # pandas defaults, units in names
     assert_allclose(table["dab_scale (1/cm)"], amplitudes, rtol=1e-3)
-    assert_allclose(table["time"], [0, 600, 1200])
+    assert_allclose(table["time (s)"], [0, 600, 1200])
     assert "3/3 fitted" in capsys.readouterr().out
 
 
