@@ -94,9 +94,31 @@ def descriptors_html(measurements: Mapping[str, Any], *, title: str | None = Non
 
 
 class DescriptorsHTMLMixin:
-    """Adds ``_repr_html_`` (a table of :meth:`descriptors`) to an analysis result class."""
+    """Adds ``_repr_html_`` (a table of :meth:`descriptors`) to an analysis result class.
+
+    A series result also shows its one-line ``summary()`` ("110/168 fitted"); a result
+    whose ``descriptors()`` raises a :class:`~charz.errors.CharzError` (a failed fit)
+    shows the reason instead of a table.
+    """
 
     __slots__ = ()
 
     def _repr_html_(self) -> str:
-        return descriptors_html(self.descriptors(), title=type(self).__name__)  # type: ignore[attr-defined]
+        from charz.errors import CharzError
+
+        name = type(self).__name__
+        try:
+            measurements = self.descriptors()  # type: ignore[attr-defined]
+        except CharzError as exc:
+            return (f"<div><b>{html.escape(name)}</b>: "
+                    f"<span style=\"color:#b00\">{html.escape(str(exc))}</span></div>")
+        title = name
+        summary = getattr(self, "summary", None)
+        if callable(summary):
+            try:
+                text = summary()
+            except CharzError:
+                text = ""
+            if isinstance(text, str) and text and "\n" not in text and len(text) < 120:
+                title = f"{name}: {text}"
+        return descriptors_html(measurements, title=title)

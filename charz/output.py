@@ -478,7 +478,7 @@ def provenance_attrs(
 
 def write_netcdf(ds: Any, path: str | Path, *, units: Mapping[str, str] | None = None,
                  attrs: Mapping[str, Any] | None = None, **kwargs: Any) -> Path:
-    """Write ``ds`` to NetCDF atomically after :func:`netcdf_ready` (lazy data chunk by chunk).
+    """Write ``ds`` to NetCDF atomically after :func:`netcdf_ready`.
 
     Parameters
     ----------
@@ -498,11 +498,7 @@ def write_netcdf(ds: Any, path: str | Path, *, units: Mapping[str, str] | None =
     path = Path(path)
     ready = netcdf_ready(ds, units=units, attrs=attrs)
     with atomic_path(path) as tmp:
-        delayed = ready.to_netcdf(tmp, compute=False, **kwargs)
-        if delayed is not None:
-            from charz.series import compute_progress
-
-            compute_progress(delayed, desc=f"writing {path.name}")
+        ready.to_netcdf(tmp, **kwargs)  # lazy variables: computed on the active scheduler
     return path
 
 

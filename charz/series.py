@@ -39,6 +39,7 @@ from charz._series_frames import (
     read_frames,
     stack_frames,
 )
+from charz.display import DescriptorsHTMLMixin
 from charz.errors import CharzError
 from charz.io.dates import to_utc
 from charz.record import Provenance
@@ -327,7 +328,7 @@ class SeriesCounts:
 
 
 @dataclass(frozen=True, slots=True, eq=False, kw_only=True)
-class SeriesResult:
+class SeriesResult(DescriptorsHTMLMixin):
     """Result of an analysis over a series or map (also a single slice: no series dims).
 
     Attributes
@@ -360,12 +361,12 @@ class SeriesResult:
         The underlying fit object (an lmfit ``ModelResult`` of a single slice), if any.
     """
 
-    maps: xr.Dataset
+    maps: xr.Dataset = field(repr=False)  # repr stays one line; summary() counts slices
     technique: str
     keys: tuple[str, ...]
-    methods: Mapping[str, str]
-    source: Provenance
-    depends: Mapping[str, Sequence[str]] | None = None
+    methods: Mapping[str, str] = field(repr=False)
+    source: Provenance = field(repr=False)
+    depends: Mapping[str, Sequence[str]] | None = field(default=None, repr=False)
     curves_fn: Callable[[Mapping[str, int]], xr.Dataset] | None = field(default=None,
                                                                           repr=False)
     fit: Any = field(default=None, repr=False)
@@ -545,10 +546,14 @@ class SeriesResult:
         Units on every variable and global provenance as :func:`charz.output.write_netcdf`
         (``units``, ``attrs``: as in :meth:`to_zarr`).
         """
-        from charz.output import result_attrs, write_netcdf
+        from charz.output import atomic_path, netcdf_ready, result_attrs
 
-        return write_netcdf(self.maps, path, units=units, attrs=result_attrs(self, attrs),
-                            **kwargs)
+        path = Path(path)
+        ready = netcdf_ready(self.maps, units=units, attrs=result_attrs(self, attrs))
+        with atomic_path(path) as tmp:
+            delayed = ready.to_netcdf(tmp, compute=False, **kwargs)
+            compute_progress(delayed, desc=f"writing {path.name}")
+        return path
 
 
 def _replace(res: SeriesResult, **changes: Any) -> SeriesResult:

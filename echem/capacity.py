@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from charz.display import DescriptorsHTMLMixin
 from charz.errors import FitError, PhysicsWarning
 from charz.flags import POOR_FIT, combine
 from charz.record import Measurement, Provenance
@@ -67,7 +68,7 @@ def _axes(ax: Any) -> Any:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class CycleCapacityResult:
+class CycleCapacityResult(DescriptorsHTMLMixin):
     """Per-cycle sodiation/desodiation capacities and coulombic efficiencies.
 
     Attributes
@@ -263,7 +264,7 @@ def cycle_capacities(
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class SlopePlateauResult:
+class SlopePlateauResult(DescriptorsHTMLMixin):
     """Capacity above (slope) and below (plateau) a split voltage.
 
     Attributes
@@ -480,7 +481,7 @@ def slope_plateau(
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class RateResponseResult:
+class RateResponseResult(DescriptorsHTMLMixin):
     """Straight line of usable capacity versus C-rate.
 
     Attributes

@@ -20,6 +20,7 @@ from typing import Any, Literal
 import numpy as np
 import xarray as xr
 
+from charz.display import DescriptorsHTMLMixin
 from charz.errors import FitError
 from charz.record import Measurement
 from echem._curves import (
@@ -39,7 +40,7 @@ UNIT = "mA*h/g/V"
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class DQDVResult:
+class DQDVResult(DescriptorsHTMLMixin):
     """Incremental capacity of one half cycle.
 
     Attributes
@@ -336,7 +337,7 @@ def dqdv(
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class StrippingResult:
+class StrippingResult(DescriptorsHTMLMixin):
     """Sodium-stripping check of a desodiation half cycle.
 
     Attributes

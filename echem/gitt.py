@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from charz.display import DescriptorsHTMLMixin
 from charz.errors import MissingMetadataError, PhysicsWarning
 from charz.record import Measurement
 from echem._curves import row_increments, source_name
@@ -56,7 +57,7 @@ def diffusion_length(*, mass_mg: float, molar_mass_g_mol: float, molar_volume_cm
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class GITTResult:
+class GITTResult(DescriptorsHTMLMixin):
     """Diffusion coefficient per GITT pulse.
 
     Attributes

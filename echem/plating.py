@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from charz.display import DescriptorsHTMLMixin
 from charz.errors import FitError
 from charz.flags import POOR_FIT, combine
 from charz.record import Measurement, Provenance
@@ -28,7 +29,7 @@ UNIT = "mA*h/g"
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class PlatingOnsetResult:
+class PlatingOnsetResult(DescriptorsHTMLMixin):
     """The voltage minimum of an over-sodiation curve.
 
     Attributes

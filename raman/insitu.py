@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from charz.display import DescriptorsHTMLMixin
 from charz.errors import CharzError
 
 __all__ = ["InsituRamanResult", "read_series", "track_bands"]
@@ -96,7 +97,7 @@ def read_series(
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class InsituRamanResult:
+class InsituRamanResult(DescriptorsHTMLMixin):
     """Band parameters of every spectrum of an operando series.
 
     Attributes

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from charz.display import DescriptorsHTMLMixin
 from charz.errors import CharzError, CorruptFileError, OptionError, PhysicsWarning
 from charz.io import decode_text
 from charz.record import Measurement, Provenance
@@ -213,7 +214,7 @@ def read_pycnometer(path: str | Path, *, last_cycles: int | None = None) -> Pycn
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class ClosedPoreResult:
+class ClosedPoreResult(DescriptorsHTMLMixin):
     """True density and the closed-pore volume that follows from it.
 
     Attributes

@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 import numpy as np
 import xarray as xr
 
+from charz.display import DescriptorsHTMLMixin
 from charz.errors import FitError
 from charz.flags import POOR_FIT
 from charz.record import Measurement, Provenance
@@ -27,7 +28,7 @@ __all__ = ["GuinierResult", "fit_guinier", "fit_guinier_raw"]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class GuinierResult:
+class GuinierResult(DescriptorsHTMLMixin):
     """Guinier fit.
 
     Attributes

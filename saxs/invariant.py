@@ -37,6 +37,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import xarray as xr
 
+from charz.display import DescriptorsHTMLMixin
 from charz.errors import CharzError, FitError, OptionError, PhysicsWarning
 from charz.record import Measurement, Provenance
 from saxs._common import as_curve
@@ -106,7 +107,7 @@ def porosity_from_invariant(
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class InvariantResult:
+class InvariantResult(DescriptorsHTMLMixin):
     """Invariant and what follows from it.
 
     Attributes
@@ -468,7 +469,7 @@ def pore_invariant(result: Any) -> float:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class PorosityResult:
+class PorosityResult(DescriptorsHTMLMixin):
     """Porosity from the invariant of a fitted pore term.
 
     Attributes

@@ -35,6 +35,7 @@ import numpy as np
 import xarray as xr
 from scipy.optimize import nnls
 
+from charz.display import DescriptorsHTMLMixin
 from charz.errors import CharzError, FitError, OptionError
 from charz.record import Measurement
 from saxs._common import as_curve
@@ -44,7 +45,7 @@ __all__ = ["SizeDistributionResult", "size_distribution"]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class SizeDistributionResult:
+class SizeDistributionResult(DescriptorsHTMLMixin):
     """Sphere size distribution.
 
     Attributes

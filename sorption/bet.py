@@ -42,6 +42,7 @@ from typing import Any, Literal
 import numpy as np
 import xarray as xr
 
+from charz.display import DescriptorsHTMLMixin
 from charz.errors import FitError, PhysicsWarning
 from charz.flags import POOR_FIT
 from charz.record import Measurement, Provenance
@@ -68,7 +69,7 @@ def cross_section_for(adsorbate: str, cross_section_nm2: float | None = None) ->
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class BETResult:
+class BETResult(DescriptorsHTMLMixin):
     """Result of a BET fit.
 
     Attributes

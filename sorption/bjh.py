@@ -49,6 +49,7 @@ from typing import Any, Literal
 import numpy as np
 import xarray as xr
 
+from charz.display import DescriptorsHTMLMixin
 from charz.errors import FitError, PhysicsWarning
 from charz.flags import at_bound
 from charz.record import Measurement, Provenance
@@ -191,7 +192,7 @@ def _avg_diameter(d1: np.ndarray, d2: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class BJHResult:
+class BJHResult(DescriptorsHTMLMixin):
     """BJH pore-size distribution.
 
     Attributes

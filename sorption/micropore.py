@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from charz.display import DescriptorsHTMLMixin
 from charz.errors import FitError, PhysicsWarning
 from charz.flags import EXTRAPOLATED, OUTSIDE_CALIBRATION, POOR_FIT, combine
 from charz.record import Measurement, Provenance
@@ -57,7 +58,7 @@ def _linfit(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float, float, f
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class TPlotResult:
+class TPlotResult(DescriptorsHTMLMixin):
     """t-plot result.
 
     Attributes
@@ -206,7 +207,7 @@ def t_plot(
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class PoreVolumeResult:
+class PoreVolumeResult(DescriptorsHTMLMixin):
     """Total pore volume (and 4V/A when a BET area is given).
 
     Attributes
@@ -315,7 +316,7 @@ def total_pore_volume(
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class DRResult:
+class DRResult(DescriptorsHTMLMixin):
     """Dubinin–Radushkevich result.
 
     Attributes

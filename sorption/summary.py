@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 import xarray as xr
 
+from charz.display import DescriptorsHTMLMixin
 from charz.errors import FitError, PhysicsWarning
 from charz.record import Measurement
 from sorption._adsorbates import canonical_name
@@ -24,7 +25,7 @@ __all__ = ["SorptionSummary", "summarize"]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class SorptionSummary:
+class SorptionSummary(DescriptorsHTMLMixin):
     """All results for one isotherm.
 
     Attributes
@@ -45,6 +46,14 @@ class SorptionSummary:
     tplot: Any = None
     dr: Any = None
     skipped: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        """One line: the values (``SorptionSummary(bet_area=54.0(2) m^2/g [sorption], ...)``)."""
+        try:
+            items = self.descriptors().items()
+        except Exception:  # a repr never raises
+            items = ()
+        return f"{type(self).__name__}({', '.join(f'{k}={m!r}' for k, m in items)})"
 
     def descriptors(self) -> dict[str, Measurement]:
         """Every record key filled (a negative t-plot micropore volume is left out)."""

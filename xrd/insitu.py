@@ -25,6 +25,7 @@ from typing import Any, Literal
 import numpy as np
 import xarray as xr
 
+from charz.display import DescriptorsHTMLMixin
 from charz.errors import CharzError, FitError, OptionError
 from charz.record import Provenance
 from charz.series import SeriesResult, apply_series
@@ -72,7 +73,7 @@ def read_series(
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class InsituXRDResult:
+class InsituXRDResult(DescriptorsHTMLMixin):
     """Per-frame (002) fits of an in-situ series (through :func:`charz.series.apply_series`).
 
     Attributes

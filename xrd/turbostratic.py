@@ -55,6 +55,7 @@ import numpy as np
 import xarray as xr
 
 from charz import flags as cflags
+from charz.display import DescriptorsHTMLMixin
 from charz.errors import CharzError, FitError, MissingMetadataError, PhysicsWarning
 from charz.record import Measurement, Provenance
 from xrd._random_layer import (
@@ -216,7 +217,7 @@ def _solve_linear(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class TurbostraticResult:
+class TurbostraticResult(DescriptorsHTMLMixin):
     """Result of :func:`fit_turbostratic`.
 
     Attributes
