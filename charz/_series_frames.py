@@ -151,6 +151,9 @@ def stack_frames(
     sources = [str(f.attrs.get("source", "")) for f in frames]
     if any(sources):
         coords["source"] = (dim, np.array(sources, dtype=object))
+    hashes = [str(f.attrs.get("sha256") or "") for f in frames]
+    if any(hashes):  # per-frame provenance for the writers (charz.output.source_files)
+        coords["sha256"] = (dim, np.array(hashes, dtype=object))
     for k in ("source", "sha256", "start_time", "exposure_s"):
         if k != "start_time" or stamps is None:
             attrs.pop(k, None)

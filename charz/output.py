@@ -205,6 +205,8 @@ def unit_columns(ds: Any, names: Sequence[str] | None = None) -> Any:
 
     keep = list(ds.data_vars) if names is None else [n for n in names if n in ds.variables]
     sub = ds[[n for n in keep if n in ds.data_vars]]
+    if "sha256" in sub.coords and "sha256" not in keep:  # per-file hashes: in the sidecar
+        sub = sub.drop_vars("sha256")
     frame = sub.to_dataframe()
     order = [c for c in frame.columns if c not in keep] + [c for c in keep if c in frame]
     frame = frame[order]
