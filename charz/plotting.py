@@ -75,7 +75,8 @@ def slice_masks(success: Any, flags: Any) -> tuple[Any, Any, Any]:
 
 def trend(
     ax: Any, x: Any, y: Any, *, success: Any, flags: Any, yerr: Any = None,
-    label: str | None = None, color: str = "C0", line: bool = False, legend: bool = True,
+    label: str | None = None, color: str = "C0", line: bool = False,
+    legend: bool | None = None,
     **kwargs: Any,
 ) -> Any:
     """Per-slice values of a series: fitted slices filled, flagged slices hollow, failed
@@ -97,8 +98,9 @@ def trend(
         Colour of the points (flagged points: the same colour, hollow).
     line : bool
         Join the fitted and flagged points (in ``x`` order) with a thin line.
-    legend : bool
-        Draw the legend (where it hides the fewest points, on a light frame).
+    legend : bool, optional
+        Draw the legend (where it hides the fewest points, on a light frame). Default:
+        when some slices are flagged or failed (the legend then says how many).
     **kwargs
         Passed to :meth:`~matplotlib.axes.Axes.errorbar` (``ms``, ``elinewidth`` ...).
 
@@ -123,7 +125,7 @@ def trend(
                     color=color, mfc="none", label=f"flagged ({int(flagged.sum())})", **kwargs)
     if failed.any():  # left out; said in the legend
         ax.plot([], [], " ", label=f"{int(failed.sum())} not fitted (left out)")
-    if legend:
+    if legend or (legend is None and (flagged.any() or failed.any())):
         ax.legend(loc="best", fontsize="small", frameon=True, framealpha=0.8,
                   edgecolor="none")
     return ax

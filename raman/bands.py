@@ -157,7 +157,9 @@ class BandFitResult(SeriesResult):
     def plot_map(self, key: str = "id_ig", *, ax: Any = None, **kwargs: Any) -> Any:
         """Map of one descriptor over (y, x) (or a trace over one other dimension).
 
-        Spectra without a successful fit (no signal, failed) are drawn as missing.
+        Spectra without a successful fit (no signal, failed) are drawn as missing and
+        counted in the legend; flagged spectra are crossed on a map and drawn hollow on a
+        trace (:func:`charz.plotting.trend`).
 
         Parameters
         ----------
@@ -173,6 +175,9 @@ class BandFitResult(SeriesResult):
         matplotlib.axes.Axes
         """
         import matplotlib.pyplot as plt
+        import numpy as np
+
+        from charz.plotting import axis_label, slice_masks, trend
 
         if key not in self.maps:
             raise CharzError(f"plot_map: {key!r} is not in the fit's maps ({list(self.maps)})")
@@ -180,13 +185,34 @@ class BandFitResult(SeriesResult):
         if da.ndim == 0:
             raise CharzError("plot_map: a single spectrum has no map")
         if ax is None:
-            _, ax = plt.subplots(figsize=(5, 4))
+            _, ax = plt.subplots(figsize=(5, 4), layout="constrained")
+        succ = self.maps["success"].transpose(*da.dims)
+        flags = self.maps["flags"].transpose(*da.dims)
         if da.ndim == 2:
+            kwargs.setdefault("cbar_kwargs", {"label": axis_label(self.maps[key], key)})
             da.plot(ax=ax, **kwargs)
             ax.set_aspect("equal")
+            ycoord, xcoord = (da[d] for d in da.dims)
+            ax.set_xlabel(axis_label(xcoord, str(da.dims[1])))
+            ax.set_ylabel(axis_label(ycoord, str(da.dims[0])))
+            _, flagged, failed = (m.reshape(da.shape) for m in slice_masks(succ.values,
+                                                                             flags.values))
+            iy, ix = np.nonzero(flagged)  # flagged pixels: crossed; failed ones: blank
+            if iy.size:
+                ax.plot(xcoord.values[ix], ycoord.values[iy], "x", color="w", mec="k", mew=0.6,
+                        ms=5, label=f"flagged ({iy.size})")
+            if failed.any():
+                ax.plot([], [], " ", label=f"{int(failed.sum())} not fitted (blank)")
+            if iy.size or failed.any():
+                ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), frameon=False,
+                          fontsize="small", borderaxespad=0.2)  # above the map, title left
         else:
-            da.plot(ax=ax, marker="o", ms=3, **kwargs)
-        ax.set_title(f"{self.source.source or 'map'}: {key}", fontsize=9)
+            dim = da.dims[0]
+            trend(ax, da[dim].values, self.maps[key].values, success=succ.values,
+                  flags=flags.values, label=key, line=True)
+            ax.set_xlabel(axis_label(da[dim], str(dim)))
+            ax.set_ylabel(axis_label(self.maps[key], key))
+        ax.set_title(f"{self.source.source or 'map'}: {key}", fontsize=9, loc="left")
         return ax
 
     def plot(self, ax: Any = None, *, index: Mapping[str, int] | None = None) -> Any:

@@ -137,3 +137,31 @@ def test_flagged_points_stay_in_the_colour_of_their_series():
         if line.get_marker() == "o":
             assert to_rgba(line.get_markeredgecolor()) == to_rgba("C2")
     plt.close(fig)
+
+
+def test_raman_map_marks_flagged_pixels_and_counts_failed_ones():
+    import charz
+    from charz.examples import path as ex
+    from raman.bands import fit_bands
+
+    spectra = charz.read(ex("raman/HC-demo_map.txt"), technique="raman", laser=532.0)
+    res = fit_bands(spectra, la_relation="tuinstra_koenig")
+    maps = res.maps.copy()
+    flags = np.asarray(maps["flags"].values, object).copy()
+    success = maps["success"].values.copy()
+    flags[0, 1] = "poor_fit"
+    success[1, 2] = False
+    flags[1, 2] = "no_signal"
+    maps["flags"] = (maps["flags"].dims, flags)
+    maps["success"] = (maps["success"].dims, success)
+    import dataclasses
+
+    ax = dataclasses.replace(res, maps=maps).plot_map("id_ig")
+    crosses = [ln for ln in ax.lines if ln.get_marker() == "x"]
+    assert len(crosses) == 1
+    assert crosses[0].get_xdata()[0] == maps["x"].values[1]
+    assert crosses[0].get_ydata()[0] == maps["y"].values[0]
+    texts = _legend_texts(ax)
+    assert texts == ["flagged (1)", "1 not fitted (blank)"]
+    assert ax.get_xlabel() == "x (um)"
+    plt.close("all")

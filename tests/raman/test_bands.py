@@ -246,7 +246,7 @@ def test_no_laser_no_la_and_map_plot():
     two = xr.concat([da, da * 1.1], dim="x").assign_coords(x=("x", [0.0, 1.0], {"units": "um"}))
     two = xr.concat([two, two], dim="y").assign_coords(y=("y", [0.0, 1.0], {"units": "um"}))
     ax = fit_bands(two, despike=False).plot_map("g_position")
-    assert ax.get_title().endswith("g_position")
+    assert ax.get_title(loc="left").endswith("g_position")
 
 
 @pytest.mark.parametrize("engine", ["lmfit", "batch"])
