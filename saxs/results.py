@@ -9,6 +9,7 @@ import lmfit
 import numpy as np
 import xarray as xr
 
+from charz.display import DescriptorsHTMLMixin
 from charz.record import Measurement
 from saxs._common import plot_fit
 
@@ -16,7 +17,7 @@ __all__ = ["FailedFit", "ModelFitResult"]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class ModelFitResult:
+class ModelFitResult(DescriptorsHTMLMixin):
     """Fit of a SAXS model.
 
     Attributes
@@ -104,7 +105,7 @@ class ModelFitResult:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class FailedFit:
+class FailedFit(DescriptorsHTMLMixin):
     """A model fit that failed: no descriptors, but a figure that shows why.
 
     Attributes

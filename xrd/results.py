@@ -10,13 +10,14 @@ from typing import Any, ClassVar
 import lmfit
 import xarray as xr
 
+from charz.display import DescriptorsHTMLMixin
 from charz.record import Measurement
 
 __all__ = ["FailedXRDFit", "XRDFitResult", "plot_xrd_fit"]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class XRDFitResult:
+class XRDFitResult(DescriptorsHTMLMixin):
     """Result of :func:`fit_pattern` / :func:`fit_002`.
 
     Attributes
@@ -138,7 +139,7 @@ def plot_xrd_fit(curve: xr.Dataset, *, ax: Any = None, subtitle: str = "",
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class FailedXRDFit:
+class FailedXRDFit(DescriptorsHTMLMixin):
     """A fit that failed: nothing to quote, but its figure shows why (``exc.result``).
 
     Attributes
