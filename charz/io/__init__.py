@@ -31,6 +31,7 @@ from charz.io.registry import (
     _head,  # noqa: F401
     inner_name,
     load_plugins,
+    original_path,
     read,
     reader_failure,
     reader_options,
@@ -75,6 +76,7 @@ __all__ = [
     "metadata_sources",
     "number_list",
     "open_zip",
+    "original_path",
     "parse_datetime",
     "parse_number",
     "parse_numbers",

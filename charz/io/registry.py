@@ -45,6 +45,7 @@ __all__ = [
     "ReaderSpec",
     "inner_name",
     "load_plugins",
+    "original_path",
     "read",
     "reader_failure",
     "reader_options",
@@ -227,6 +228,31 @@ def inner_name(path: str | Path) -> str:
     return path.name[: -len(comp)] if comp else path.name
 
 
+#: Decompressed temporary copy -> the file it came from, while a reader runs on it.
+_ORIGINALS: dict[Path, Path] = {}
+
+
+def original_path(path: str | Path) -> Path:
+    """The file a reader's ``path`` stands for: the compressed original of a temporary copy.
+
+    :func:`read` hands a reader a decompressed copy of ``scan.gsa.gz`` in a temporary
+    folder; a reader that looks for companion files (a GSAS ``.prm`` beside the data)
+    looks beside ``original_path(path)`` instead.
+
+    Parameters
+    ----------
+    path : str or Path
+        The path a reader was given.
+
+    Returns
+    -------
+    Path
+        The original file (``path`` itself when it was not decompressed).
+    """
+    path = Path(path)
+    return _ORIGINALS.get(path, path)
+
+
 #: Exceptions of the decompressors for a damaged stream.
 _DECOMPRESS_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, ValueError)
 
@@ -249,7 +275,11 @@ def _decompressed(path: Path) -> Iterator[Path]:
                 f"{path.name}: the {comp[1:]} compression is damaged or truncated "
                 f"({type(exc).__name__}: {exc})"
             ) from exc
-        yield out
+        _ORIGINALS[out] = path
+        try:
+            yield out
+        finally:
+            _ORIGINALS.pop(out, None)
 
 
 # ---------------------------------------------------------------------------------------

@@ -87,6 +87,27 @@ def test_gsas_needs_prm_or_user(test_data: Path, tmp_path: Path) -> None:
     assert_allclose(da.values[:3], [179, 147, 165])
 
 
+def test_gsas_gz_finds_its_companion_prm(test_data: Path, tmp_path: Path) -> None:
+    # the registry reads a decompressed copy in a temporary folder; the .prm lies beside
+    # the .gz original and must still give λ (same values as the uncompressed file)
+    import gzip
+
+    shutil.copy(test_data / "xrd" / "PBSO4.XRA", tmp_path / "PBSO4.XRA")
+    shutil.copy(test_data / "xrd" / "INST_XRY.PRM", tmp_path / "INST_XRY.PRM")
+    plain = charz.read(tmp_path / "PBSO4.XRA")
+    gz_dir = tmp_path / "gz"
+    gz_dir.mkdir()
+    shutil.copy(test_data / "xrd" / "INST_XRY.PRM", gz_dir / "INST_XRY.PRM")
+    (gz_dir / "PBSO4.XRA.gz").write_bytes(
+        gzip.compress((test_data / "xrd" / "PBSO4.XRA").read_bytes()))
+    packed = charz.read(gz_dir / "PBSO4.XRA.gz")
+    assert packed.attrs["wavelength_source"] == "file"
+    assert packed.attrs["instprm"] == "INST_XRY.PRM"
+    assert packed.attrs["wavelength"] == plain.attrs["wavelength"]
+    assert packed.attrs["source"] == "PBSO4.XRA.gz"
+    assert_allclose(packed.values, plain.values)
+
+
 # ----------------------------------------------------------------- shared (GPL/unlicensed)
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import xarray as xr
 
 from charz.errors import CorruptFileError
-from charz.io import decode_text, read_bytes, register_reader
+from charz.io import decode_text, inner_name, original_path, read_bytes, register_reader
 from xrd.io._common import _resolve_wavelength, make_pattern
 
 __all__ = ["read_gsas"]
@@ -41,8 +41,10 @@ def _prm_wavelength(prm: Path) -> dict[str, Any]:
 
 
 def _companion_prm(path: Path) -> Path | None:
-    folder = path.parent
-    stem = path.name.split(".")[0].lower()
+    """The ``.prm``/``.instprm`` beside the file (beside the original of a ``.gz`` copy)."""
+    origin = original_path(path)
+    folder = origin.parent
+    stem = inner_name(origin).split(".")[0].lower()
     cands = [p for p in folder.iterdir()
              if p.suffix.lower() in (".prm", ".instprm", ".inst")]
     same = [p for p in cands if p.name.split(".")[0].lower() == stem]
