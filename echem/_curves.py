@@ -8,6 +8,7 @@ from typing import Literal
 import numpy as np
 import xarray as xr
 
+from charz._validation import check_choice
 from charz.errors import MissingMetadataError
 from echem.io import CyclerDataError, with_mass
 
@@ -86,7 +87,8 @@ def direction_mask(ds: xr.Dataset, half: Half) -> np.ndarray:
         return active & (i < 0)
     if half == "desodiation":
         return active & (i > 0)
-    raise CyclerDataError(f"half must be 'sodiation' or 'desodiation', got {half!r}")
+    check_choice("half", half, ("sodiation", "desodiation"))
+    raise AssertionError(half)  # pragma: no cover - check_choice raised
 
 
 def cycles_with(ds: xr.Dataset, half: Half) -> np.ndarray:

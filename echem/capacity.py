@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from charz._validation import check_number
 from charz.display import DescriptorsHTMLMixin
 from charz.errors import FitError, PhysicsWarning
 from charz.flags import POOR_FIT, combine
@@ -611,8 +612,7 @@ def rate_response_from_cycler(
     RateResponseResult
         One point per distinct rate (mean capacity of its cycles).
     """
-    if not (np.isfinite(one_c_ma_g) and one_c_ma_g > 0):
-        raise CyclerDataError(f"one_c_ma_g must be a positive current density, got {one_c_ma_g}")
+    one_c_ma_g = check_number("one_c_ma_g", one_c_ma_g, lo=0.0, inclusive=False)
     ds = check_cycler(ds, mass_mg=mass_mg)
     mass_g = float(ds.attrs["active_mass_mg"]) / 1000.0
     cycles = cycles_with(ds, half)

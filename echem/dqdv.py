@@ -20,6 +20,7 @@ from typing import Any, Literal
 import numpy as np
 import xarray as xr
 
+from charz._validation import check_choice, check_number
 from charz.display import DescriptorsHTMLMixin
 from charz.errors import FitError
 from charz.record import Measurement
@@ -274,6 +275,12 @@ def dqdv(
     -------
     DQDVResult
     """
+    method = check_choice("method", method, ("voltage_bins", "capacity_bins"))
+    if half is not None:
+        half = check_choice("half", half, ("sodiation", "desodiation"))
+    for opt, value in (("bin_width", bin_width), ("smooth_v", smooth_v),
+                       ("smooth_mah_g", smooth_mah_g)):
+        check_number(opt, value, lo=0.0, inclusive=False)
     from scipy.signal import find_peaks
 
     ds = check_cycler(ds, mass_mg=mass_mg)
@@ -292,8 +299,6 @@ def dqdv(
         grid, cap_curve = dqdv_capacity_raw(hc.capacity, hc.voltage, smooth_mah_g=smooth_mah_g,
                                             polyorder=polyorder, bin_width=bin_width)
         smooth = np.interp(centres, grid, np.nan_to_num(cap_curve), left=0.0, right=0.0)
-    elif method != "voltage_bins":
-        raise FitError(f"dqdv method must be 'voltage_bins' or 'capacity_bins', got {method!r}")
     mag = np.abs(smooth)
     top = float(mag.max()) if mag.size else 0.0
     w = round(smooth_v / bin_width) | 1

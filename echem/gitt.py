@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from charz._validation import check_number
 from charz.display import DescriptorsHTMLMixin
 from charz.errors import MissingMetadataError, PhysicsWarning
 from charz.record import Measurement
@@ -50,9 +51,9 @@ def diffusion_length(*, mass_mg: float, molar_mass_g_mol: float, molar_volume_cm
     area_cm2 : float
         Electrode–electrolyte contact area S (cm^2).
     """
-    vals = (mass_mg, molar_mass_g_mol, molar_volume_cm3_mol, area_cm2)
-    if not all(np.isfinite(v) and v > 0 for v in vals):
-        raise CyclerDataError(f"GITT electrode parameters must be positive numbers, got {vals}")
+    for opt, value in (("mass_mg", mass_mg), ("molar_mass_g_mol", molar_mass_g_mol),
+                       ("molar_volume_cm3_mol", molar_volume_cm3_mol), ("area_cm2", area_cm2)):
+        check_number(opt, value, lo=0.0, inclusive=False)
     return (mass_mg / 1000.0) * molar_volume_cm3_mol / (molar_mass_g_mol * area_cm2)
 
 
@@ -144,7 +145,8 @@ def gitt(
     D = 4L²/(πτ)·(ΔE_s/ΔE_τ)² (Weppner & Huggins 1977). τ is the time from the last
     rest point before the pulse to the last pulse point; ΔE_τ = ``|b|·√τ`` with b the
     slope of the least-squares line E = a + b√t over the pulse points; ΔE_s =
-    ``|E_rest,after − E_rest,before|`` at the ends of the rests. Vectorised over pulses (bincount sums).
+    ``|E_rest,after − E_rest,before|`` at the ends of the rests. Vectorised over pulses
+    (bincount sums).
     """
     name = source_name(ds)
     for v in ("time", "voltage", "current", "step", "step_type"):
@@ -161,8 +163,7 @@ def gitt(
         length_cm = diffusion_length(mass_mg=float(m), molar_mass_g_mol=molar_mass_g_mol,
                                      molar_volume_cm3_mol=molar_volume_cm3_mol,
                                      area_cm2=area_cm2)
-    if not (np.isfinite(length_cm) and length_cm > 0):
-        raise CyclerDataError(f"{name}: length_cm must be a positive number, got {length_cm}")
+    length_cm = check_number("length_cm", length_cm, lo=0.0, inclusive=False)
     t = np.asarray(ds["time"].values, float)
     v = np.asarray(ds["voltage"].values, float)
     i = np.asarray(ds["current"].values, float)

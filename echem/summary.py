@@ -18,6 +18,7 @@ from typing import Any, Literal
 import numpy as np
 import xarray as xr
 
+from charz._validation import check_choice
 from charz.errors import CharzError, CharzWarning, FitError
 from echem.io import CyclerDataError
 
@@ -93,8 +94,7 @@ def analyse(
             opts["tz"] = tz
         ds = charz.read(data, technique="echem", **opts)
         mass_mg = None  # already applied by the reader
-    if oversodiation not in ("auto", "yes", "no"):
-        raise CharzError(f"oversodiation must be 'auto', 'yes' or 'no', got {oversodiation!r}")
+    oversodiation = check_choice("oversodiation", oversodiation, ("auto", "yes", "no"))
     caps = cycle_capacities(ds, cycle=cycle, mass_mg=mass_mg)
     ds = caps.data  # the mass is applied once
     mass_mg = None

@@ -42,8 +42,9 @@ from typing import Any, Literal
 import numpy as np
 import xarray as xr
 
+from charz._validation import check_choice, check_number, check_window
 from charz.display import DescriptorsHTMLMixin
-from charz.errors import FitError, PhysicsWarning
+from charz.errors import FitError, MissingMetadataError, PhysicsWarning
 from charz.flags import POOR_FIT
 from charz.record import Measurement, Provenance
 from sorption._adsorbates import ADSORBATES, MOLAR_VOLUME_STP, N_AVOGADRO, canonical_name
@@ -62,7 +63,7 @@ def cross_section_for(adsorbate: str, cross_section_nm2: float | None = None) ->
         return float(cross_section_nm2)
     ads = ADSORBATES.get(canonical_name(adsorbate))
     if ads is None or ads.cross_section is None:
-        raise FitError(
+        raise MissingMetadataError(
             f"no BET cross-section known for {adsorbate!r}; pass cross_section_nm2=... (nm^2)"
         )
     return ads.cross_section
@@ -271,6 +272,14 @@ def bet_area_raw(
         A user range gives C ≤ 0 or r² < 0.99; a very small total area in the tube (the
         Rouquerol criteria a user range fails are recorded in ``criteria`` and ``notes``).
     """
+    rule = check_choice("rule", rule, ("most_points", "betsi"))
+    if p_range is not None:
+        p_range = check_window("p_range", p_range)
+    p_max = check_number("p_max", p_max, lo=0.0, hi=1.0, inclusive=False)
+    min_points = int(check_number("min_points", min_points, lo=3))
+    tolerance = check_number("tolerance", tolerance, lo=0.0)
+    if min_r2 is not None:
+        min_r2 = check_number("min_r2", min_r2, lo=0.0, hi=1.0)
     flags_in = tuple(flags)
     x_all = np.asarray(relative_pressure, dtype=float)
     n_all = np.asarray(amount, dtype=float)
@@ -349,8 +358,8 @@ def bet_area_raw(
             key = np.lexsort((-fit["r"][vidx] ** 2, err_d[vidx], -j[vidx]))
         elif rule == "most_points":
             key = np.lexsort((-fit["r"][vidx] ** 2, err_d[vidx], -fit["n"][vidx]))
-        else:
-            raise FitError(f"rule {rule!r} is not one of 'most_points', 'betsi'")
+        else:  # pragma: no cover - rule is checked on entry
+            raise AssertionError(rule)
         k = int(vidx[key[0]])
         spread = (float(np.nanmin(area_all[vidx])), float(np.nanmax(area_all[vidx])))
         ranges = xr.Dataset(

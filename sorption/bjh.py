@@ -49,14 +49,16 @@ from typing import Any, Literal
 import numpy as np
 import xarray as xr
 
+from charz._validation import check_choice, check_number, check_window
 from charz.display import DescriptorsHTMLMixin
-from charz.errors import FitError, PhysicsWarning
+from charz.errors import FitError, MissingMetadataError, OptionError, PhysicsWarning
 from charz.flags import at_bound
 from charz.record import Measurement, Provenance
 from sorption._adsorbates import R_GAS, canonical_name
 from sorption._adsorbates import adsorbate as _adsorbate
 from sorption._flags import assumed_flags, span
 from sorption.io import branch as _branch
+from sorption.io._isotherm import branch_option
 
 __all__ = ["THICKNESS_CURVES", "BJHResult", "bjh_psd", "kelvin_radius", "liquid_properties",
            "thickness"]
@@ -140,7 +142,7 @@ def thickness(relative_pressure: Any, curve: ThicknessSpec = "harkins_jura") -> 
         return np.asarray(curve(p), dtype=float)
     name = _curve_name(curve)
     if name not in THICKNESS_CURVES:
-        raise FitError(
+        raise OptionError(
             f"unknown thickness curve {curve!r}; choose one of {', '.join(THICKNESS_CURVES)}"
             " or pass a function or a (p, t_nm) table"
         )
@@ -158,8 +160,8 @@ def liquid_properties(adsorbate: str, temperature_k: float, *,
     """
     ads = _adsorbate(adsorbate)
     if ads is None:
-        raise FitError(f"no liquid properties known for {adsorbate!r}; pass "
-                       "liquid_density_g_cm3 and surface_tension")
+        raise MissingMetadataError(f"no liquid properties known for {adsorbate!r}; pass "
+                                   "liquid_density_g_cm3 and surface_tension")
     rho, rho_src = ((liquid_density_g_cm3, "given") if liquid_density_g_cm3 else
                     ads.liquid_density(temperature_k))
     if surface_tension:
@@ -315,9 +317,15 @@ def bjh_psd(
         Desorption-branch mode at 3.4–4.0 nm for N2 at 77 K (tensile-strength artefact at
         p/p0 ≈ 0.42–0.50; cross-check with the adsorption branch).
     """
+    which = branch_option("branch", branch)
+    if meniscus is not None:
+        meniscus = check_choice("meniscus", meniscus, ("hemispherical", "cylindrical"))
+    diameter_range_nm = check_window("diameter_range_nm", diameter_range_nm)
+    mode_of = check_choice("mode_of", mode_of, ("dV_dlogD", "dV_dD"))
+    negative = check_choice("negative", negative, ("zero", "keep"))
+    kelvin_offset_nm = check_number("kelvin_offset_nm", kelvin_offset_nm)
     prov = Provenance.from_data(isotherm)
     name = prov.source or "BJH"
-    which = "desorption" if str(branch).lower().startswith("des") else "adsorption"
     if meniscus is None:
         meniscus = "hemispherical" if which == "desorption" else "cylindrical"
     gas = str(isotherm.attrs.get("adsorbate", "N2"))
@@ -330,7 +338,8 @@ def bjh_psd(
     else:
         kf_src = "given"
     if not math.isfinite(kelvin_factor_nm):
-        raise FitError(f"{name}: no surface tension for {gas}; pass kelvin_factor_nm=...")
+        raise MissingMetadataError(f"{name}: no surface tension for {gas}; pass "
+                                   "kelvin_factor_nm=...")
     da = _branch(isotherm, which)
     if da.size < 3:
         raise FitError(f"{name}: the {which} branch has {da.size} point(s); BJH needs ≥ 3")

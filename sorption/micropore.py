@@ -24,8 +24,9 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from charz._validation import check_number, check_window
 from charz.display import DescriptorsHTMLMixin
-from charz.errors import FitError, PhysicsWarning
+from charz.errors import FitError, MissingMetadataError, PhysicsWarning
 from charz.flags import EXTRAPOLATED, OUTSIDE_CALIBRATION, POOR_FIT, combine
 from charz.record import Measurement, Provenance
 from sorption._adsorbates import R_GAS, canonical_name
@@ -33,6 +34,7 @@ from sorption._adsorbates import adsorbate as _adsorbate
 from sorption._flags import assumed_flags, span
 from sorption.bjh import ThicknessSpec, _curve_name, liquid_properties, thickness
 from sorption.io import branch as _branch
+from sorption.io._isotherm import branch_option
 
 __all__ = ["DRResult", "PoreVolumeResult", "TPlotResult", "dr_micropore_volume", "t_plot",
            "total_pore_volume"]
@@ -155,6 +157,9 @@ def t_plot(
     V_micro = intercept · M/ρ_liq/1000; A_ext = slope · M/ρ_liq · 1000 / SACF / 1000
     (slope in mmol g⁻¹ nm⁻¹ → m^2/g).
     """
+    t_range_nm = check_window("t_range_nm", t_range_nm)
+    surface_area_correction = check_number("surface_area_correction", surface_area_correction,
+                                           lo=0.0, inclusive=False)
     prov = Provenance.from_data(isotherm)
     name = prov.source or "t-plot"
     gas = str(isotherm.attrs.get("adsorbate", "N2"))
@@ -272,6 +277,9 @@ def total_pore_volume(
     -----
     V = n(p_used)·M/ρ_liq/1000; d = 4000·V/A nm (V in cm^3/g, A in m^2/g).
     """
+    branch = branch_option("branch", branch)
+    p_target = check_number("p_target", p_target, lo=0.0, hi=1.0, inclusive=False)
+    max_distance = check_number("max_distance", max_distance, lo=0.0)
     prov = Provenance.from_data(isotherm)
     gas = str(isotherm.attrs.get("adsorbate", "N2"))
     temp = float(isotherm.attrs.get("temperature_K", 77.35))
@@ -402,6 +410,9 @@ def dr_micropore_volume(
 
     log10 W = log10 W0 − D log10²(p0/p), W = n M/ρ_ads; E = RT √(ln 10/D) (= βE0).
     """
+    p_range = check_window("p_range", p_range)
+    adsorbed_density_g_cm3 = check_number("adsorbed_density_g_cm3", adsorbed_density_g_cm3,
+                                          lo=0.0, inclusive=False)
     p0 = p0_pa
     prov = Provenance.from_data(isotherm)
     name = prov.source or "DR"
@@ -409,7 +420,7 @@ def dr_micropore_volume(
     temp = float(isotherm.attrs.get("temperature_K", 273.15))
     ads_info = _adsorbate(gas)
     if ads_info is None:
-        raise FitError(f"{name}: no molar mass for {gas!r}")
+        raise MissingMetadataError(f"{name}: no molar mass for {gas!r}")
     if p0 is None:
         if "p0" in isotherm:
             p0 = float(np.nanmedian(isotherm["p0"].values))

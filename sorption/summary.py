@@ -16,10 +16,11 @@ from typing import Any, Literal
 import xarray as xr
 
 from charz.display import DescriptorsHTMLMixin
-from charz.errors import FitError, PhysicsWarning
+from charz.errors import FitError, MissingMetadataError, PhysicsWarning
 from charz.record import Measurement
 from sorption._adsorbates import canonical_name
 from sorption.io import branch as _branch
+from sorption.io._isotherm import branch_option
 
 __all__ = ["SorptionSummary", "summarize"]
 
@@ -147,6 +148,7 @@ def summarize(
     from sorption.bjh import bjh_psd
     from sorption.micropore import dr_micropore_volume, t_plot, total_pore_volume
 
+    bjh_branch = branch_option("bjh_branch", bjh_branch)
     gas = canonical_name(str(isotherm.attrs.get("adsorbate", "")))
     skipped: list[str] = []
     name = isotherm.attrs.get("source", "isotherm")
@@ -154,7 +156,7 @@ def summarize(
     def attempt(label: str, func: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except FitError as exc:
+        except (FitError, MissingMetadataError) as exc:
             skipped.append(f"{label}: {exc}")
             msg = str(exc).removeprefix(f"{name}: ")
             warnings.warn(f"{name}: {label} skipped: {msg}", PhysicsWarning, stacklevel=3)

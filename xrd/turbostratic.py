@@ -55,8 +55,9 @@ import numpy as np
 import xarray as xr
 
 from charz import flags as cflags
+from charz._validation import check_choice
 from charz.display import DescriptorsHTMLMixin
-from charz.errors import CharzError, FitError, MissingMetadataError, PhysicsWarning
+from charz.errors import CharzError, FitError, MissingMetadataError, OptionError, PhysicsWarning
 from charz.record import Measurement, Provenance
 from xrd._random_layer import (
     LAMBDA_COMPTON,
@@ -831,9 +832,8 @@ def fit_turbostratic_series(
     from charz.series import SeriesResult, apply_series
 
     if "two_theta" not in series.dims:
-        raise CharzError(f"fit_turbostratic_series needs a two_theta dimension: {series.dims}")
-    if seed not in ("previous", "fixed"):
-        raise CharzError(f"seed={seed!r}: use 'previous' or 'fixed'")
+        raise OptionError(f"fit_turbostratic_series needs a two_theta dimension: {series.dims}")
+    seed = check_choice("seed", seed, ("previous", "fixed"))
     x = series["two_theta"].values.astype(float)
     attrs = {k: v for k, v in series.attrs.items() if isinstance(v, (str, int, float))}
     outputs: dict[str, Any] = dict.fromkeys(_SERIES_KEYS, float)

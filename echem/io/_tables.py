@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from charz.errors import OptionError
 from charz.io import decode_text
 from echem.io._dataset import CyclerDataError, _finish, _ole_to_datetime, _start_info
 
@@ -182,7 +183,8 @@ def _frame_to_dataset(df: pd.DataFrame, name: str, *, mass_mg: float | None,
         scales = {"ma": 1.0, "a": 1e3, "ua": 1e-3}
         u = unit.lower().replace("µ", "u")
         if u not in scales:
-            raise CyclerDataError(f"{name}: current_unit must be 'mA', 'A' or 'uA', got {unit!r}")
+            raise OptionError(f"{name}: current_unit= got {unit!r}; expected one of 'mA', "
+                              "'A', 'uA'")
         scale = scales[u]
     i = i_raw * scale
     stcol = _find(cols, "step_type")

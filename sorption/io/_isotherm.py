@@ -136,14 +136,15 @@ def _temperature_k(text: Any, decimal: str = ".") -> float:
 
 
 def make_isotherm(
-    *,
+    pressure: Sequence[float] | np.ndarray,
     amount: Sequence[float] | np.ndarray,
+    *,
     amount_unit: str,
     adsorbate_name: str,
     temperature_k: float,
-    relative_pressure: Sequence[float] | np.ndarray | None = None,
-    pressure: Sequence[float] | np.ndarray | None = None,
+    pressure_unit: str = "1",
     p0: float | Sequence[float] | np.ndarray | None = None,
+    absolute_pressure: Sequence[float] | np.ndarray | None = None,
     branch: Sequence[str] | np.ndarray | None = None,
     sample_mass_g: float | None = None,
     attrs: dict[str, Any] | None = None,
@@ -154,6 +155,9 @@ def make_isotherm(
 
     Parameters
     ----------
+    pressure : array
+        The pressure axis: p/p0 (``pressure_unit="1"``, the default) or absolute
+        pressures in ``pressure_unit``.
     amount : array
         Amount adsorbed, in ``amount_unit``.
     amount_unit : str
@@ -162,14 +166,16 @@ def make_isotherm(
         Adsorptive (``"N2"``, ``"Nitrogen"``, ``"CO2"`` ...).
     temperature_k : float
         Bath temperature in K.
-    relative_pressure : array, optional
-        p/p0. If absent, computed as ``pressure / p0``.
-    pressure : array, optional
-        Absolute pressure in Pa.
+    pressure_unit : str
+        ``"1"`` (or ``"relative"``): ``pressure`` is p/p0; else the unit of absolute
+        pressures (Pa, kPa, bar, mbar, mmHg, Torr, atm, psi; see :func:`pressure_factor`),
+        converted to Pa and divided by ``p0``.
     p0 : float or array, optional
-        Saturation pressure in Pa (per point or one value). When absent and only
-        ``pressure`` is given, p0 of the adsorptive at ``temperature_k`` is computed
-        (CoolProp or the fit in :mod:`sorption._adsorbates`) and ``attrs["p0_source"]`` says so.
+        Saturation pressure in Pa (per point or one value). When absent and ``pressure`` is
+        absolute, p0 of the adsorptive at ``temperature_k`` is computed (CoolProp or the
+        fit in :mod:`sorption._adsorbates`) and ``attrs["p0_source"]`` says so.
+    absolute_pressure : array, optional
+        Absolute pressures in Pa kept beside a relative ``pressure`` (files that give both).
     branch : array of str, optional
         ``"adsorption"``/``"desorption"`` (also ``ads``/``des``) per point. If absent, the
         isotherm is split at its highest pressure (adsorption up to and including it).
@@ -189,11 +195,58 @@ def make_isotherm(
 
     Raises
     ------
+    OptionError
+        An unknown ``pressure_unit``, or ``absolute_pressure`` with absolute ``pressure``.
     CorruptFileError
         Fewer than 2 usable points.
     MissingMetadataError
-        Neither p/p0 nor pressure and a computable p0.
+        Absolute pressures without ``p0`` and no saturation pressure known for the gas.
+
+    Examples
+    --------
+    >>> import sorption
+    >>> iso = sorption.make_isotherm([0.05, 0.1, 0.2, 0.3], [2.1, 2.5, 2.9, 3.2],
+    ...                              amount_unit="mmol/g", adsorbate_name="N2",
+    ...                              temperature_k=77.35)
+    >>> iso["relative_pressure"].values.tolist()
+    [0.05, 0.1, 0.2, 0.3]
     """
+    from charz.errors import OptionError
+
+    common = {"amount_unit": amount_unit, "adsorbate_name": adsorbate_name,
+              "temperature_k": temperature_k, "p0": p0, "branch": branch,
+              "sample_mass_g": sample_mass_g, "attrs": attrs, "source": source,
+              "clean": clean}
+    if str(pressure_unit).strip().lower() in ("1", "relative", "p/p0"):
+        return _build_isotherm(amount, relative_pressure=pressure,
+                               pressure=absolute_pressure, **common)
+    if absolute_pressure is not None:
+        raise OptionError("absolute_pressure= is for a relative pressure axis; with "
+                          f"pressure_unit={pressure_unit!r} the axis is already absolute")
+    try:
+        factor = pressure_factor(pressure_unit)
+    except ReadError as exc:
+        raise OptionError(f"pressure_unit= {exc}") from None
+    return _build_isotherm(amount, pressure=np.asarray(pressure, dtype=float) * factor,
+                           **common)
+
+
+def _build_isotherm(
+    amount: Sequence[float] | np.ndarray,
+    *,
+    amount_unit: str,
+    adsorbate_name: str,
+    temperature_k: float,
+    relative_pressure: Sequence[float] | np.ndarray | None = None,
+    pressure: Sequence[float] | np.ndarray | None = None,
+    p0: float | Sequence[float] | np.ndarray | None = None,
+    branch: Sequence[str] | np.ndarray | None = None,
+    sample_mass_g: float | None = None,
+    attrs: dict[str, Any] | None = None,
+    source: str = "",
+    clean: bool = True,
+) -> xr.Dataset:
+    """:func:`make_isotherm` for readers: p/p0 and/or absolute pressure (Pa) by keyword."""
     name = source or "isotherm"
     ads_name = canonical_name(adsorbate_name)
     n = np.asarray(amount, dtype=float).ravel()
@@ -287,6 +340,21 @@ def _branch_name(b: Any) -> str:
     raise ReadError(f"unknown branch label {b!r} (expected ads/des)")
 
 
+def branch_option(name: str, value: Any, *, flag: str | None = None) -> str:
+    """A branch named by the user (``adsorption``/``desorption``, ``ads``/``des``).
+
+    Raises
+    ------
+    OptionError
+        Any other value (the message names the option).
+    """
+    from charz._validation import check_choice
+
+    short = {"ads": "adsorption", "des": "desorption"}
+    return check_choice(name, short.get(str(value).strip().lower(), value),
+                        ("adsorption", "desorption"), flag=flag)
+
+
 def _split_branches(prel: np.ndarray) -> np.ndarray:
     finite = np.where(np.isfinite(prel), prel, -np.inf)
     imax = int(np.argmax(finite))
@@ -348,7 +416,7 @@ def branch(isotherm: xr.Dataset, which: str = "adsorption") -> xr.DataArray:
         Measurement order (rising p/p0 for adsorption, falling for desorption); attrs of the
         isotherm are kept; ``p0`` (Pa) is a coordinate when known.
     """
-    which = _branch_name(which)
+    which = branch_option("which", which)
     sel = isotherm["branch"].values == which
     prel = isotherm["relative_pressure"].values[sel]
     coords: dict[str, Any] = {

@@ -12,12 +12,12 @@ import xarray as xr
 from charz.errors import CorruptFileError
 from charz.io import register_reader
 from sorption.io._isotherm import (
+    _build_isotherm,
     _head_text,
     _named,
     _num,
     _read_text,
     _temperature_k,
-    make_isotherm,
     pressure_factor,
 )
 
@@ -117,7 +117,7 @@ def read_aif(path: Path) -> xr.Dataset:
     mass = _num(meta.get("_exptl_sample_mass") or meta.get("_adsnt_sample_mass"))
     if mass is not None and meta.get("_units_mass", "g").lower() == "mg":
         mass /= 1000.0
-    return make_isotherm(
+    return _build_isotherm(
         amount=n, amount_unit=lunit, adsorbate_name=meta.get("_exptl_adsorptive", ""),
         temperature_k=t, branch=br, sample_mass_g=mass,
         attrs={"sample": meta.get("_sample_material_id") or meta.get("_adsnt_material_id")

@@ -9,7 +9,7 @@ import xarray as xr
 
 from charz.errors import CorruptFileError, MissingMetadataError
 from charz.io import decode_text, register_reader
-from sorption.io._isotherm import _head_text, _named, _num, make_isotherm
+from sorption.io._isotherm import _build_isotherm, _head_text, _named, _num
 
 # ---------------------------------------------------------------------------------------
 # BELSORP .DAT and BELMaster .csv
@@ -75,7 +75,7 @@ def read_bel(path: Path) -> xr.Dataset:
     if t is None:
         raise MissingMetadataError(f"{path.name}: no 'Meas. Temp./K' in the header")
     mass = _num(meta.get("Sample weight/g"))
-    return make_isotherm(
+    return _build_isotherm(
         amount=arr[:, 4], amount_unit="cm3(STP)/g", adsorbate_name=meta.get("Adsorptive", ""),
         temperature_k=t, pressure=arr[:, 1] * 1e3, p0=arr[:, 2] * 1e3, branch=br,
         sample_mass_g=mass,
@@ -148,7 +148,7 @@ def _read_bel_csv(path: Path, text: str) -> xr.Dataset:
     t = _num(meta.get("Adsorption temperature"))
     if t is None:
         raise MissingMetadataError(f"{path.name}: no adsorption temperature in the header")
-    return make_isotherm(
+    return _build_isotherm(
         amount=arr[:, i_n], amount_unit="cm3(STP)/g", adsorbate_name=meta.get("Adsorptive", ""),
         temperature_k=t, pressure=arr[:, i_pe] * 1e3, p0=arr[:, i_p0] * 1e3, branch=br,
         sample_mass_g=_num(meta.get("Sample weight")),

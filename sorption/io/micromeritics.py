@@ -11,7 +11,7 @@ import numpy as np
 import xarray as xr
 
 from charz.errors import CorruptFileError, MissingMetadataError
-from sorption.io._isotherm import _num, _temperature_k, make_isotherm, pressure_factor
+from sorption.io._isotherm import _build_isotherm, _num, _temperature_k, pressure_factor
 from sorption.io._workbook import _Cells, _mic_num, _pm, _unit_in
 
 
@@ -92,7 +92,7 @@ def _read_micromeritics(path: Path, grids) -> xr.Dataset:
         "format": "Micromeritics report export",
         "vendor_report_json": json.dumps(vendor),
     }
-    return make_isotherm(
+    return _build_isotherm(
         amount=arr[:, 3], amount_unit=q_unit or "cm3(STP)/g", adsorbate_name=str(gas),
         temperature_k=t, sample_mass_g=mass, attrs=attrs, source=path.name, **kwargs,
     )

@@ -13,12 +13,12 @@ from charz.errors import CorruptFileError, MissingMetadataError
 from charz.io import register_reader
 from sorption._adsorbates import canonical_name
 from sorption.io._isotherm import (
+    _build_isotherm,
     _head_text,
     _named,
     _num,
     _read_text,
     _temperature_k,
-    make_isotherm,
     pressure_factor,
 )
 from sorption.io.bel import _read_bel_csv
@@ -195,7 +195,7 @@ def _read_plain_csv(path, text, adsorbate_name, temperature_k, sample_mass_g, am
             attrs["p0_Pa"] = float(_num(header[key])) * factor  # type: ignore[arg-type]
     if assumed:
         attrs["assumed"] = assumed
-    return make_isotherm(
+    return _build_isotherm(
         amount=n, amount_unit=unit, adsorbate_name=ads_name, temperature_k=t,
         relative_pressure=prel, pressure=pabs, p0=p0, branch=br, sample_mass_g=mass,
         attrs=attrs, source=path.name,

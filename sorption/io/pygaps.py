@@ -15,11 +15,11 @@ from charz.errors import CorruptFileError, MissingMetadataError, ReadError
 from charz.io import register_reader
 from sorption._adsorbates import MOLAR_VOLUME_STP, adsorbate
 from sorption.io._isotherm import (
+    _build_isotherm,
     _head_text,
     _named,
     _num,
     _read_text,
-    make_isotherm,
     pressure_factor,
 )
 from sorption.io._workbook import _num_auto
@@ -161,7 +161,7 @@ def _from_pygaps_dict(path, d, adsorbate_name, temperature_k, *, fmt):
         if all("pressure_saturation" in r for r in pts):
             kwargs["p0"] = np.array([float(r["pressure_saturation"]) for r in pts]) * f
     sample = mat.get("name") if isinstance(mat, dict) else mat
-    return make_isotherm(
+    return _build_isotherm(
         amount=n, amount_unit=unit, adsorbate_name=ads_name, temperature_k=t, branch=branches,
         sample_mass_g=d.get("material_mass"),
         attrs={"sample": str(sample or path.stem), "instrument": d.get("instrument")
@@ -227,7 +227,7 @@ def _from_nist(path, d):
         raise MissingMetadataError(
             f"{path.name}: NIST adsorption unit {aunit!r} cannot be converted to mmol/g"
         ) from None
-    return make_isotherm(
+    return _build_isotherm(
         amount=n, amount_unit=factor_unit, adsorbate_name=ads_name, temperature_k=t, pressure=p,
         attrs={"sample": str(d.get("adsorbent", {}).get("name", path.stem)),
                "format": "NIST ISODB JSON", "doi": d.get("DOI")},

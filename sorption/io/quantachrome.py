@@ -12,12 +12,12 @@ from charz.errors import CorruptFileError, MissingMetadataError
 from charz.io import register_reader
 from sorption._adsorbates import canonical_name
 from sorption.io._isotherm import (
+    _build_isotherm,
     _head_text,
     _named,
     _num,
     _read_text,
     _temperature_k,
-    make_isotherm,
     pressure_factor,
 )
 
@@ -99,20 +99,20 @@ def read_quantachrome(path: Path) -> xr.Dataset:
     unit = "cm3(STP)/g" if per_gram else "cm3(STP)"
     if "p/po" in hdr_low:
         # NovaWin raw: P/Po, Po, Volume
-        return make_isotherm(
+        return _build_isotherm(
             amount=arr[:, 2], amount_unit=unit, adsorbate_name=gas, temperature_k=t,
             relative_pressure=arr[:, 0], p0=arr[:, 1] * pressure_factor(
                 unit_line.split()[0] if unit_line.split() else "Torr"),
             sample_mass_g=mass, attrs=attrs, source=path.name,
         )
     if is_report or ncol == 2:
-        return make_isotherm(
+        return _build_isotherm(
             amount=arr[:, 1], amount_unit="cm3(STP)/g", adsorbate_name=gas, temperature_k=t,
             relative_pressure=arr[:, 0], sample_mass_g=mass, attrs=attrs, source=path.name,
         )
     punit = unit_line.split()[0] if unit_line.split() else "Torr"
     f = pressure_factor(punit)
-    return make_isotherm(
+    return _build_isotherm(
         amount=arr[:, 2], amount_unit=unit, adsorbate_name=gas, temperature_k=t,
         pressure=arr[:, 0] * f, p0=arr[:, 1] * f, sample_mass_g=mass, attrs=attrs,
         source=path.name,

@@ -12,7 +12,7 @@ import xarray as xr
 
 from charz.errors import CorruptFileError, MissingMetadataError
 from sorption._adsorbates import canonical_name
-from sorption.io._isotherm import make_isotherm, pressure_factor
+from sorption.io._isotherm import _build_isotherm, pressure_factor
 from sorption.io._workbook import _num_auto, _unit_in
 
 
@@ -69,7 +69,7 @@ def _read_3p(path: Path, grids) -> xr.Dataset:
         # 1e-3 the ratio of the printed p and p0 keeps the resolution
         ratio = kwargs["pressure"] / kwargs["p0"]
         kwargs["relative_pressure"] = np.where(arr[:, 0] < 1e-3, ratio, arr[:, 0])
-    return make_isotherm(
+    return _build_isotherm(
         amount=arr[:, -1], amount_unit=unit.replace("STP", "").strip() + " STP",
         adsorbate_name=gas, temperature_k=t, branch=br, sample_mass_g=mass,
         attrs={"sample": (meta.get("Sample") or [path.stem])[0], "instrument": "3P Instruments",

@@ -13,7 +13,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 import charz
-from charz.errors import FitError, PhysicsWarning
+from charz.errors import FitError, OptionError, PhysicsWarning
 from charz.record import DESCRIPTORS, StructuralRecord
 from echem.capacity import cycle_capacities, rate_response, rate_response_from_cycler, slope_plateau
 from echem.dqdv import dqdv, stripping_peak
@@ -225,7 +225,7 @@ def test_rate_response_from_cycler():
     assert_allclose(res.capacity, truth["capacities"], rtol=1e-9)
     assert_allclose(res.rate_response.value, truth["rate_response"], rtol=1e-9)
     assert_allclose(res.rate_response.extra["pearson_r"], truth["pearson_r"], rtol=1e-9)
-    with pytest.raises(CyclerDataError, match="one_c_ma_g"):
+    with pytest.raises(OptionError, match="one_c_ma_g"):
         rate_response_from_cycler(ds, one_c_ma_g=0.0)
 
 
@@ -274,7 +274,7 @@ def test_dqdv_capacity_binned_method():
     # is flat over 150 mA*h/g, where 1/(dV/dQ) amplifies noise: 8 mV on generated data
     assert abs(pv[0] - truth["stripping_peak_voltage"]) < 0.002
     assert abs(pv[-1] - truth["desodiation_peak_voltage"]) < 0.008
-    with pytest.raises(FitError, match="method"):
+    with pytest.raises(OptionError, match="method"):
         dqdv(ds, method="spline")
 
 

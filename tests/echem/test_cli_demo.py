@@ -204,5 +204,5 @@ def test_analyse_standard_set():
 
     with pytest.raises(FitError, match="2 or more C-rates"):  # one rate only
         analyse(DATA / "echem" / "HC-demo_cycler.csv", one_c_ma_g=300.0)
-    with pytest.raises(CharzError, match="oversodiation must be"):
+    with pytest.raises(ValueError, match="oversodiation= got"):
         analyse(DATA / "echem" / "HC-demo_cycler.csv", oversodiation="maybe")

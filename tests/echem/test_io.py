@@ -458,5 +458,5 @@ def test_csv_capacity_without_unit_is_integrated(tmp_path):
     assert_allclose(ds.capacity_abs.values, [0.0, 0.5, 1.0])
     bare = tmp_path / "bare.csv"
     bare.write_text("time,voltage,current\n0,1.0,-0.1\n10,0.9,-0.1\n", encoding="utf-8")
-    with pytest.raises(CyclerDataError, match="current_unit must be"):
+    with pytest.raises(ValueError, match="current_unit= got"):
         charz.read(bare, technique="echem", current_unit="mAh")

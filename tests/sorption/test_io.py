@@ -212,7 +212,7 @@ def test_make_isotherm_cleaning_and_units():
     p = np.array([-1e-3, 0.05, 0.1, 0.1, 0.08, 0.2, 0.9, 0.5, 0.52, 0.3])
     n = np.array([1.0, 22.414, 30.0, 30.0, 29.0, 40.0, 90.0, 60.0, 59.0, 45.0])
     with pytest.warns(DataCleaningWarning, match="cleaning step"):
-        ds = sorption.make_isotherm(relative_pressure=p, amount=n, amount_unit="cm3(STP)/g",
+        ds = sorption.make_isotherm(p, n, amount_unit="cm3(STP)/g",
                                     adsorbate_name="nitrogen", temperature_k=77.3)
     assert ds.attrs["adsorbate"] == "N2"
     notes = " ".join(ds.attrs["cleaning"])
@@ -236,3 +236,27 @@ def test_plain_csv_roundtrip(tmp_path):
     assert ds.attrs["sample_mass_g"] == 0.1
     np.testing.assert_allclose(ds["amount"].values, [0.1, 1.0, 0.5])
     assert list(ds["branch"].values) == ["adsorption", "adsorption", "desorption"]
+
+
+def test_make_isotherm_axis_first_relative_or_absolute():
+    # make_isotherm(pressure, amount, *, ...) like make_pattern(two_theta, intensity, *, ...)
+    p0 = 101325.0
+    prel = np.array([0.05, 0.1, 0.2, 0.3])
+    n = np.array([2.1, 2.5, 2.9, 3.2])
+    rel = sorption.make_isotherm(prel, n, amount_unit="mmol/g", adsorbate_name="N2",
+                                 temperature_k=77.35)
+    assert "pressure" not in rel
+    kpa = sorption.make_isotherm(prel * p0 / 1e3, n, pressure_unit="kPa", p0=p0,
+                                 amount_unit="mmol/g", adsorbate_name="N2", temperature_k=77.35)
+    np.testing.assert_allclose(kpa["relative_pressure"].values, prel, rtol=1e-12)
+    np.testing.assert_allclose(kpa["pressure"].values, prel * p0, rtol=1e-12)
+    assert kpa["pressure"].attrs["units"] == "Pa"
+    both = sorption.make_isotherm(prel, n, absolute_pressure=prel * p0, amount_unit="mmol/g",
+                                  adsorbate_name="N2", temperature_k=77.35)
+    np.testing.assert_allclose(both["pressure"].values, prel * p0)
+    with pytest.raises(ValueError, match="pressure_unit"):
+        sorption.make_isotherm(prel, n, pressure_unit="furlong", amount_unit="mmol/g",
+                               adsorbate_name="N2", temperature_k=77.35)
+    with pytest.raises(ValueError, match="absolute_pressure"):
+        sorption.make_isotherm(prel, n, pressure_unit="Pa", absolute_pressure=prel,
+                               amount_unit="mmol/g", adsorbate_name="N2", temperature_k=77.35)

@@ -228,7 +228,7 @@ def test_tensile_strength_artefact_warns():
     p_des = np.linspace(0.98, 0.40, 40)
     n_des = np.interp(p_des, p_ads, n_ads) + np.where(p_des > 0.46, 0.6, 0.0)
     iso = sorption.make_isotherm(
-        relative_pressure=np.r_[p_ads, p_des], amount=np.r_[n_ads, n_des], amount_unit="mmol/g",
+        np.r_[p_ads, p_des], np.r_[n_ads, n_des], amount_unit="mmol/g",
         adsorbate_name="N2", temperature_k=77.35,
         branch=["ads"] * p_ads.size + ["des"] * p_des.size)
     with pytest.warns(PhysicsWarning, match="tensile-strength"):
@@ -386,9 +386,9 @@ def test_summary_descriptors_and_plot(demo):
 def _iso(p, n, **attrs):
     from sorption.io import make_isotherm
 
-    return make_isotherm(relative_pressure=np.asarray(p, float), amount=np.asarray(n, float),
-                         amount_unit="mmol/g", adsorbate_name="N2", temperature_k=77.35,
-                         source="generated.csv", **attrs)
+    return make_isotherm(np.asarray(p, float), np.asarray(n, float), amount_unit="mmol/g",
+                         adsorbate_name="N2", temperature_k=77.35, source="generated.csv",
+                         **attrs)
 
 
 def test_clean_demo_values_carry_no_flags(demo):
@@ -433,7 +433,7 @@ def test_dr_outside_its_linear_range_is_outside_calibration():
     a = 8.314462618e-3 * 273.15 * np.log(1 / p)
     w = 0.1 * np.exp(-((a / 9.0) ** 3))
     n = w * 1.023 / 44.0095 * 1000  # mmol/g
-    co2 = make_isotherm(relative_pressure=p, amount=n, amount_unit="mmol/g",
+    co2 = make_isotherm(p, n, amount_unit="mmol/g",
                         adsorbate_name="CO2", temperature_k=273.15, source="da.csv")
     with pytest.warns(PhysicsWarning, match="not linear"):
         r = dr_micropore_volume(co2, p_range=(1e-6, 0.03))
