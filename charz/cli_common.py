@@ -25,8 +25,10 @@ __all__ = [
     "add_insitu_options",
     "add_scheduler_option",
     "add_strict_option",
+    "finish_insitu",
     "flag_summary",
     "run_files",
+    "start_insitu",
 ]
 
 
@@ -85,6 +87,57 @@ def add_insitu_options(parser: argparse.ArgumentParser, *, files_help: str,
     parser.add_argument("--offset-s", type=float, default=0.0,
                         help="cycler clock offset (s) added to the frame times")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def start_insitu(args: argparse.Namespace) -> tuple[Path, Any]:
+    """The start of every ``charz insitu`` handler: quiet mode, output folder, input(s).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed options of :func:`add_insitu_options` (``files``, ``out``, ``quiet``).
+
+    Returns
+    -------
+    out : Path
+        The output folder (created).
+    source : str or list of str
+        The one file or folder given, or the list of files.
+    """
+    from charz.output import set_quiet
+
+    set_quiet(args.quiet)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    return out, (args.files[0] if len(args.files) == 1 else args.files)
+
+
+def finish_insitu(name: str, summary: str, files: Sequence[Path], out: Path, *,
+                  failed: int) -> int:
+    """Print what a ``charz insitu`` handler wrote; return its exit code.
+
+    Parameters
+    ----------
+    name : str
+        ``"charz insitu xrd"`` ...
+    summary : str
+        One line on the fits (``"29/29 fitted, 0 flagged"``).
+    files : sequence of Path
+        Every file written, each listed on its own line.
+    out : Path
+        The output folder.
+    failed : int
+        Frames without a fit.
+
+    Returns
+    -------
+    int
+        0 when every frame was fitted, else 1.
+    """
+    print(f"{name}: {summary}; wrote {len(files)} files to {out}")
+    for f in files:
+        print(f"  {f}")
+    return 0 if failed == 0 else 1
 
 
 def add_scheduler_option(parser: argparse.ArgumentParser) -> None:

@@ -197,18 +197,14 @@ def add_insitu_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run_insitu(args: argparse.Namespace) -> int:
-    from pathlib import Path
 
     import charz
-    from charz.output import set_quiet
+    from charz.cli_common import start_insitu
     from charz.plotting import save_figure, use_style
     from charz.series import scheduler
     from raman.insitu import read_series, track_bands
 
-    set_quiet(args.quiet)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    src = args.files[0] if len(args.files) == 1 else args.files
+    out, src = start_insitu(args)
     series = read_series(src, tz=args.tz, laser=args.laser)
     cycler = charz.read(args.echem, technique="echem") if args.echem else None
     with scheduler(args.scheduler):

@@ -301,20 +301,17 @@ def add_insitu_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run_insitu(args: argparse.Namespace) -> int:
-    from pathlib import Path
 
     import numpy as np
 
     import charz
-    from charz.output import set_quiet, source_files, unit_columns, write_csv
+    from charz.cli_common import finish_insitu, start_insitu
+    from charz.output import source_files, unit_columns, write_csv
     from charz.plotting import save_figure, use_style
     from charz.series import attach_echem, plot_heatmap, read_frames, scheduler, stack_frames
     from saxs.series import fit_series
 
-    set_quiet(args.quiet)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    src = args.files[0] if len(args.files) == 1 else args.files
+    out, src = start_insitu(args)
     if args.poni:
         from charz.images import integrate_stack
 
@@ -355,10 +352,8 @@ def _run_insitu(args: argparse.Namespace) -> int:
             files += save_figure(plot_heatmap(logs, cycler=cycler, title="operando SAXS"),
                                  out / "insitu_saxs_heatmap")
         files += save_figure(_plot_amplitude(table, args.model, dim), out / "insitu_saxs_pore_term")
-    print(f"charz insitu saxs: {res.summary()}; wrote {len(files)} files to {out}")
-    for f in files:
-        print(f"  {f}")
-    return 0 if res.counts().failed == 0 else 1
+    return finish_insitu("charz insitu saxs", res.summary(), files, out,
+                         failed=res.counts().failed)
 
 
 def _plot_amplitude(table, model: str, dim: str):

@@ -19,6 +19,27 @@ def _add_fit_options(p: argparse.ArgumentParser) -> None:
                    help="Kα2: model the doublet, strip it (Rachinger) or ignore it")
     p.add_argument("--shape", choices=["pseudo_voigt", "gaussian", "lorentzian"],
                    default="pseudo_voigt", help="peak profile")
+    p.add_argument("--monochromator", default=None, metavar="DEG|none",
+                   help="diffracted-beam monochromator 2θ_M (deg) of the polarization factor, "
+                        "or 'none'; default: the model's own, as in the Python API (jis "
+                        "convention: 26.6°, the graphite monochromator JIS R 7651 assumes; "
+                        "turbostratic model: none)")
+
+
+def _monochromator(args: argparse.Namespace) -> dict:
+    """``--monochromator`` as keyword arguments; not given: none (the API's default applies)."""
+    from charz.errors import OptionError
+
+    if args.monochromator is None:
+        return {}
+    if args.monochromator.strip().lower() == "none":
+        return {"monochromator_two_theta": None}
+    try:
+        return {"monochromator_two_theta": float(args.monochromator)}
+    except ValueError:
+        raise OptionError(
+            f"--monochromator {args.monochromator!r}: give 2θ_M in deg or 'none'"
+        ) from None
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -43,8 +64,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         "masked")
     p.add_argument("--mask", type=float, nargs=2, action="append", metavar=("LO", "HI"),
                    default=[], help="2θ range left out of the fit; repeatable")
-    p.add_argument("--monochromator", default="26.6", metavar="DEG|none",
-                   help="jis: diffracted-beam monochromator 2θ_M (deg), or 'none'")
     p.add_argument("--thickness-mm", type=float, default=None,
                    help="jis: specimen layer thickness (mm) for the absorption correction "
                         "(default: infinitely thick)")
@@ -65,16 +84,11 @@ def _run(args: argparse.Namespace) -> int:
 
     import charz
     from charz.cli_common import run_files
-    from charz.errors import CharzError, FitError, FlagWarning, OptionError
+    from charz.errors import CharzError, FitError, FlagWarning
     from xrd.peaks import fit_caglioti, fit_pattern
 
     instrument = args.instrument_fwhm
-    try:
-        mono = None if args.monochromator.lower() == "none" else float(args.monochromator)
-    except ValueError:
-        raise OptionError(
-            f"--monochromator {args.monochromator!r}: give 2θ_M in deg or 'none'"
-        ) from None
+    mono = _monochromator(args)
     if args.standard:
         opts = {} if args.wavelength is None else {"wavelength": args.wavelength}
         std = charz.read(args.standard, technique="xrd", **opts)
@@ -93,8 +107,7 @@ def _run(args: argparse.Namespace) -> int:
         if args.model == "turbostratic":
             return [_turbostratic(da, window=tuple(args.window) if args.window else None,
                                   ka2=args.ka2, instrument=instrument,
-                                  mask=[tuple(m) for m in args.mask],
-                                  monochromator_two_theta=mono)]
+                                  mask=[tuple(m) for m in args.mask], **mono)]
         try:
             with warnings.catch_warnings():  # run_files reports the flags (and --strict)
                 warnings.simplefilter("ignore", FlagWarning)
@@ -105,9 +118,8 @@ def _run(args: argparse.Namespace) -> int:
                                     graphitic=args.graphitic, fit_10=args.fit_10,
                                     mask=[tuple(m) for m in args.mask],
                                     internal_standard=args.internal_standard,
-                                    monochromator_two_theta=mono,
                                     thickness_mm=args.thickness_mm,
-                                    density_g_cm3=args.density)]
+                                    density_g_cm3=args.density, **mono)]
         except FitError:  # exc.result (FailedXRDFit): run_files still draws its figure
             raise
 
@@ -130,15 +142,22 @@ def _check_turbostratic_options(args: argparse.Namespace) -> None:
                           "definitions of d002, Lc, La and N)")
 
 
+def _strip_ka2(da, ka2: str):
+    """The CLI's ``--ka2 strip`` for the turbostratic model: Rachinger, then no Kα2 in it."""
+    from xrd.corrections import strip_ka2
+
+    if ka2 != "strip":
+        return da, ka2
+    if float(da.attrs.get("ka2_ratio") or 0.0) > 0:
+        da = strip_ka2(da)
+    return da, "ignore"
+
+
 def _turbostratic(da, *, ka2: str = "auto", **options):
     """fit_turbostratic with the CLI's Kα2 choices (``strip``: Rachinger, then no Kα2)."""
-    from xrd.corrections import strip_ka2
     from xrd.turbostratic import fit_turbostratic
 
-    if ka2 == "strip":
-        if float(da.attrs.get("ka2_ratio") or 0.0) > 0:
-            da = strip_ka2(da)
-        ka2 = "ignore"
+    da, ka2 = _strip_ka2(da, ka2)
     return fit_turbostratic(da, ka2=ka2, **options)
 
 
@@ -147,6 +166,11 @@ def add_insitu_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("xrd", help="operando XRD: (002) per frame, heatmap, CSV")
     add_insitu_options(p, files_help="a folder of numbered patterns, several files, one "
                                      "multi-scan file; with --poni: images or an HDF5 stack")
+    p.add_argument("--model", choices=["peaks", "turbostratic"], default="peaks",
+                   help="peaks: the (002) band per frame (xrd.insitu.fit_002_series); "
+                        "turbostratic: the whole-pattern model per frame, each seeded from "
+                        "the previous one (xrd.turbostratic.fit_turbostratic_series; uses "
+                        "--window, --ka2, --mask and --monochromator)")
     p.add_argument("--background", metavar="FILE", default=None,
                    help="empty-cell pattern, subtracted with a per-frame scale")
     p.add_argument("--cell-hump", action="store_true",
@@ -166,25 +190,33 @@ def add_insitu_parser(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(run=_run_insitu)
 
 
-def _run_insitu(args: argparse.Namespace) -> int:
-    from pathlib import Path
+def _insitu_series(args: argparse.Namespace, src):
+    """The frames of ``charz insitu xrd``: read, or integrated from images (``--poni``)."""
+    from xrd.insitu import read_series
 
-    import charz
-    from charz.output import set_quiet
-    from charz.plotting import save_figure, use_style
-    from xrd.insitu import fit_002_series, read_series
-
-    set_quiet(args.quiet)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    src = args.files[0] if len(args.files) == 1 else args.files
     if args.poni:
         from xrd.images import integrate_images
 
-        series = integrate_images(src, args.poni, npt=args.npt,
-                                  poni_convention="dioptas" if args.dioptas else "pyfai")
-    else:
-        series = read_series(src, wavelength=args.wavelength, tz=args.tz)
+        return integrate_images(src, args.poni, npt=args.npt,
+                                poni_convention="dioptas" if args.dioptas else "pyfai")
+    return read_series(src, wavelength=args.wavelength, tz=args.tz)
+
+
+def _run_insitu(args: argparse.Namespace) -> int:
+    import charz
+    from charz.cli_common import finish_insitu, start_insitu
+    from charz.errors import OptionError
+    from charz.plotting import save_figure, use_style
+    from xrd.insitu import fit_002_series
+
+    if args.model == "turbostratic":
+        return _run_insitu_turbostratic(args)
+    if args.monochromator is not None:
+        raise OptionError("--monochromator cannot take effect in the in-situ (002) fit (its "
+                          "jis convention uses JIS R 7651's 26.6°); it is an option of "
+                          "--model turbostratic")
+    out, src = start_insitu(args)
+    series = _insitu_series(args, src)
     cycler = charz.read(args.echem, technique="echem") if args.echem else None
     bg = charz.read(args.background, technique="xrd",
                     **({} if args.wavelength is None else {"wavelength": args.wavelength})) \
@@ -210,10 +242,64 @@ def _run_insitu(args: argparse.Namespace) -> int:
             files += save_figure(res.plot_vs_voltage().figure, out / "insitu_xrd_d002_voltage")
         files += save_figure(res.waterfall(every=max(1, series.shape[0] // 15)).figure,
                              out / "insitu_xrd_waterfall")
-    print(f"charz insitu xrd: {res.summary()}; wrote {len(files)} files to {out}")
-    for f in files:
-        print(f"  {f}")
-    return 0 if res.result.counts().failed == 0 else 1
+    return finish_insitu("charz insitu xrd", res.summary(), files, out,
+                         failed=res.result.counts().failed)
+
+
+def _run_insitu_turbostratic(args: argparse.Namespace) -> int:
+    """``charz insitu xrd --model turbostratic``: the whole-pattern model on every frame."""
+    import matplotlib.pyplot as plt
+
+    import charz
+    from charz.cli_common import finish_insitu, start_insitu
+    from charz.errors import OptionError
+    from charz.output import source_files, unit_columns, write_csv
+    from charz.plotting import save_figure, trend, use_style
+    from charz.series import attach_echem, plot_heatmap, scheduler
+    from xrd.turbostratic import fit_turbostratic_series
+
+    unused = {"--background": args.background is not None, "--cell-hump": args.cell_hump,
+              "--convention": args.convention != "default",
+              "--shape": args.shape != "pseudo_voigt", "--group": args.group != 1}
+    bad = [k for k, given in unused.items() if given]
+    if bad:
+        raise OptionError(f"{', '.join(bad)}: option(s) of the in-situ (002) fit; they have "
+                          "no effect with --model turbostratic")
+    out, src = start_insitu(args)
+    series = _insitu_series(args, src)
+    cycler = charz.read(args.echem, technique="echem") if args.echem else None
+    if cycler is not None:
+        series = attach_echem(series, cycler, offset_s=args.offset_s, align=args.align,
+                              tz=args.tz)
+    series, ka2 = _strip_ka2(series, args.ka2)
+    with scheduler(getattr(args, "scheduler", None)):
+        res = fit_turbostratic_series(series, window=tuple(args.window) if args.window
+                                      else None, ka2=ka2, mask=[tuple(m) for m in args.mask],
+                                      **_monochromator(args))
+        maps = res.maps.compute()
+    files = [write_csv(out / "insitu_xrd_turbostratic.csv", unit_columns(maps), index=True,
+                       metadata={"method": " | ".join(dict.fromkeys(res.methods.values())),
+                                 "summary": res.summary(), "sources": [
+                                     {"file": f, "sha256": h or None}
+                                     for f, h in source_files(series, res.source)]}),
+             res.to_netcdf(out / "insitu_xrd_turbostratic.nc")]
+    dim = maps["d002"].dims[0]
+    x = (maps["voltage"] if "voltage" in maps.coords else maps[dim]).values
+    with use_style():
+        if "time" in series.dims:
+            files += save_figure(plot_heatmap(series, cycler=cycler, title="operando XRD"),
+                                 out / "insitu_xrd_heatmap")
+        for key in ("d002", "la"):  # the trends: layer spacing and lateral size per frame
+            fig, ax = plt.subplots(figsize=(5.0, 3.4), layout="constrained")
+            trend(ax, x, maps[key].values, yerr=maps[f"{key}_stderr"].values,
+                  success=maps["success"].values, flags=maps["flags"].values, label=key)
+            ax.set_xlabel("voltage (V)" if "voltage" in maps.coords else
+                          f"{dim} ({maps[dim].attrs.get('units', '')})")
+            ax.set_ylabel(f"{key} ({maps[key].attrs.get('units', '')})")
+            ax.set_title("operando XRD, turbostratic model", loc="left")
+            files += save_figure(fig, out / f"insitu_xrd_turbostratic_{key}")
+    return finish_insitu("charz insitu xrd", res.summary(), files, out,
+                         failed=res.counts().failed)
 
 
 def analyse_file(path, *, wavelength: float | None = None, **fit_options) -> list:

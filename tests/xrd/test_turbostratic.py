@@ -362,3 +362,60 @@ def test_instrument_profile_is_the_caglioti_width():
         width = x[half][-1] - x[half][0] + 0.01
         assert width == pytest.approx(float(cag.fwhm(c)), abs=0.011)  # one grid step
     assert _instrument_matrix(x, None) is None
+
+
+def test_cli_insitu_turbostratic(tmp_path, capsys):
+    # charz insitu xrd --model turbostratic on three generated frames whose layers swell:
+    # per-frame CSV (units in the columns), NetCDF, heatmap and trend figures
+    import pandas as pd
+    import xarray as xr
+
+    from charz.cli import main
+
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    truth = []
+    for i, d in enumerate((0.375, 0.378, 0.381)):
+        ens = dt.ensemble(d, 4.0, 1.5, 3.0, 0.3)
+        p = dt.pattern(ens, tail=(0.3, 3.0), background=(0.05, 0.01, 0.0), seed=60 + i,
+                       b_iso=0.8)
+        y = p["counts"]
+        np.savetxt(frames / f"frame_{i:02d}.xye",
+                   np.c_[p["two_theta"], y, np.sqrt(np.clip(y, 1, None))], fmt="%.6g",
+                   header=f"StartTime: 2026-03-01T10:{10 * i:02d}:00Z")
+        truth.append(p["truth"])
+    out = tmp_path / "out"
+    assert main(["insitu", "xrd", str(frames), "--model", "turbostratic", "--wavelength",
+                 "0.1540593", "--out", str(out), "--quiet"]) == 0
+    table = pd.read_csv(out / "insitu_xrd_turbostratic.csv")
+    np.testing.assert_allclose(table["d002 (nm)"], [t["d002"] for t in truth], atol=TOL_D002)
+    np.testing.assert_allclose(table["la (nm)"], [t["la"] for t in truth], rtol=TOL_REL)
+    assert np.all(np.diff(table["d002 (nm)"]) > 0)  # the swelling is tracked
+    with xr.open_dataset(out / "insitu_xrd_turbostratic.nc") as ds:
+        np.testing.assert_allclose(ds["d002"].values, table["d002 (nm)"], rtol=1e-9)
+    printed = capsys.readouterr().out
+    for name in ("insitu_xrd_heatmap.png", "insitu_xrd_turbostratic_d002.png",
+                 "insitu_xrd_turbostratic_la.pdf"):
+        assert (out / name).exists()
+        assert str(out / name) in printed
+    # an option of the (002) fit cannot take effect: an error naming it, not silence
+    assert main(["insitu", "xrd", str(frames), "--model", "turbostratic", "--wavelength",
+                 "0.1540593", "--cell-hump", "--out", str(out), "--quiet"]) == 1
+    assert "--cell-hump" in capsys.readouterr().err
+
+
+def test_cli_monochromator_default_is_the_api_default(xye_file, capsys):
+    # not given: the API's default (turbostratic: no monochromator); given: passed on
+    from charz.cli import main
+
+    path, _ = xye_file
+    assert main(["xrd", str(path), "--wavelength", "0.1540593", "--model", "turbostratic",
+                 "--json"]) == 0
+    default = json.loads(capsys.readouterr().out)[0]["descriptors"]["d002"]
+    api = fit_turbostratic(__import__("charz").read(path, wavelength=0.1540593), warn=False)
+    assert default["value"] == pytest.approx(api.d002.value, rel=1e-9)
+    assert main(["xrd", str(path), "--wavelength", "0.1540593", "--model", "turbostratic",
+                 "--monochromator", "26.6", "--json"]) == 0
+    mono = json.loads(capsys.readouterr().out)[0]["descriptors"]["d002"]
+    assert mono["provenance"]["parameters"]["monochromator_two_theta"] == 26.6
+    assert default["provenance"]["parameters"]["monochromator_two_theta"] is None
