@@ -79,31 +79,35 @@ def sample_colors(samples: Sequence[str]) -> dict[str, Any]:
     return {s: cmap(float(p)) for s, p in zip(samples, pos, strict=True)}
 
 
-def _pick(results: Mapping[str, Sequence[Any]], test: Callable[[Any], bool]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+def _pick_all(results: Mapping[str, Sequence[Any]], test: Callable[[Any], bool]
+              ) -> dict[str, list[Any]]:
+    """Every result of one kind (``test``) per sample that has one."""
+    out: dict[str, list[Any]] = {}
     for sample, items in results.items():
         for r in items:
             try:
                 ok = test(r)
             except Exception:  # a result without the attribute is simply not this kind
                 ok = False
-            if ok and sample not in out:
-                out[sample] = r
-    return out
-
-
-def _pick_all(results: Mapping[str, Sequence[Any]], test: Callable[[Any], bool]
-              ) -> dict[str, list[Any]]:
-    out: dict[str, list[Any]] = {}
-    for sample, items in results.items():
-        for r in items:
-            try:
-                ok = test(r)
-            except Exception:
-                ok = False
             if ok:
                 out.setdefault(sample, []).append(r)
     return out
+
+
+def _pick(results: Mapping[str, Sequence[Any]], test: Callable[[Any], bool]) -> dict[str, Any]:
+    """The first result of one kind (``test``) per sample that has one."""
+    return {sample: rs[0] for sample, rs in _pick_all(results, test).items()}
+
+
+def _found(results: Mapping[str, Sequence[Any]], test: Callable[[Any], bool], what: str, *,
+           every: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The results of one kind per sample (the first, or ``every`` one) and sample colours.
+
+    Raises :class:`~charz.errors.CharzError` when no sample has one.
+    """
+    found = (_pick_all if every else _pick)(results, test)
+    _need(found, what)
+    return found, sample_colors(list(found))
 
 
 def _is_xrd(r: Any) -> bool:
@@ -199,9 +203,7 @@ def compare_xrd(results: Mapping[str, Sequence[Any]], *, offset: float = 1.15) -
     -------
     matplotlib.figure.Figure
     """
-    found = _pick(results, _is_xrd)
-    _need(found, "XRD")
-    colors = sample_colors(list(found))
+    found, colors = _found(results, _is_xrd, "XRD")
     fig, axes = _new_figure(4.6, 1.0 + 1.35 * len(found))
     ax = axes[0, 0]
     labels_y = []
@@ -255,9 +257,7 @@ def compare_raman(results: Mapping[str, Sequence[Any]], *, offset: float = 1.1) 
     -------
     matplotlib.figure.Figure
     """
-    found = _pick(results, _is_raman)
-    _need(found, "Raman")
-    colors = sample_colors(list(found))
+    found, colors = _found(results, _is_raman, "Raman")
     fig, axes = _new_figure(4.6, 1.0 + 1.35 * len(found))
     ax = axes[0, 0]
     for k, (sample, r) in enumerate(found.items()):
@@ -315,9 +315,7 @@ def compare_saxs(results: Mapping[str, Sequence[Any]]) -> Any:
         curves of files on different scales compare); (b) the pore term (data minus the
         fitted power law and background) with its model.
     """
-    found = _pick(results, _is_saxs)
-    _need(found, "SAXS")
-    colors = sample_colors(list(found))
+    found, colors = _found(results, _is_saxs, "SAXS")
     fig, axes = _new_figure(_WIDE, 2.8, 1, 2)
     a, b = axes[0]
     for sample, r in found.items():
@@ -369,9 +367,7 @@ def compare_sorption(results: Mapping[str, Sequence[Any]]) -> Any:
     -------
     matplotlib.figure.Figure
     """
-    found = _pick_all(results, _is_sorption)
-    _need(found, "sorption")
-    colors = sample_colors(list(found))
+    found, colors = _found(results, _is_sorption, "sorption", every=True)
     fig, axes = _new_figure(_WIDE, 5.2, 2, 2)
     (a, b), (c, d) = axes
     for sample, items in found.items():

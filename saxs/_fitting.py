@@ -17,7 +17,7 @@ from scipy.optimize import nnls
 from charz import flags as flags_mod
 from charz.errors import FitError, OptionError
 from charz.record import Measurement, Provenance
-from saxs._common import stderr
+from saxs._common import as_curve, stderr, weights
 from saxs.results import ModelFitResult
 
 
@@ -35,6 +35,28 @@ def _linear_scan(q: np.ndarray, y: np.ndarray, w: np.ndarray, lengths: np.ndarra
         if rnorm < best[0]:
             best = (rnorm, float(L), coef / norm)
     return best[1], best[2]
+
+
+def _prepare(curve: xr.DataArray, window: tuple[float, float] | None, what: str,
+             porod_exponent: float | None) -> tuple[Any, ...]:
+    """Name, q, I, σ, the curve, weights (and their note) and the start exponent of a fit.
+
+    Raises :class:`~charz.errors.FitError` when fewer than 8 points lie in the window.
+    """
+    name = curve.attrs.get("source", "curve")
+    q, y, sigma, da = as_curve(curve, window=window, name=name)
+    if len(q) < 8:
+        raise FitError(f"{name}: {len(q)} points in the q range; {what} needs ≥ 8")
+    w, wnote = weights(y, sigma)
+    p0 = porod_exponent if porod_exponent is not None else _power_law_init(q, y)
+    return name, q, y, sigma, da, w, wnote, p0
+
+
+def _start_power_law(pars: lmfit.Parameters, scale: float, q: np.ndarray, y: np.ndarray,
+                     p0: float, *, fixed: bool) -> None:
+    """Start values and bounds of the low-q power law A q^-P (P in 1–6, fixed when given)."""
+    pars["porod_scale"].set(value=max(scale, 1e-3 * y[0] * q[0] ** p0), min=0)
+    pars["porod_exponent"].set(value=p0, min=1.0, max=6.0, vary=not fixed)
 
 
 def _power_law_init(q: np.ndarray, y: np.ndarray, n: int | None = None) -> float:

@@ -52,8 +52,8 @@ import numpy as np
 import xarray as xr
 from scipy.special import erf
 
-from charz.errors import FitError, OptionError
-from saxs._common import SPHERE_R_PER_RG, as_curve, stderr, weights
+from charz.errors import OptionError
+from saxs._common import SPHERE_R_PER_RG, stderr
 from saxs._fitting import (
     _apply_fix,
     _finish,
@@ -61,9 +61,10 @@ from saxs._fitting import (
     _m,
     _make_dataset,
     _porod_measure,
-    _power_law_init,
+    _prepare,
     _provenance,
     _run,
+    _start_power_law,
 )
 from saxs.functions import (
     PdType,
@@ -151,17 +152,13 @@ def fit_porod_dab(
     Debye, Anderson & Brumberger, J. Appl. Phys. 28 (1957) 679; Kalliat, Kwak & Schmidt,
     ACS Symp. Ser. 169 (1981) 3; Gibaud, Xue & Dahn, Carbon 34 (1996) 499.
     """
-    name = curve.attrs.get("source", "curve")
-    q, y, sigma, da = as_curve(curve, window=window, name=name)
-    if len(q) < 8:
-        raise FitError(f"{name}: {len(q)} points in the q range; Porod + DAB needs ≥ 8")
     if diameter_convention not in ("sphere_equivalent", "chord"):
         raise OptionError("diameter_convention must be 'sphere_equivalent' or 'chord', "
                          f"got {diameter_convention!r}")
     if diameter_convention == "chord" and (porosity is None or not 0 < porosity < 1):
         raise OptionError("diameter_convention='chord' needs porosity=φ with 0 < φ < 1")
-    w, wnote = weights(y, sigma)
-    p0 = porod_exponent if porod_exponent is not None else _power_law_init(q, y)
+    name, q, y, sigma, da, w, wnote, p0 = _prepare(curve, window, "Porod + DAB",
+                                                   porod_exponent)
     a_max = 3.0 / q[0]
     a_min = 0.3 / q[-1]
     grid = np.geomspace(a_min * 1.5, a_max / 1.5, 60)
@@ -176,8 +173,7 @@ def fit_porod_dab(
     rkind, rwidth = resolution_of(da, resolution)  # type: ignore[arg-type]
     model = lmfit.Model(smeared_model(porod_dab, rkind, rwidth), independent_vars=["q"])
     pars = model.make_params()
-    pars["porod_scale"].set(value=max(coef[0], 1e-3 * y[0] * q[0] ** p0), min=0)
-    pars["porod_exponent"].set(value=p0, min=1.0, max=6.0, vary=porod_exponent is None)
+    _start_power_law(pars, coef[0], q, y, p0, fixed=porod_exponent is not None)
     pars["dab_scale"].set(value=max(coef[1], 1e-3 * y.max()), min=0)
     pars["dab_length"].set(value=a0, min=a_min, max=a_max)
     bkg0 = coef[2] if background is None else background
@@ -267,12 +263,8 @@ def fit_power_law_spheres(
         ``porod_exponent`` when fitted; components ``power_law``, ``spheres``,
         ``background``.
     """
-    name = curve.attrs.get("source", "curve")
-    q, y, sigma, da = as_curve(curve, window=window, name=name)
-    if len(q) < 8:
-        raise FitError(f"{name}: {len(q)} points in the q range; the sphere model needs ≥ 8")
-    w, wnote = weights(y, sigma)
-    p0 = porod_exponent if porod_exponent is not None else _power_law_init(q, y)
+    name, q, y, sigma, da, w, wnote, p0 = _prepare(curve, window, "the sphere model",
+                                                   porod_exponent)
     pd0 = 0.2 if pd is None else pd
     r_max = 4.0 / q[0]
     r_min = 0.4 / q[-1]
@@ -294,8 +286,7 @@ def fit_power_law_spheres(
     rkind, rwidth = resolution_of(da, resolution)
     model = lmfit.Model(smeared_model(func, rkind, rwidth), independent_vars=["q"])
     pars = model.make_params()
-    pars["porod_scale"].set(value=max(coef[0], 1e-3 * y[0] * q[0] ** p0), min=0)
-    pars["porod_exponent"].set(value=p0, min=1.0, max=6.0, vary=porod_exponent is None)
+    _start_power_law(pars, coef[0], q, y, p0, fixed=porod_exponent is not None)
     pars["sphere_scale"].set(value=max(coef[1], 1e-3 * y.max()), min=0)
     pars["radius"].set(value=r0, min=r_min, max=r_max)
     pars["pd"].set(value=pd0, min=0.0 if pd is None else -np.inf,
@@ -346,12 +337,8 @@ def _rg_fit(curve: xr.DataArray, kind: str, *, window: tuple[float, float] | Non
             porod_exponent: float | None, background: float | None,
             pore_exponent: float | None, resolution: str = "auto",
             fix: Mapping[str, float] | None = None) -> ModelFitResult:
-    name = curve.attrs.get("source", "curve")
-    q, y, sigma, da = as_curve(curve, window=window, name=name)
-    if len(q) < 8:
-        raise FitError(f"{name}: {len(q)} points in the q range; the {kind} model needs ≥ 8")
-    w, wnote = weights(y, sigma)
-    p0 = porod_exponent if porod_exponent is not None else _power_law_init(q, y)
+    name, q, y, sigma, da, w, wnote, p0 = _prepare(curve, window, f"the {kind} model",
+                                                   porod_exponent)
     m0 = 4.0 if pore_exponent is None else pore_exponent
     rg_max = 3.0 / q[0]
     rg_min = 0.3 / q[-1]
@@ -386,8 +373,7 @@ def _rg_fit(curve: xr.DataArray, kind: str, *, window: tuple[float, float] | Non
     rkind, rwidth = resolution_of(da, resolution)  # type: ignore[arg-type]
     model = lmfit.Model(smeared_model(func, rkind, rwidth), independent_vars=["q"])
     pars = model.make_params()
-    pars["porod_scale"].set(value=max(coef[0], 1e-3 * y[0] * q[0] ** p0), min=0)
-    pars["porod_exponent"].set(value=p0, min=1.0, max=6.0, vary=porod_exponent is None)
+    _start_power_law(pars, coef[0], q, y, p0, fixed=porod_exponent is not None)
     pars["g"].set(value=max(coef[1], 1e-3 * y.max()), min=0)
     pars["rg"].set(value=rg0, min=rg_min, max=rg_max)
     if kind == "unified":
@@ -497,25 +483,16 @@ def fit_guinier_porod(
 
     Parameters
     ----------
-    curve : xarray.DataArray
-        SAXS curve, q in 1/nm.
-    window : (float, float), optional
-        Fit window (1/nm).
-    porod_exponent : float, optional
-        Fix the low-q exponent P; None = fitted.
+    curve, window, porod_exponent, background, resolution, fix
+        As for :func:`fit_unified`.
     pore_exponent : float, optional
         Porod exponent m of the pore term: 4 by default; None = fitted.
-    background : float, optional
-        Fix the flat background; None = fitted.
-    fix : mapping of str to float, optional
-        Fix model parameters at these values (names as in ``result.parameters``);
-        ``{"porod_scale": 0}`` omits the low-q power law. Unknown names raise
-        :class:`~charz.errors.OptionError`.
 
     Returns
     -------
     ModelFitResult
-        ``saxs_rg``, ``saxs_pore_diameter`` = 2√(5/3)·Rg, ``porod_exponent`` when fitted.
+        As :func:`fit_unified`: ``saxs_rg``, ``saxs_pore_diameter`` = 2√(5/3)·Rg,
+        ``porod_exponent`` when fitted.
     """
     return _rg_fit(curve, "guinier_porod", window=window, porod_exponent=porod_exponent,
                    background=background, pore_exponent=pore_exponent, resolution=resolution,

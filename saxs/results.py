@@ -11,6 +11,7 @@ import xarray as xr
 
 from charz.display import DescriptorsHTMLMixin
 from charz.record import Measurement
+from charz.results import FailedFitBase
 from saxs._common import plot_fit
 
 __all__ = ["FailedFit", "ModelFitResult"]
@@ -105,7 +106,7 @@ class ModelFitResult(DescriptorsHTMLMixin):
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class FailedFit(DescriptorsHTMLMixin):
+class FailedFit(FailedFitBase):
     """A model fit that failed: no descriptors, but a figure that shows why.
 
     Attributes
@@ -124,17 +125,7 @@ class FailedFit(DescriptorsHTMLMixin):
     message: str
     curve: xr.Dataset | None = field(repr=False)
     flags: tuple[str, ...] = ()
-    figure_name: ClassVar[str] = "failed_fit"
+    title_width: ClassVar[int] = 60
 
-    def descriptors(self) -> dict[str, Measurement]:
-        """Nothing to quote: an empty mapping."""
-        return {}
-
-    def plot(self, ax: Any = None) -> Any:
-        """The data (and the last model attempt) with the reason in the title."""
-        from charz.plotting import failure_axes, failure_text
-
-        if self.curve is None:
-            return failure_axes(self.message, ax, width=60)
-        return plot_fit(self.curve, ax=ax, title=f"SAXS: {self.model}",
-                        subtitle=failure_text(self.message, width=60))
+    def _draw(self, curve: xr.Dataset, *, ax: Any, subtitle: str) -> Any:
+        return plot_fit(curve, ax=ax, title=f"SAXS: {self.model}", subtitle=subtitle)

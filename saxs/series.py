@@ -17,14 +17,13 @@ errors of zero) gets ``success=False`` and the flag ``no_signal`` and is left ou
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping
 from typing import Any, Literal
 
 import numpy as np
 import xarray as xr
 
-from charz.errors import CharzError, OptionError
+from charz.errors import OptionError
 
 __all__ = ["MODEL_PARAMETERS", "fit_series"]
 
@@ -55,48 +54,24 @@ def _kernel(block: np.ndarray, *, q: np.ndarray, sigma: np.ndarray | None,
             attrs: Mapping[str, Any], model: str, options: Mapping[str, Any]
             ) -> dict[str, np.ndarray]:
     """The batched SAXS kernel: the model fit on each row of ``block`` (n, q)."""
-    n = block.shape[0]
-    keys = _KEYS[model]
-    pars = MODEL_PARAMETERS[model]
-    out = {name: np.full(n, np.nan) for k in keys for name in (k, f"{k}_stderr")}
-    out.update({name: np.full(n, np.nan) for p in pars for name in (p, f"{p}_stderr")})
-    out["redchi"] = np.full(n, np.nan)
-    success = np.zeros(n, bool)
-    flags = np.full(n, "", dtype=object)
+    from charz._kernels import fit_each
+
     fit = _fitter(model)
     coords: dict[str, Any] = {"q": xr.Variable("q", q, {"units": "1/nm", "long_name": "q"})}
     paired = block.ndim == 3  # (n, 2, q): intensity and σ per curve
-    for i in range(n):  # lmfit fits one curve at a time
+
+    def fit_one(i: int) -> Any:
         c = dict(coords)
         y = block[i, 0] if paired else block[i]
         if paired:
             c["sigma"] = ("q", block[i, 1])
         elif sigma is not None:
             c["sigma"] = ("q", sigma)
-        curve = xr.DataArray(y, dims="q", coords=c, attrs=dict(attrs), name="intensity")
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                res = fit(curve, **options)
-        except CharzError as exc:
-            flags[i] = ",".join(getattr(exc, "flags", ()) or ())
-            continue
-        success[i] = True
-        found: dict[str, None] = {}
-        for k, m in res.descriptors().items():
-            if k in out:
-                out[k][i] = m.value
-                out[f"{k}_stderr"][i] = np.nan if m.stderr is None else m.stderr
-            found.update(dict.fromkeys(m.flags))
-        for p in pars:
-            v, e = res.parameters.get(p, (np.nan, None))
-            out[p][i] = v
-            out[f"{p}_stderr"][i] = np.nan if e is None else e
-        out["redchi"][i] = float(res.fit.redchi)
-        flags[i] = ",".join(found)
-    out["success"] = success
-    out["flags"] = flags
-    return out
+        return fit(xr.DataArray(y, dims="q", coords=c, attrs=dict(attrs), name="intensity"),
+                   **options)
+
+    return fit_each(block.shape[0], fit_one, _KEYS[model],
+                    parameters=MODEL_PARAMETERS[model])
 
 
 def fit_series(
@@ -134,9 +109,8 @@ def fit_series(
     OptionError
         No leading dimension, an unknown model or option.
     """
-    import inspect
-
-    from charz.record import DESCRIPTORS, Provenance
+    from charz._kernels import check_options, flat_attrs, key_outputs
+    from charz.record import Provenance
     from charz.series import SeriesResult, apply_series
 
     if "q" not in series.dims or series.ndim < 2:
@@ -144,11 +118,7 @@ def fit_series(
                           f"(got {series.dims}); fit one curve with saxs.fit_porod_dab etc.")
     if model not in MODEL_PARAMETERS:
         raise OptionError(f"model must be one of {', '.join(MODEL_PARAMETERS)}, got {model!r}")
-    allowed = set(inspect.signature(_fitter(model)).parameters) - {"curve"}
-    bad = sorted(set(options) - allowed)
-    if bad:
-        raise OptionError(f"fit_series: unknown option(s) {', '.join(bad)} for model "
-                          f"{model!r}; it takes {', '.join(sorted(allowed))}")
+    check_options(f"fit_series(model={model!r})", _fitter(model), options)
     unit_q = series["q"].attrs.get("units", "1/nm")
     if unit_q != "1/nm":
         raise OptionError(f"fit_series: q must be in 1/nm (got {unit_q!r})")
@@ -167,26 +137,18 @@ def fit_series(
                                                                                "q")
             core = ["_part", "q"]
     keys = _KEYS[model]
-    outputs: dict[str, Any] = {}
-    attrs: dict[str, dict[str, str]] = {}
+    outputs, attrs = key_outputs(keys)
     iunit = str(series.attrs.get("units", "1"))
-    for k in keys:
-        u = DESCRIPTORS[k].unit
-        outputs[k] = outputs[f"{k}_stderr"] = float
-        attrs[k] = {"units": u, "long_name": DESCRIPTORS[k].meaning}
-        attrs[f"{k}_stderr"] = {"units": u, "long_name": f"standard error of {k}"}
     for p in MODEL_PARAMETERS[model]:
         u = {"dab_length": "nm", "radius": "nm", "rg": "nm", "pd": "1", "p": "1",
              "m": "1", "b": f"{iunit}*nm^-p"}.get(p, iunit)
         outputs[p] = outputs[f"{p}_stderr"] = float
         attrs[p] = {"units": u, "long_name": f"fit parameter {p}"}
         attrs[f"{p}_stderr"] = {"units": u}
-    outputs.update(redchi=float, success=bool, flags=object)
-    flat_attrs = {k: v for k, v in series.attrs.items()
-                  if isinstance(v, str | int | float | bool)}
     maps = apply_series(data, _kernel, core_dims=core, outputs=outputs,
                         kwargs={"q": np.asarray(series["q"].values, float), "sigma": sigma,
-                                "attrs": flat_attrs, "model": model, "options": options},
+                                "attrs": flat_attrs(series.attrs), "model": model,
+                                "options": options},
                         attrs=attrs, block_size=64)
     maps.attrs.update(model=model, technique="saxs")
     opts_txt = ", ".join(f"{k}={v!r}" for k, v in sorted(options.items()))

@@ -19,6 +19,12 @@ def _add_fit_options(p: argparse.ArgumentParser) -> None:
                    help="Kα2: model the doublet, strip it (Rachinger) or ignore it")
     p.add_argument("--shape", choices=["pseudo_voigt", "gaussian", "lorentzian"],
                    default="pseudo_voigt", help="peak profile")
+    p.add_argument("--model", choices=["peaks", "turbostratic"], default="peaks",
+                   help="peaks: peak fits + Scherrer (--convention; in-situ: the (002) band "
+                        "per frame); turbostratic: whole-pattern model of random-layer stacks "
+                        "(xrd.fit_turbostratic; in-situ: per frame, each seeded from the "
+                        "previous one), using --window, --ka2, --mask, --monochromator and "
+                        "(charz xrd) --standard/--instrument-fwhm")
     p.add_argument("--monochromator", default=None, metavar="DEG|none",
                    help="diffracted-beam monochromator 2θ_M (deg) of the polarization factor, "
                         "or 'none'; default: the model's own, as in the Python API (jis "
@@ -47,11 +53,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("xrd", help="XRD: d002, Lc, La, N from (002)/(10) fits")
     add_common_options(p)
     _add_fit_options(p)
-    p.add_argument("--model", choices=["peaks", "turbostratic"], default="peaks",
-                   help="peaks: (002)/(10) peak fits + Scherrer (--convention); turbostratic: "
-                        "whole-pattern model of random-layer stacks (xrd.fit_turbostratic; "
-                        "uses --window, --ka2, --mask, --standard/--instrument-fwhm and "
-                        "--monochromator for the polarization)")
     p.add_argument("--standard", metavar="FILE", default=None,
                    help="line-profile standard (LaB6, CeO2, Si) measured with the same optics: "
                         "Caglioti fit, widths corrected")
@@ -166,11 +167,6 @@ def add_insitu_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("xrd", help="operando XRD: (002) per frame, heatmap, CSV")
     add_insitu_options(p, files_help="a folder of numbered patterns, several files, one "
                                      "multi-scan file; with --poni: images or an HDF5 stack")
-    p.add_argument("--model", choices=["peaks", "turbostratic"], default="peaks",
-                   help="peaks: the (002) band per frame (xrd.insitu.fit_002_series); "
-                        "turbostratic: the whole-pattern model per frame, each seeded from "
-                        "the previous one (xrd.turbostratic.fit_turbostratic_series; uses "
-                        "--window, --ka2, --mask and --monochromator)")
     p.add_argument("--background", metavar="FILE", default=None,
                    help="empty-cell pattern, subtracted with a per-frame scale")
     p.add_argument("--cell-hump", action="store_true",

@@ -12,6 +12,7 @@ import xarray as xr
 
 from charz.display import DescriptorsHTMLMixin
 from charz.record import Measurement
+from charz.results import FailedFitBase
 
 __all__ = ["FailedXRDFit", "XRDFitResult", "plot_xrd_fit"]
 
@@ -139,7 +140,7 @@ def plot_xrd_fit(curve: xr.Dataset, *, ax: Any = None, subtitle: str = "",
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class FailedXRDFit(DescriptorsHTMLMixin):
+class FailedXRDFit(FailedFitBase):
     """A fit that failed: nothing to quote, but its figure shows why (``exc.result``).
 
     Attributes
@@ -155,16 +156,6 @@ class FailedXRDFit(DescriptorsHTMLMixin):
     curve: xr.Dataset | None = field(repr=False)
     message: str
     flags: tuple[str, ...] = ()
-    figure_name: ClassVar[str] = "failed_fit"
 
-    def descriptors(self) -> dict[str, Measurement]:
-        """Nothing to quote: an empty mapping."""
-        return {}
-
-    def plot(self, ax: Any = None) -> Any:
-        """The data (and the last model) with the reason in the title."""
-        from charz.plotting import failure_axes, failure_text
-
-        if self.curve is None:
-            return failure_axes(self.message, ax)
-        return plot_xrd_fit(self.curve, ax=ax, subtitle=failure_text(self.message))
+    def _draw(self, curve: xr.Dataset, *, ax: Any, subtitle: str) -> Any:
+        return plot_xrd_fit(curve, ax=ax, subtitle=subtitle)

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from charz.errors import CharzError, OptionError
+from charz.errors import OptionError
 
 __all__ = ["fit_pattern_series", "pattern_keys"]
 
@@ -63,43 +63,22 @@ def _depends(keys: Sequence[str], options: Mapping[str, Any]) -> dict[str, list[
 
 def _kernel(block: np.ndarray, *, two_theta: np.ndarray, attrs: Mapping[str, Any],
             options: Mapping[str, Any], keys: Sequence[str]) -> dict[str, np.ndarray]:
-    """The batched XRD kernel: :func:`fit_pattern` on each row of ``block`` (n, two_theta)."""
-    from charz.flags import NOT_CONVERGED
+    """The batched XRD kernel: :func:`fit_pattern` on each row of ``block`` (n, two_theta).
+
+    A pattern :func:`fit_pattern` refuses (no signal, not converged) is a failed row with
+    that flag.
+    """
+    from charz._kernels import fit_each
     from xrd.peaks import fit_pattern
 
-    n = block.shape[0]
-    out: dict[str, np.ndarray] = {}
-    for k in keys:
-        out[k] = np.full(n, np.nan)
-        out[f"{k}_stderr"] = np.full(n, np.nan)
-    out["redchi"] = np.full(n, np.nan)
-    success = np.zeros(n, bool)
-    flags = np.full(n, "", dtype=object)
     coord = xr.Variable("two_theta", two_theta, {"units": "deg", "long_name": "2θ"})
-    for i in range(n):  # lmfit fits one pattern at a time
+
+    def fit_one(i: int) -> Any:
         da = xr.DataArray(block[i], dims="two_theta", coords={"two_theta": coord},
                           attrs=dict(attrs), name="intensity")
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # per-frame warnings: flags say it
-                res = fit_pattern(da, warn=False, **options)
-        except CharzError as exc:
-            flags[i] = ",".join(getattr(exc, "flags", ()) or ())
-            continue
-        success[i] = True
-        found: dict[str, None] = {}
-        for k, m in res.descriptors().items():
-            if k in out:
-                out[k][i] = m.value
-                out[f"{k}_stderr"][i] = np.nan if m.stderr is None else m.stderr
-            found.update(dict.fromkeys(m.flags))
-        out["redchi"][i] = float(res.fit.redchi)
-        if not res.fit.success:  # pragma: no cover - fit_pattern refuses these
-            found[NOT_CONVERGED] = None
-        flags[i] = ",".join(found)
-    out["success"] = success
-    out["flags"] = flags
-    return out
+        return fit_pattern(da, warn=False, **options)
+
+    return fit_each(block.shape[0], fit_one, keys)
 
 
 def fit_pattern_series(series: xr.DataArray, **options: Any) -> Any:
@@ -128,9 +107,8 @@ def fit_pattern_series(series: xr.DataArray, **options: Any) -> Any:
         ``series`` has no dimension besides ``two_theta``, or an option is not one of
         :func:`fit_pattern`'s.
     """
-    import inspect
-
-    from charz.record import DESCRIPTORS, Provenance
+    from charz._kernels import check_options, flat_attrs, key_outputs
+    from charz.record import Provenance
     from charz.series import SeriesResult, apply_series
     from xrd.corrections import _wavelength
     from xrd.peaks import fit_pattern
@@ -138,29 +116,15 @@ def fit_pattern_series(series: xr.DataArray, **options: Any) -> Any:
     if "two_theta" not in series.dims or series.ndim < 2:
         raise OptionError(f"fit_pattern_series needs dims besides two_theta; got {series.dims}"
                           " (use xrd.fit_pattern for one pattern)")
-    allowed = set(inspect.signature(fit_pattern).parameters) - {"pattern", "warn", "strict"}
-    bad = sorted(set(options) - allowed)
-    if bad:
-        raise OptionError(f"fit_pattern_series: unknown option(s) {', '.join(bad)}; "
-                          f"fit_pattern takes {', '.join(sorted(allowed))}")
+    check_options("fit_pattern_series", fit_pattern, options, exclude=("warn", "strict"))
     options = dict(options)
     options["wavelength"] = _wavelength(series, options.get("wavelength"))
     keys = pattern_keys(options)
-    outputs: dict[str, Any] = {}
-    attrs: dict[str, dict[str, str]] = {}
-    for k in keys:
-        unit = DESCRIPTORS[k].unit
-        outputs[k] = float
-        outputs[f"{k}_stderr"] = float
-        attrs[k] = {"units": unit, "long_name": DESCRIPTORS[k].meaning}
-        attrs[f"{k}_stderr"] = {"units": unit, "long_name": f"standard error of {k}"}
-    outputs.update(redchi=float, success=bool, flags=object)
-    attrs["redchi"] = {"units": "1", "long_name": "reduced chi-square"}
-    flat_attrs = {k: v for k, v in series.attrs.items()
-                  if isinstance(v, str | int | float | bool)}
+    outputs, attrs = key_outputs(keys)
     maps = apply_series(series, _kernel, core_dims=["two_theta"], outputs=outputs,
                         kwargs={"two_theta": np.asarray(series["two_theta"].values, float),
-                                "attrs": flat_attrs, "options": options, "keys": keys},
+                                "attrs": flat_attrs(series.attrs), "options": options,
+                                "keys": keys},
                         attrs=attrs, block_size=64)
     opts_txt = ", ".join(f"{k}={v!r}" for k, v in sorted(options.items()))
     method = f"xrd.fit_pattern per pattern ({opts_txt})"

@@ -213,40 +213,17 @@ def make_isotherm(
     """
     from charz.errors import OptionError
 
-    common = {"amount_unit": amount_unit, "adsorbate_name": adsorbate_name,
-              "temperature_k": temperature_k, "p0": p0, "branch": branch,
-              "sample_mass_g": sample_mass_g, "attrs": attrs, "source": source,
-              "clean": clean}
     if str(pressure_unit).strip().lower() in ("1", "relative", "p/p0"):
-        return _build_isotherm(amount, relative_pressure=pressure,
-                               pressure=absolute_pressure, **common)
-    if absolute_pressure is not None:
-        raise OptionError("absolute_pressure= is for a relative pressure axis; with "
-                          f"pressure_unit={pressure_unit!r} the axis is already absolute")
-    try:
-        factor = pressure_factor(pressure_unit)
-    except ReadError as exc:
-        raise OptionError(f"pressure_unit= {exc}") from None
-    return _build_isotherm(amount, pressure=np.asarray(pressure, dtype=float) * factor,
-                           **common)
-
-
-def _build_isotherm(
-    amount: Sequence[float] | np.ndarray,
-    *,
-    amount_unit: str,
-    adsorbate_name: str,
-    temperature_k: float,
-    relative_pressure: Sequence[float] | np.ndarray | None = None,
-    pressure: Sequence[float] | np.ndarray | None = None,
-    p0: float | Sequence[float] | np.ndarray | None = None,
-    branch: Sequence[str] | np.ndarray | None = None,
-    sample_mass_g: float | None = None,
-    attrs: dict[str, Any] | None = None,
-    source: str = "",
-    clean: bool = True,
-) -> xr.Dataset:
-    """:func:`make_isotherm` for readers: p/p0 and/or absolute pressure (Pa) by keyword."""
+        relative_pressure, pressure = pressure, absolute_pressure
+    else:
+        if absolute_pressure is not None:
+            raise OptionError("absolute_pressure= is for a relative pressure axis; with "
+                              f"pressure_unit={pressure_unit!r} the axis is already absolute")
+        try:
+            factor = pressure_factor(pressure_unit)
+        except ReadError as exc:
+            raise OptionError(f"pressure_unit= {exc}") from None
+        relative_pressure, pressure = None, np.asarray(pressure, dtype=float) * factor
     name = source or "isotherm"
     ads_name = canonical_name(adsorbate_name)
     n = np.asarray(amount, dtype=float).ravel()
@@ -329,6 +306,23 @@ def _build_isotherm(
     if source:
         all_attrs.setdefault("source", source)
     return xr.Dataset(data_vars, attrs=all_attrs)
+
+
+def _build_isotherm(
+    amount: Sequence[float] | np.ndarray,
+    *,
+    relative_pressure: Sequence[float] | np.ndarray | None = None,
+    pressure: Sequence[float] | np.ndarray | None = None,
+    **options: Any,
+) -> xr.Dataset:
+    """:func:`make_isotherm` for readers: p/p0 (preferred) and/or absolute pressure in Pa."""
+    if relative_pressure is not None:
+        return make_isotherm(relative_pressure, amount, absolute_pressure=pressure, **options)
+    if pressure is None:
+        raise MissingMetadataError(f"{options.get('source') or 'isotherm'}: neither relative "
+                                   "pressure nor pressure given")
+    return make_isotherm(pressure, amount, pressure_unit="Pa", **options)
+
 
 
 def _branch_name(b: Any) -> str:
