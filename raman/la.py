@@ -130,8 +130,9 @@ def la_from_ratio(
         _, (lo, hi), (llo, lhi), ref = LA_RELATIONS[relation]
         finite = la[np.isfinite(la)]
         if finite.size and (finite.min() < lo or finite.max() > hi):
+            a, b = f"{np.nanmin(finite):.3g}", f"{np.nanmax(finite):.3g}"
             warnings.warn(
-                f"la_raman ({relation}): La = {np.nanmin(finite):.3g}–{np.nanmax(finite):.3g} nm "
+                f"la_raman ({relation}): La = {a if a == b else f'{a}–{b}'} nm "
                 f"is outside the relation's calibrated range {lo:g}–{hi:g} nm ({ref}); the "
                 "three La relations disagree by an order of magnitude for La of 1–4 nm",
                 PhysicsWarning,

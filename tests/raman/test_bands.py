@@ -265,3 +265,13 @@ def test_empty_and_masked_spectra_in_series(engine, dim):
     np.testing.assert_allclose(res.maps["g_position"].values[ok], 1600 - 85 / 24, atol=1.0)
     assert res.descriptors()["g_position"].extra["n"] == 11
     assert str(res.maps["flags"].values[3]) == "no_signal"   # never collected: all NaN
+
+
+def test_la_warning_prints_one_value_as_one_number():
+    from raman.la import la_from_ratio
+
+    with pytest.warns(PhysicsWarning, match=r"La = 8\.\d+ nm is outside") as rec:
+        la_from_ratio(2.3, laser=532.0, relation="cancado")
+    assert "–" not in str(rec[0].message).split(" is outside")[0]
+    with pytest.warns(PhysicsWarning, match=r"La = [\d.]+–[\d.]+ nm is outside"):
+        la_from_ratio(np.array([2.0, 2.5]), laser=532.0, relation="cancado")
