@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PAPER_STYLE", "axis_label", "failure_axes", "failure_text", "save_figure",
+__all__ = ["PAPER_STYLE", "above_twin", "axis_label", "failure_axes", "failure_text", "save_figure",
            "slice_masks", "trend", "use_style"]
 
 #: rcParams of charz figures: single-column journal width, ticks inside, constrained layout
@@ -118,17 +118,25 @@ def trend(
     if line:
         keep = clean | flagged
         ax.plot(x[keep], y[keep], "-", color=color, lw=0.6, alpha=0.6)
-    ax.errorbar(x[clean], y[clean], yerr=None if e is None else e[clean], fmt="o",
-                color=color, label=label or "fitted", **kwargs)
+    handles = [ax.errorbar(x[clean], y[clean], yerr=None if e is None else e[clean],
+                           fmt="o", color=color, label=label or "fitted", **kwargs)]
     if flagged.any():
-        ax.errorbar(x[flagged], y[flagged], yerr=None if e is None else e[flagged], fmt="o",
-                    color=color, mfc="none", label=f"flagged ({int(flagged.sum())})", **kwargs)
+        handles.append(ax.errorbar(x[flagged], y[flagged],
+                                   yerr=None if e is None else e[flagged], fmt="o",
+                                   color=color, mfc="none",
+                                   label=f"flagged ({int(flagged.sum())})", **kwargs))
     if failed.any():  # left out; said in the legend
-        ax.plot([], [], " ", label=f"{int(failed.sum())} not fitted (left out)")
+        handles += ax.plot([], [], " ", label=f"{int(failed.sum())} not fitted (left out)")
     if legend or (legend is None and (flagged.any() or failed.any())):
-        ax.legend(loc="best", fontsize="small", frameon=True, framealpha=0.8,
-                  edgecolor="none")
+        ax.legend(handles=handles, loc="best", fontsize="small", frameon=True,
+                  framealpha=0.8, edgecolor="none")
     return ax
+
+
+def above_twin(ax: Any, twin: Any) -> None:
+    """Draw ``ax`` (points, legend) above its twin axes (e.g. the voltage curve)."""
+    ax.set_zorder(twin.get_zorder() + 1)
+    ax.patch.set_visible(False)
 
 
 def failure_text(message: str, *, width: int = 70) -> str:

@@ -181,7 +181,7 @@ class InsituRamanResult(DescriptorsHTMLMixin):
         """
         import matplotlib.pyplot as plt
 
-        from charz.plotting import trend
+        from charz.plotting import above_twin, trend
 
         if ax is None:
             _, ax = plt.subplots(figsize=(5.5, 3.5), layout="constrained")
@@ -205,6 +205,7 @@ class InsituRamanResult(DescriptorsHTMLMixin):
             ax2.plot(self.cycler["time"].values / 3600.0, self.cycler["voltage"].values,
                      color="0.4", lw=0.8)
             ax2.set_ylabel("voltage (V vs Na$^+$/Na)")
+            above_twin(ax, ax2)
         return ax
 
     def plot_vs_voltage(self, ax: Any = None, *, key: str = "g_position") -> Any:

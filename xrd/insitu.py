@@ -187,7 +187,7 @@ class InsituXRDResult(DescriptorsHTMLMixin):
         """
         import matplotlib.pyplot as plt
 
-        from charz.plotting import trend
+        from charz.plotting import above_twin, trend
 
         if ax is None:
             _, ax = plt.subplots(figsize=(5.0, 3.4), layout="constrained")
@@ -205,6 +205,7 @@ class InsituXRDResult(DescriptorsHTMLMixin):
             ax2 = ax.twinx()
             ax2.plot(t / scale, t_["voltage"].values, "-", color="C3", lw=0.8)
             ax2.set_ylabel("voltage (V)", color="C3")
+            above_twin(ax, ax2)
         return ax
 
     def plot_vs_voltage(self, ax: Any = None, *, key: str = "d002") -> Any:
