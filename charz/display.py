@@ -96,9 +96,10 @@ def descriptors_html(measurements: Mapping[str, Any], *, title: str | None = Non
 class DescriptorsHTMLMixin:
     """Adds ``_repr_html_`` (a table of :meth:`descriptors`) to an analysis result class.
 
-    A series result also shows its one-line ``summary()`` ("110/168 fitted"); a result
-    whose ``descriptors()`` raises a :class:`~charz.errors.CharzError` (a failed fit)
-    shows the reason instead of a table.
+    A series result also shows its one-line ``summary()`` ("110/168 fitted"); a lazy
+    (dask-backed) one shows its dimensions without computing anything; a result whose
+    ``descriptors()`` raises a :class:`~charz.errors.CharzError` (a failed fit) shows the
+    reason instead of a table.
     """
 
     __slots__ = ()
@@ -107,6 +108,14 @@ class DescriptorsHTMLMixin:
         from charz.errors import CharzError
 
         name = type(self).__name__
+        maps = getattr(self, "maps", None)
+        if maps is not None and any(v.chunks for v in maps.data_vars.values()):
+            # lazy (dask-backed) series: showing it must not compute the whole map
+            dims = ", ".join(f"{d}: {n}" for d, n in maps.sizes.items())
+            keys = ", ".join(html.escape(str(k)) for k in getattr(self, "keys", ()) or ())
+            return (f"<div><b>{html.escape(name)}</b>: lazy (dask-backed) over "
+                    f"{html.escape(dims)}; keys {keys or '–'}. <code>descriptors()</code> "
+                    "or <code>compute()</code> runs the fits.</div>")
         try:
             measurements = self.descriptors()  # type: ignore[attr-defined]
         except CharzError as exc:

@@ -248,3 +248,30 @@ def test_failed_fit_html_says_why():
         assert len(repr(failed)) < 800
     else:
         pytest.fail("a flat pattern was fitted")
+
+
+def test_lazy_series_html_does_not_compute():
+    import dask.array
+    import numpy as np
+    import xarray as xr
+
+    from charz.record import Provenance
+    from charz.series import SeriesResult
+
+    calls = []
+
+    def boom(x):
+        calls.append(1)
+        return x
+
+    lazy = dask.array.from_array(np.ones(4), chunks=2).map_blocks(boom)
+    maps = xr.Dataset({"d002": ("time", lazy), "success": ("time", lazy > 0),
+                       "flags": ("time", np.array([""] * 4, object))})
+    res = SeriesResult(maps=maps, technique="xrd", keys=("d002",), methods={},
+                       source=Provenance("x.nc"))
+    calls.clear()  # dask calls boom once on empty arrays to infer the output type
+    text = res._repr_html_()
+    assert "lazy" in text
+    assert "time: 4" in text
+    assert calls == []
+    assert len(repr(res)) < 200
