@@ -76,7 +76,7 @@ def slice_masks(success: Any, flags: Any) -> tuple[Any, Any, Any]:
 def trend(
     ax: Any, x: Any, y: Any, *, success: Any, flags: Any, yerr: Any = None,
     label: str | None = None, color: str = "C0", line: bool = False,
-    legend: bool | None = None,
+    legend: bool | None = None, legend_kw: dict[str, Any] | None = None,
     **kwargs: Any,
 ) -> Any:
     """Per-slice values of a series: fitted slices filled, flagged slices hollow, failed
@@ -101,6 +101,9 @@ def trend(
     legend : bool, optional
         Draw the legend (where it hides the fewest points, on a light frame). Default:
         when some slices are flagged or failed (the legend then says how many).
+    legend_kw : dict, optional
+        Placement and style of the legend, passed to :meth:`~matplotlib.axes.Axes.legend`
+        (e.g. ``{"loc": "upper left", "bbox_to_anchor": (1.01, 1.0)}``: outside, right).
     **kwargs
         Passed to :meth:`~matplotlib.axes.Axes.errorbar` (``ms``, ``elinewidth`` ...).
 
@@ -128,8 +131,9 @@ def trend(
     if failed.any():  # left out; said in the legend
         handles += ax.plot([], [], " ", label=f"{int(failed.sum())} not fitted (left out)")
     if legend or (legend is None and (flagged.any() or failed.any())):
-        ax.legend(handles=handles, loc="best", fontsize="small", frameon=True,
-                  framealpha=0.8, edgecolor="none")
+        ax.legend(handles=handles, **{"loc": "best", "fontsize": "small", "frameon": True,
+                                      "framealpha": 0.8, "edgecolor": "none",
+                                      **(legend_kw or {})})
     return ax
 
 

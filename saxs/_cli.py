@@ -369,11 +369,11 @@ def _plot_amplitude(table, model: str, dim: str):
     y = table[amp].values
     e = table[f"{amp}_stderr"].values
     trend(ax, x, y, yerr=e, success=table["success"].values, flags=table["flags"].values,
-          legend=False)
+          legend=True, legend_kw={"loc": "upper left", "bbox_to_anchor": (1.01, 1.0),
+                                  "borderaxespad": 0.0, "frameon": False})
     ax.set_xlabel("voltage (V)" if "voltage" in table.coords else dim)
     ax.set_ylabel(f"pore-term amplitude {amp} ({table[amp].attrs.get('units', '')})")
     ax.set_title(f"operando SAXS, {model}", loc="left")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, frameon=False)
     return fig
 
 
