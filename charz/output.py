@@ -352,7 +352,8 @@ def netcdf_ready(ds: Any, *, units: Mapping[str, str] | None = None,
         elif kind in "mM":
             a.pop("units", None)  # xarray's CF encoding writes "<unit> since <epoch>"
         out.variables[name].attrs = a
-    glob = {k: _flat_attr(v) for k, v in {**ds.attrs, **dict(attrs or {})}.items()}
+    inherited = {k: v for k, v in ds.attrs.items() if k not in ("units", "long_name")}
+    glob = {k: _flat_attr(v) for k, v in {**inherited, **dict(attrs or {})}.items()}
     out.attrs = {k: v for k, v in glob.items() if v is not None}
     return out
 

@@ -30,6 +30,7 @@ def check_netcdf(path: Path, *, technique: str) -> xr.Dataset:
                 assert var.attrs.get("long_name"), f"{path.name}: {name} has no long_name"
                 assert "units" not in var.attrs
         a = ds.attrs
+        assert "units" not in a  # a file has no unit; its variables do
         assert a["Conventions"] == "CF-1.10"
         assert a["technique"] == technique
         assert a["method"]
