@@ -196,6 +196,19 @@ class RandomLayerKernel:
         ds = 0.005
         s_grid = np.arange(0.0, q_hi + 4 * ds, ds)
         nq, nw, fi, ff, zi, zf = [], [], [], [], [], []
+
+        def nodes(iq: int, w: np.ndarray, t: np.ndarray, s: np.ndarray) -> None:
+            """Quadrature nodes (t, s) of q index ``iq``: table cells and fractions."""
+            idx = np.clip(np.searchsorted(t_grid, t, side="right") - 1, 0, t_grid.size - 2)
+            zpos = s / ds
+            zidx = np.clip(np.floor(zpos).astype(np.int64), 0, s_grid.size - 2)
+            nq.append(np.full(t.size, iq))
+            nw.append(w)
+            fi.append(idx)
+            ff.append((t - t_grid[idx]) / (t_grid[idx + 1] - t_grid[idx]))
+            zi.append(zidx)
+            zf.append(zpos - zidx)
+
         for iq, qq in enumerate(q):
             half = qq / math.sqrt(2)
             # region 1: t on the F table's own nodes, 0 <= t <= q/√2 (trapezoid)
@@ -203,33 +216,12 @@ class RandomLayerKernel:
             t = np.append(t, half)
             w = _trapezoid_weights(t)
             s = np.sqrt(np.clip(qq * qq - t * t, 0, None))
-            w = w * t / (qq * np.maximum(s, 1e-12))
-            idx = np.searchsorted(t_grid, t, side="right") - 1
-            idx = np.clip(idx, 0, t_grid.size - 2)
-            frac = (t - t_grid[idx]) / (t_grid[idx + 1] - t_grid[idx])
-            zpos = s / ds
-            zidx = np.clip(np.floor(zpos).astype(np.int64), 0, s_grid.size - 2)
-            nq.append(np.full(t.size, iq))
-            nw.append(w)
-            fi.append(idx)
-            ff.append(frac)
-            zi.append(zidx)
-            zf.append(zpos - zidx)
+            nodes(iq, w * t / (qq * np.maximum(s, 1e-12)), t, s)
             # region 2: s uniform (0.1 nm⁻¹), 0 <= s <= q/√2
             ns = max(math.ceil(half / 0.1), 8)
             s2 = np.linspace(0.0, half, ns + 1)
-            w2 = _trapezoid_weights(s2) / qq
-            t2 = np.sqrt(np.clip(qq * qq - s2 * s2, 0, None))
-            idx2 = np.clip(np.searchsorted(t_grid, t2, side="right") - 1, 0, t_grid.size - 2)
-            frac2 = (t2 - t_grid[idx2]) / (t_grid[idx2 + 1] - t_grid[idx2])
-            zpos2 = s2 / ds
-            zidx2 = np.clip(np.floor(zpos2).astype(np.int64), 0, s_grid.size - 2)
-            nq.append(np.full(s2.size, iq))
-            nw.append(w2)
-            fi.append(idx2)
-            ff.append(frac2)
-            zi.append(zidx2)
-            zf.append(zpos2 - zidx2)
+            nodes(iq, _trapezoid_weights(s2) / qq, np.sqrt(np.clip(qq * qq - s2 * s2, 0, None)),
+                  s2)
         return cls(q, diam, n_max, overlap, sinc, t_grid, disk, s_grid,
                    np.concatenate(nq), np.concatenate(nw), np.concatenate(fi),
                    np.concatenate(ff), np.concatenate(zi), np.concatenate(zf))
