@@ -59,6 +59,7 @@ numpy data, chunk by chunk on the active dask scheduler for dask-backed data.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import warnings
 from collections.abc import Mapping
@@ -94,7 +95,14 @@ from raman._models import (
     nonlinear_names,
     nonlinear_start,
 )
-from raman.la import LA_RELATIONS, LaRelation, _ratio_for, la_from_ratio, la_prefactor
+from raman.la import (
+    LA_RELATIONS,
+    LaRelation,
+    _ratio_for,
+    la_from_ratio,
+    la_prefactor,
+    outside_calibration,
+)
 
 __all__ = [
     "LA_RELATIONS",
@@ -153,6 +161,35 @@ class BandFitResult(SeriesResult):
     model: str
     laser: float | None
     la_relation: str | None
+
+    def descriptors(self) -> dict[str, Any]:
+        """Record quantities (:meth:`charz.series.SeriesResult.descriptors`).
+
+        ``la_raman`` outside its relation's calibrated range (:func:`raman.la.
+        outside_calibration`; for a series or map, the mean) carries the flag
+        ``outside_calibration``; for a series ``extra["n_outside_calibration"]`` counts
+        the good spectra outside.
+
+        Returns
+        -------
+        dict of str to Measurement
+        """
+        out = SeriesResult.descriptors(self)  # (slots dataclass: no zero-argument super)
+        m = out.get("la_raman")
+        if m is None or self.la_relation is None or self.laser is None:
+            return out
+        rel, laser = self.la_relation, self.laser
+        if self.is_series:
+            la = self.maps["la_raman"].where(self.maps["success"])
+            n_out = xr.apply_ufunc(outside_calibration, la, dask="allowed",
+                                   kwargs={"relation": rel, "laser": laser}).sum()
+            n_out = int(n_out.compute() if _is_dask(n_out) else n_out)
+            if n_out:
+                m = dataclasses.replace(m, extra=dict(m.extra, n_outside_calibration=n_out))
+        if outside_calibration(m.value, relation=rel, laser=laser):
+            m = m.with_flags("outside_calibration")
+        out["la_raman"] = m
+        return out
 
     def plot_map(self, key: str = "id_ig", *, ax: Any = None, **kwargs: Any) -> Any:
         """Map of one descriptor over (y, x) (or a trace over one other dimension).

@@ -21,6 +21,7 @@ __all__ = [
     "LA_RELATIONS",
     "la_from_ratio",
     "la_prefactor",
+    "outside_calibration",
 ]
 
 LaRelation = Literal["cancado", "tuinstra_koenig", "ferrari"]
@@ -129,12 +130,16 @@ def la_from_ratio(
     if warn:
         _, (lo, hi), (llo, lhi), ref = LA_RELATIONS[relation]
         finite = la[np.isfinite(la)]
-        if finite.size and (finite.min() < lo or finite.max() > hi):
-            a, b = f"{np.nanmin(finite):.3g}", f"{np.nanmax(finite):.3g}"
+        out = (finite < lo) | (finite > hi)
+        if out.any():
+            a, b = f"{finite.min():.3g}", f"{finite.max():.3g}"
+            value = f"La = {a} nm is" if a == b else f"La = {a}–{b} nm:"
+            which = ("" if a == b else " every value is" if out.all()
+                     else f" {int(out.sum())} of {finite.size} values are")
             warnings.warn(
-                f"la_raman ({relation}): La = {a if a == b else f'{a}–{b}'} nm "
-                f"is outside the relation's calibrated range {lo:g}–{hi:g} nm ({ref}); the "
-                "three La relations disagree by an order of magnitude for La of 1–4 nm",
+                f"la_raman ({relation}): {value}{which} outside the relation's calibrated "
+                f"range {lo:g}–{hi:g} nm ({ref}); the three La relations disagree by an "
+                "order of magnitude for La of 1–4 nm",
                 PhysicsWarning,
                 stacklevel=2,
             )
@@ -146,6 +151,35 @@ def la_from_ratio(
                 stacklevel=2,
             )
     return float(la) if np.ndim(la) == 0 else la
+
+
+def outside_calibration(la: np.ndarray | float, *, relation: LaRelation,
+                        laser: float) -> np.ndarray | bool:
+    """Whether an La lies outside the range its relation was calibrated for.
+
+    Parameters
+    ----------
+    la : float or ndarray
+        La in nm.
+    relation : {'cancado', 'tuinstra_koenig', 'ferrari'}
+    laser : float
+        Laser wavelength in nm; a wavelength outside the relation's wavelength law puts
+        every value outside.
+
+    Returns
+    -------
+    bool or ndarray of bool
+        True where La is finite and outside :data:`LA_RELATIONS` ``[relation]``'s La range
+        (Cançado 20–500 nm, Tuinstra–Koenig 2–500 nm, Ferrari below 2 nm), or the laser
+        outside the relation's wavelength range; these values carry the flag
+        ``outside_calibration``.
+    """
+    if relation not in LA_RELATIONS:
+        raise CharzError(f"la_relation {relation!r} is not one of {', '.join(LA_RELATIONS)}")
+    _, (lo, hi), (llo, lhi), _ = LA_RELATIONS[relation]
+    v = np.asarray(la, float)
+    out = np.isfinite(v) & ((v < lo) | (v > hi) | (not llo <= laser <= lhi))
+    return bool(out) if out.ndim == 0 else out
 
 
 def _ratio_for(la: np.ndarray, relation: str, laser: float) -> np.ndarray:

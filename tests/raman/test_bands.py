@@ -273,5 +273,47 @@ def test_la_warning_prints_one_value_as_one_number():
     with pytest.warns(PhysicsWarning, match=r"La = 8\.\d+ nm is outside") as rec:
         la_from_ratio(2.3, laser=532.0, relation="cancado")
     assert "–" not in str(rec[0].message).split(" is outside")[0]
-    with pytest.warns(PhysicsWarning, match=r"La = [\d.]+–[\d.]+ nm is outside"):
+    with pytest.warns(PhysicsWarning, match=r"La = [\d.]+–[\d.]+ nm: every value is outside"):
         la_from_ratio(np.array([2.0, 2.5]), laser=532.0, relation="cancado")
+
+
+def test_la_outside_calibration_is_flagged_and_warned_as_one_value():
+    # ratio 2 at 532 nm: Cançado La = 2.4e-10·532⁴/2 = 9.61 nm < 20 nm (calibrated 20–500 nm)
+    from raman.la import outside_calibration
+
+    assert outside_calibration(9.6, relation="cancado", laser=532.0)
+    assert not outside_calibration(40.0, relation="cancado", laser=532.0)
+    assert outside_calibration(40.0, relation="cancado", laser=1064.0)  # law's λ range
+    np.testing.assert_array_equal(
+        outside_calibration(np.array([1.0, 3.0, np.nan]), relation="ferrari", laser=514.0),
+        [False, True, False])
+    with pytest.warns(PhysicsWarning) as seen:
+        la_from_ratio(2.0, laser=532.0, relation="cancado")
+    text = str(seen[0].message)
+    assert "La = 9.61 nm is outside" in text
+    assert "9.61–9.61" not in text
+    with pytest.warns(PhysicsWarning, match=r"La = 4\.81–38\.4 nm: 1 of 2 values are outside"):
+        la_from_ratio(np.array([4.0, 0.5]), laser=532.0, relation="cancado")
+
+
+def test_la_raman_measurement_carries_outside_calibration():
+    da = _spectrum("two_band", spike=False)
+    with pytest.warns(PhysicsWarning, match="outside the relation's calibrated range"):
+        res = fit_bands(da, model="two_band")
+    d = res.descriptors()
+    # Cançado on a hard carbon (A_D/A_G ~ 2.3): La ~ 8 nm, below the 20 nm calibration
+    assert d["la_raman"].value < 20.0
+    assert "outside_calibration" in d["la_raman"].flags
+    assert "outside_calibration" not in d["id_ig"].flags
+    # Tuinstra–Koenig holds above 2 nm: the same spectrum gives a clean La
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PhysicsWarning)
+        tk = fit_bands(da, model="two_band", la_relation="tuinstra_koenig").descriptors()
+    assert "outside_calibration" not in tk["la_raman"].flags
+    # a series: the mean is flagged and the spectra outside are counted
+    stack = xr.concat([da, da * 1.01, da * 0.99], dim="spectrum").transpose("spectrum", ...)
+    with pytest.warns(PhysicsWarning, match="La = 8.* nm is outside"):  # one value, 3 digits
+        res = fit_bands(stack, model="two_band", engine="lmfit")
+    m = res.descriptors()["la_raman"]
+    assert "outside_calibration" in m.flags
+    assert m.extra["n_outside_calibration"] == 3

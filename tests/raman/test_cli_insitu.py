@@ -10,7 +10,7 @@ import pytest
 
 from charz.cli import main
 from charz.demo import example_data_dir
-from charz.errors import DataCleaningWarning, PhysicsWarning
+from charz.errors import DataCleaningWarning, FlagWarning, PhysicsWarning
 from raman.insitu import read_series, track_bands
 
 DATA = example_data_dir()
@@ -92,8 +92,13 @@ def test_demo_part(tmp_path):
     from raman import _demo
 
     ctx = DemoContext(DATA, tmp_path, TRUTH)
-    _demo.run(ctx)
+    # Cançado's La of the demo hard carbon (8.6 nm) is below the relation's calibrated
+    # 20–500 nm: flagged outside_calibration, and the flagged record warns once
+    with pytest.warns(FlagWarning, match=r"la_raman \(outside the calibrated range"):
+        _demo.run(ctx)
     rec = ctx.records[0]
+    assert rec.descriptors["la_raman"].flags == ("outside_calibration",)
+    assert not rec.descriptors["id_ig"].flags
     assert rec.descriptors["id_ig"].value == pytest.approx(TRUTH["raman"]["id_ig"], rel=0.03)
     assert (tmp_path / "raman_fit.png").exists()
     assert (tmp_path / "insitu_raman_bands.csv").exists()
