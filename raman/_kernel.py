@@ -98,15 +98,18 @@ def _output_spec(model: str, order: int | None, laser: float | None,
 
 
 def _despike(ys: np.ndarray, method: str | None) -> tuple[np.ndarray, np.ndarray]:
-    """Vectorised despiking of a whole block; (despiked, spike points per row)."""
-    from raman.baseline import temporal_median_raw, whitaker_hayes_raw
+    """Vectorised despiking of a whole block; (despiked, spike points per row).
+
+    The block itself is returned when nothing was replaced (no copy).
+    """
+    from raman.baseline import _whitaker_hayes, temporal_median_raw
 
     if not method:
         return ys, np.zeros(ys.shape[0], np.int32)
     if method == "temporal_median" and ys.shape[0] >= 3:
         out, mask = temporal_median_raw(ys, axis=0)
     else:
-        out, mask = whitaker_hayes_raw(ys)
+        out, mask = _whitaker_hayes(np.asarray(ys, float), copy=False)
     return out, mask.sum(axis=-1).astype(np.int32)
 
 
@@ -402,16 +405,40 @@ def _derived_with_errors(model, heights, nonlin, cov, window, laser, la_relation
                                           la_relation)
 
 
+def _direct_keys(model: str) -> dict[str, int]:
+    """Descriptor keys that equal one parameter, -> its index in (heights, nonlinear)."""
+    bands = bands_of(model)
+    names = nonlinear_names(model)
+    nb = len(bands)
+    out = {}
+    for i, b in enumerate(bands):
+        out[f"{b.name}_height"] = i
+        for p in b.nonlinear:
+            out[f"{b.name}_{p}"] = nb + names.index(f"{b.name}_{p}")
+        if b.shape != "bwf":
+            out[f"{b.name}_position"] = nb + names.index(f"{b.name}_center")
+            out[f"{b.name}_apex_height"] = i
+    return out
+
+
 def _derived_with_errors_inner(model, heights, nonlin, cov, window, laser, la_relation):
     vals = descriptor_values(model, heights, nonlin, window)
     for k, v in vals.items():
         vals[k] = np.where(np.isfinite(v), v, np.nan)
     nbands = heights.shape[-1]
     p0 = np.concatenate([heights, nonlin], axis=-1)
-    keys = ["id_ig", "ad_ag", "d_position", "g_position", "d_fwhm", "g_fwhm"]
-    keys += [k for k in vals if k not in keys]
     P = p0.shape[-1]
-    grads = {k: np.zeros(p0.shape) for k in keys}
+    c = cov[..., :P, :P]
+    # keys that are one fitted parameter: their stderr is the covariance diagonal
+    direct = _direct_keys(model)
+    errs = {}
+    diag = np.einsum("...jj->...j", c)
+    for k, j in direct.items():
+        if k in vals:
+            errs[k] = np.sqrt(np.where(diag[..., j] >= 0, diag[..., j], np.nan))
+    # the others (areas, ratios, BWF apex): delta method with a numerical gradient
+    keys = [k for k in vals if k not in direct]
+    grads = {k: np.empty(p0.shape) for k in keys}
     for j in range(P):
         step = 1e-6 * np.maximum(np.abs(p0[..., j]), 1e-3)
         pp = p0.copy()
@@ -419,11 +446,9 @@ def _derived_with_errors_inner(model, heights, nonlin, cov, window, laser, la_re
         vj = descriptor_values(model, pp[..., :nbands], pp[..., nbands:], window)
         for k in keys:
             grads[k][..., j] = (vj[k] - vals[k]) / step
-    c = cov[..., :P, :P]
-    errs = {}
     for k in keys:
         g = grads[k]
-        var = np.einsum("...i,...ij,...j->...", g, c, g)
+        var = np.einsum("...i,...i->...", np.einsum("...i,...ij->...j", g, c), g)
         errs[k] = np.sqrt(np.where(var >= 0, var, np.nan))
     if laser is not None:
         ratio_key = LA_RELATIONS[la_relation][0]

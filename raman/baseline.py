@@ -112,7 +112,10 @@ def crop(
             f"crop: only {int(keep.sum())} points of {spectrum.attrs.get('source', 'the data')} "
             f"lie in {lo:g}–{hi:g} cm⁻¹ (data span {np.nanmin(x):g}–{np.nanmax(x):g})"
         )
-    out = spectrum.isel({DIM: np.flatnonzero(keep)})
+    idx = np.flatnonzero(keep)
+    if idx[-1] - idx[0] + 1 == idx.size:  # one run of points: a view, not a copy
+        idx = slice(int(idx[0]), int(idx[-1]) + 1)
+    out = spectrum.isel({DIM: idx})
     out.attrs = {**spectrum.attrs, "crop_window": [lo, hi]}
     return out
 
@@ -198,18 +201,31 @@ def whitaker_hayes_raw(
         out, mask = whitaker_hayes_raw(y.reshape(-1, y.shape[-1]), threshold=threshold,
                                        kernel_size=kernel_size, max_width=max_width)
         return out.reshape(y.shape), mask.reshape(y.shape)
-    d = np.diff(y, axis=-1)
-    median = np.median if np.isfinite(d).all() else _nanmedian  # nanmedian is 3x slower
-    med = median(d, axis=-1, keepdims=True)
-    mad = median(np.abs(d - med), axis=-1, keepdims=True)
-    mad = np.where(mad > 0, mad, np.nan)
-    z = 0.6745 * (d - med) / mad
-    flag = np.abs(np.nan_to_num(z)) > threshold
-    mask = np.zeros(y.shape, bool)
-    mask[..., 1:] |= flag
-    mask[..., :-1] |= flag
+    return _whitaker_hayes(y, threshold=threshold, kernel_size=kernel_size,
+                           max_width=max_width, copy=True)
+
+
+def _whitaker_hayes(y: np.ndarray, *, threshold: float = 8.0, kernel_size: int = 3,
+                    max_width: int = 3, copy: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`whitaker_hayes_raw` of a 1-D or 2-D float array; ``copy=False`` returns ``y``
+    itself when it has no spike (the block kernel's usual case)."""
+    if y.ndim == 2:  # compiled candidate search, one pass per spectrum
+        from raman._fast import wh_candidates
+
+        mask, mad = wh_candidates(y, threshold)
+    else:
+        d = np.diff(y, axis=-1)
+        median = np.median if np.isfinite(d).all() else _nanmedian  # nanmedian is 3x slower
+        med = median(d, axis=-1, keepdims=True)
+        mad = median(np.abs(d - med), axis=-1, keepdims=True)
+        mad = np.where(mad > 0, mad, np.nan)
+        z = 0.6745 * (d - med) / mad
+        flag = np.abs(np.nan_to_num(z)) > threshold
+        mask = np.zeros(y.shape, bool)
+        mask[..., 1:] |= flag
+        mask[..., :-1] |= flag
     if not mask.any():  # the usual case: nothing to check further
-        return y.copy(), mask
+        return (y.copy() if copy else y), mask
     if y.ndim == 2:  # the rest is row by row: only the rows with candidates
         rows = mask.any(axis=1)
         if not rows.all():

@@ -140,3 +140,33 @@ def test_temporal_median_ignores_intensity_drift():
         warnings.simplefilter("error")
         out = remove_spikes(da)
     np.testing.assert_array_equal(out.values, da.values)
+
+
+def test_compiled_spike_candidates_equal_the_numpy_formulation(monkeypatch):
+    # the block kernel's compiled Whitaker–Hayes z-scores (raman._fast) against the plain
+    # numpy formulation (median/MAD of the first differences, NaN points left out)
+    import raman._fast as fast
+    from raman.baseline import whitaker_hayes_raw
+
+    rng = np.random.default_rng(3)
+    y = rng.normal(size=(80, 400)).cumsum(axis=1) * 0.05 + rng.normal(size=(80, 400))
+    y[3, 200] += 60.0  # spikes
+    y[5, 50] += 40.0
+    y[7, :12] = np.nan  # NaN points, an all-NaN and a constant spectrum
+    y[9] = np.nan
+    y[11] = 2.0
+    mask_c, mad_c = fast.wh_candidates(y, 8.0)
+    out_c, spikes_c = whitaker_hayes_raw(y)
+    monkeypatch.setattr(fast, "HAVE_NUMBA", False)
+    mask_n, mad_n = fast.wh_candidates(y, 8.0)
+    out_n, spikes_n = whitaker_hayes_raw(y)
+    np.testing.assert_array_equal(mask_c, mask_n)
+    np.testing.assert_allclose(mad_c, mad_n, rtol=1e-12, equal_nan=True)
+    np.testing.assert_array_equal(spikes_c, spikes_n)
+    np.testing.assert_array_equal(out_c, out_n)
+    assert spikes_c[3, 200] and spikes_c[5, 50]
+    assert spikes_c.sum() <= 4
+    # one spectrum (1-D) gives the same as its row of the block
+    one, one_mask = whitaker_hayes_raw(y[3])
+    np.testing.assert_array_equal(one_mask, spikes_c[3])
+    np.testing.assert_array_equal(one, out_c[3])
