@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import threading
+import warnings
 
 import numpy as np
 
@@ -76,6 +77,12 @@ else:  # pragma: no cover
     _prange = range
 
 
+def _nanmedian(a: np.ndarray, **kwargs: object) -> np.ndarray:
+    with warnings.catch_warnings():  # all-NaN spectra: NaN, no candidates
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmedian(a, **kwargs)
+
+
 def wh_candidates(y: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
     """Whitaker–Hayes spike candidates of a block of spectra.
 
@@ -97,8 +104,6 @@ def wh_candidates(y: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarr
     mask = np.zeros((n, m), bool)
     mad = np.empty(n)
     if not HAVE_NUMBA:  # pragma: no cover - the numpy formulation
-        from raman.baseline import _nanmedian
-
         d = np.diff(y, axis=-1)
         median = np.median if np.isfinite(d).all() else _nanmedian
         med = median(d, axis=-1, keepdims=True)
