@@ -30,10 +30,13 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import sys
 import time
 import warnings
 
 import numpy as np
+
+sys.path.insert(0, str(__import__('pathlib').Path(__file__).resolve().parents[1]))  # this checkout
 
 LN2 = math.log(2.0)
 

@@ -23,7 +23,51 @@ except ImportError:  # pragma: no cover - exercised where numba is absent
     _numba = None
     HAVE_NUMBA = False
 
-__all__ = ["HAVE_NUMBA", "wh_candidates"]
+__all__ = ["HAVE_NUMBA", "is_flat_rows", "nanmean_rows", "wh_candidates"]
+
+
+def _select(a, k, lo, hi):
+    """In-place quickselect (Hoare, median-of-three pivot): the k-th smallest of a[lo:hi+1]."""
+    while hi > lo:
+        mid = (lo + hi) >> 1
+        if a[mid] < a[lo]:
+            a[mid], a[lo] = a[lo], a[mid]
+        if a[hi] < a[lo]:
+            a[hi], a[lo] = a[lo], a[hi]
+        if a[hi] < a[mid]:
+            a[hi], a[mid] = a[mid], a[hi]
+        pivot = a[mid]
+        i = lo
+        j = hi
+        while i <= j:
+            while a[i] < pivot:
+                i += 1
+            while a[j] > pivot:
+                j -= 1
+            if i <= j:
+                a[i], a[j] = a[j], a[i]
+                i += 1
+                j -= 1
+        if k <= j:
+            hi = j
+        elif k >= i:
+            lo = i
+        else:
+            return a[k]
+    return a[k]
+
+
+def _median(a, n):
+    """Median of a[:n] (reorders a; the mean of the two middle values for even n)."""
+    k = n // 2
+    v = _select(a, k, 0, n - 1)
+    if n % 2 == 1:
+        return v
+    lower = a[0]
+    for i in range(1, k):  # after the selection a[:k] holds the k smallest
+        if a[i] > lower:
+            lower = a[i]
+    return 0.5 * (lower + v)
 
 
 def _row(y, threshold, mask, i, buf, dev):
@@ -37,10 +81,23 @@ def _row(y, threshold, mask, i, buf, dev):
             k += 1
     if k == 0:
         return np.nan
-    med = np.median(buf[:k])
+    med = _median(buf, k)
+    top = 0.0
     for j in range(k):
         dev[j] = abs(buf[j] - med)
-    mad = np.median(dev[:k])
+        if dev[j] > top:
+            top = dev[j]
+    # the largest deviation is flagged only if MAD < top·0.6745/threshold; when at most
+    # (k−1)//2 deviations lie below that (with a relative margin), the MAD is above it and
+    # nothing is flagged: the second selection is skipped (the usual spectrum)
+    bar = top * 0.6745 / threshold * (1.0 + 1e-9)
+    below = 0
+    for j in range(k):
+        if dev[j] < bar:
+            below += 1
+    if below <= (k - 1) // 2:
+        return np.nan
+    mad = _median(dev, k)
     if not mad > 0.0:
         return np.nan
     scale = 0.6745 / mad
@@ -68,8 +125,41 @@ def _rows_serial(y, threshold, mask, mad):
         mad[i] = _row(y, threshold, mask, i, buf, dev)
 
 
+def _ranges(y, lo, hi):
+    n, m = y.shape
+    for i in _prange(n):
+        a = np.inf
+        b = -np.inf
+        for j in range(m):
+            v = y[i, j]
+            if v < a:
+                a = v
+            if v > b:
+                b = v
+        lo[i] = a
+        hi[i] = b
+
+
+def _col_mean(y, out):
+    n, m = y.shape
+    s = np.zeros(m)
+    c = np.zeros(m)
+    for i in range(n):
+        for j in range(m):
+            v = y[i, j]
+            if not math.isnan(v):
+                s[j] += v
+                c[j] += 1.0
+    for j in range(m):
+        out[j] = s[j] / c[j] if c[j] > 0 else np.nan
+
+
 if HAVE_NUMBA:
     _prange = _numba.prange
+    _ranges = _numba.njit(cache=True, nogil=True)(_ranges)
+    _col_mean = _numba.njit(cache=True, nogil=True)(_col_mean)
+    _select = _numba.njit(cache=True, nogil=True)(_select)
+    _median = _numba.njit(cache=True, nogil=True)(_median)
     _row = _numba.njit(cache=True, nogil=True)(_row)
     _rows_parallel = _numba.njit(cache=True, nogil=True, parallel=True)(_rows_parallel)
     _rows_serial = _numba.njit(cache=True, nogil=True)(_rows_serial)
@@ -96,8 +186,10 @@ def wh_candidates(y: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarr
     Returns
     -------
     (ndarray, ndarray)
-        Boolean candidate mask ``(n, m)`` and the MAD of the differences ``(n, 1)``
-        (NaN where it is zero or undefined: such a spectrum has no candidates).
+        Boolean candidate mask ``(n, m)`` and the MAD of the differences ``(n, 1)`` for
+        the spectra with candidates (the compiled path skips it, as NaN, where a count
+        shows that no difference can exceed the threshold; NaN also where it is zero or
+        undefined: such a spectrum has no candidates).
     """
     y = np.ascontiguousarray(y, float)
     n, m = y.shape
@@ -120,3 +212,40 @@ def wh_candidates(y: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarr
            and n >= 64 else _rows_serial)
     run(y, float(threshold), mask, mad)
     return mask, mad[:, None]
+
+
+def is_flat_rows(y: np.ndarray) -> np.ndarray:
+    """Per row: all NaN, or constant within float noise (:func:`charz.flags.is_flat`).
+
+    One pass over the block when compiled (NaN compares false, so it is skipped).
+    """
+    y = np.asarray(y, float)
+    if not HAVE_NUMBA or y.ndim != 2:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            hi = np.nanmax(y, axis=-1)
+            lo = np.nanmin(y, axis=-1)
+    else:
+        lo = np.empty(y.shape[0])
+        hi = np.empty(y.shape[0])
+        _ranges(np.ascontiguousarray(y), lo, hi)
+    scale = np.maximum(np.abs(hi), np.abs(lo))
+    with np.errstate(invalid="ignore"):
+        return ~np.isfinite(hi) | ~np.isfinite(lo) | (hi - lo <= 16 * np.finfo(float).eps
+                                                      * scale)
+
+
+def nanmean_rows(y: np.ndarray) -> np.ndarray:
+    """Mean spectrum of a block ``(n, m)`` over the rows, NaN points left out."""
+    y = np.asarray(y, float)
+    if not HAVE_NUMBA:
+        return _nanmean0(y)
+    out = np.empty(y.shape[1])
+    _col_mean(np.ascontiguousarray(y), out)
+    return out
+
+
+def _nanmean0(y: np.ndarray) -> np.ndarray:
+    with warnings.catch_warnings():  # points that are NaN in every spectrum stay NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmean(y, axis=0)

@@ -7,7 +7,6 @@ Private: the public names are in :mod:`raman.bands`.
 from __future__ import annotations
 
 import threading
-import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -43,15 +42,12 @@ _POLY = {"constant": 0, "linear": 1, "quadratic": 2, "cubic": 3}
 def _is_flat(ys: np.ndarray) -> np.ndarray:
     """All NaN, all zero, or constant within float noise (per row).
 
-    The criterion of :func:`charz.flags.is_flat`, in two reductions per row (it runs on
-    every block of every map).
+    The criterion of :func:`charz.flags.is_flat`, in one compiled pass per row (it runs
+    on every block of every map).
     """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        hi = np.nanmax(ys, axis=-1)
-        lo = np.nanmin(ys, axis=-1)
-    scale = np.maximum(np.abs(hi), np.abs(lo))
-    return ~np.isfinite(hi) | (hi - lo <= 16 * np.finfo(float).eps * scale)
+    from raman._fast import is_flat_rows
+
+    return is_flat_rows(ys)
 
 
 def _output_spec(model: str, order: int | None, laser: float | None,

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import math
 import os
-import warnings
 from typing import Any
 
 import numpy as np
@@ -662,9 +661,9 @@ def fit_batch(
 
     theta0 = np.broadcast_to(start, (n, nt)).copy()
     if seed == "mean" and n > 1:
-        with warnings.catch_warnings():  # points that are NaN in every spectrum stay NaN
-            warnings.simplefilter("ignore", RuntimeWarning)
-            mean = np.nanmean(ys, axis=0)[None]
+        from raman._fast import _nanmean0, nanmean_rows
+
+        mean = (nanmean_rows(ys) if numba_ok else _nanmean0(ys))[None]
         if np.isfinite(mean).sum() > nb + nt + npoly + 1:
             th, _, _, info = run(mean, start[None])
             if info[0, 0] > 0:
