@@ -296,6 +296,73 @@ def _flag_counts(flags: xr.DataArray, good: xr.DataArray) -> Any:
     return dask.delayed(merge)(parts)
 
 
+def _block_stats(nkeys: int, extra: Callable[..., int] | None, good: np.ndarray,
+                 flags: np.ndarray, *arrays: np.ndarray) -> dict[str, Any]:
+    """Statistics of one chunk of ``maps`` (see :meth:`SeriesResult.stats`)."""
+    good = np.asarray(good, bool).ravel()
+    flags = np.asarray(flags).ravel()
+    fl: dict[str, list[int]] = {}
+    flagged = 0
+    for f, g in zip(flags, good, strict=True):
+        names = split_flags(f)
+        if names and g:
+            flagged += 1
+        for name in names:
+            c = fl.setdefault(name, [0, 0])
+            c[1] += 1
+            if g:
+                c[0] += 1
+    keys = []
+    for a in arrays[:nkeys]:
+        v = np.asarray(a, float).ravel()[good]
+        v = v[~np.isnan(v)]
+        if v.size:
+            mean = float(v.mean())
+            keys.append((int(v.size), mean, float(((v - mean) ** 2).sum())))
+        else:
+            keys.append((0, 0.0, 0.0))
+    ext = int(extra(good, *(np.ravel(a) for a in arrays[nkeys:]))) if extra else 0
+    return {"n": int(good.size), "ok": int(good.sum()), "flagged": flagged, "flags": fl,
+            "keys": keys, "extra": ext}
+
+
+def _merge_stats(parts: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Chunks' statistics merged (counts summed; means and squared deviations by Chan et
+    al.'s pairwise update, Am. Stat. 37 (1983) 242)."""
+    out = {"n": 0, "ok": 0, "flagged": 0, "flags": {}, "keys": None, "extra": 0}
+    for p in parts:
+        for k in ("n", "ok", "flagged", "extra"):
+            out[k] += p[k]
+        for name, (a, b) in p["flags"].items():
+            c = out["flags"].setdefault(name, [0, 0])
+            c[0] += a
+            c[1] += b
+        if out["keys"] is None:
+            out["keys"] = list(p["keys"])
+            continue
+        merged = []
+        for (na, ma, sa), (nb, mb, sb) in zip(out["keys"], p["keys"], strict=True):
+            n = na + nb
+            if n == 0:
+                merged.append((0, 0.0, 0.0))
+                continue
+            d = mb - ma
+            merged.append((n, ma + d * nb / n, sa + sb + d * d * na * nb / n))
+        out["keys"] = merged
+    out["keys"] = out["keys"] or []
+    return out
+
+
+def _finish_stats(part: Mapping[str, Any], keys: Sequence[str]) -> dict[str, Any]:
+    out = dict(part)
+    stats = {}
+    for k, (n, mean, m2) in zip(keys, part["keys"], strict=True):
+        std = math.sqrt(m2 / (n - 1)) if n > 1 else math.nan
+        stats[k] = (n, mean if n else math.nan, std)
+    out["keys"] = stats
+    return out
+
+
 def _measurement(value: float, stderr: float | None, unit: str, technique: str, method: str,
                  source: Provenance, extra: Mapping[str, Any], flags: Sequence[str]) -> Any:
     from charz.record import Measurement
@@ -388,16 +455,60 @@ class SeriesResult(DescriptorsHTMLMixin):
 
     def counts(self) -> SeriesCounts:
         """Numbers of slices fitted, without signal, failed and flagged."""
-        ok, fl = _compute(self.maps["success"], _flag_counts(self.maps["flags"],
-                                                             self.maps["success"]))
-        ok = np.asarray(getattr(ok, "values", ok), bool)
-        n = int(ok.size)
-        fitted = int(ok.sum())
-        no_signal = int(fl.get("no_signal", [0, 0])[1])
-        flagged_ok = self.maps["flags"].where(self.maps["success"], "")
-        nflag = (flagged_ok != "").sum()
-        (nflag,) = _compute(nflag)
-        return SeriesCounts(n, fitted, no_signal, n - fitted - no_signal, int(nflag))
+        st = self.stats()
+        n, fitted = st["n"], st["ok"]
+        no_signal = int(st["flags"].get("no_signal", [0, 0])[1])
+        return SeriesCounts(n, fitted, no_signal, n - fitted - no_signal, st["flagged"])
+
+    def stats(self, keys: Sequence[str] = (), *,
+              extra: Callable[..., int] | None = None,
+              extra_vars: Sequence[str] = ()) -> dict[str, Any]:
+        """Counts and per-key statistics of the good slices, in one pass over ``maps``.
+
+        Dask-backed maps are reduced chunk by chunk on the active scheduler (one task per
+        chunk and one to merge: the client receives numbers, never the maps).
+
+        Parameters
+        ----------
+        keys : sequence of str
+            Variables whose count, mean and standard deviation over the good slices
+            (``success`` and not NaN) are wanted.
+        extra : callable, optional
+            ``extra(good, *arrays) -> int`` per chunk (``arrays`` of ``extra_vars``),
+            summed over the chunks.
+        extra_vars : sequence of str
+            Variables passed to ``extra``.
+
+        Returns
+        -------
+        dict
+            ``n`` (slices), ``ok`` (good slices), ``flagged`` (good slices with a flag),
+            ``flags`` (``{flag: [n among good, n among all]}``), ``keys`` (``{key: (count,
+            mean, std)}``, std with ddof=1) and ``extra`` (the summed ``extra``).
+        """
+        ds = self.maps
+        names = ["success", "flags", *keys, *extra_vars]
+        if not any(_is_dask(ds[k]) for k in names):
+            part = _block_stats(len(keys), extra, *(np.asarray(ds[k].values) for k in names))
+            return _finish_stats(part, keys)
+        import dask
+        import dask.array as dsa
+
+        ref = ds["success"].data if _is_dask(ds["success"]) else None
+        arrays = []
+        for k in names:
+            a = ds[k].data
+            if not _is_dask(ds[k]):
+                a = dsa.from_array(np.asarray(a), chunks=ref.chunks if ref is not None
+                                   else "auto")
+            if ref is not None and a.chunks != ref.chunks:
+                a = a.rechunk(ref.chunks)
+            ref = a if ref is None else ref
+            arrays.append(np.ravel(a.to_delayed()))
+        parts = [dask.delayed(_block_stats)(len(keys), extra, *blocks)
+                 for blocks in zip(*arrays, strict=True)]
+        (merged,) = _compute(dask.delayed(_merge_stats)(parts))
+        return _finish_stats(merged, keys)
 
     def summary(self) -> str:
         """One line: ``"110/168 fitted, 58 without signal"`` (+ failed, flagged)."""
@@ -454,21 +565,15 @@ class SeriesResult(DescriptorsHTMLMixin):
                 out[k] = _measurement(v, e, DESCRIPTORS[k].unit, self.technique,
                                       self.methods.get(k, ""), self.source, {}, kf)
             return out
-        flat = []
-        for k in keys:
-            v = ds[k].where(good)
-            flat += [v.count(), v.mean(), v.std(ddof=1)]
-        *flat, counts, n_ok = _compute(*flat, _flag_counts(ds["flags"], good), good.sum())
-        stats = {k: flat[3 * i: 3 * i + 3] for i, k in enumerate(keys)}
-        n_ok = int(n_ok)
+        st = self.stats(keys, **self._stats_extra())
+        counts, n_ok = st["flags"], st["ok"]
         if n_ok == 0:
             raise FitError(f"{self.source.source or self.technique}: no slice of the series "
                            f"was fitted successfully ({self.summary()})")
         n_total = int(np.prod([ds.sizes[d] for d in self.series_dims]))
         out = {}
         for k in keys:
-            cnt, mean, std = (float(np.asarray(getattr(a, "values", a))) for a in stats[k])
-            n = int(cnt)
+            n, mean, std = st["keys"][k]
             if n == 0 or not math.isfinite(mean):
                 continue
             sem = std / math.sqrt(n) if n > 1 and math.isfinite(std) else None
@@ -480,6 +585,14 @@ class SeriesResult(DescriptorsHTMLMixin):
                 self.methods.get(k, "")
             out[k] = _measurement(mean, sem, DESCRIPTORS[k].unit, self.technique, method,
                                   self.source, extra, kf)
+        return self._finish_descriptors(out, st)
+
+    def _stats_extra(self) -> dict[str, Any]:
+        """``extra``/``extra_vars`` of :meth:`stats` that a technique adds (none here)."""
+        return {}
+
+    def _finish_descriptors(self, out: dict[str, Any], st: Mapping[str, Any]) -> dict[str, Any]:
+        """A technique's last word on a series' descriptors (``st``: :meth:`stats`)."""
         return out
 
     def curves(self, index: Mapping[str, int] | None = None) -> xr.Dataset:

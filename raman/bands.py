@@ -60,6 +60,7 @@ numpy data, chunk by chunk on the active dask scheduler for dask-backed data.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import warnings
 from collections.abc import Mapping
@@ -175,18 +176,24 @@ class BandFitResult(SeriesResult):
         dict of str to Measurement
         """
         out = SeriesResult.descriptors(self)  # (slots dataclass: no zero-argument super)
+        if not self.is_series:
+            return self._finish_descriptors(out, {})
+        return out
+
+    def _stats_extra(self) -> dict[str, Any]:
+        if self.la_relation is None or self.laser is None or "la_raman" not in self.maps:
+            return {}
+        return {"extra": functools.partial(_n_outside, relation=self.la_relation,
+                                           laser=self.laser),
+                "extra_vars": ("la_raman",)}
+
+    def _finish_descriptors(self, out: dict[str, Any], st: Mapping[str, Any]) -> dict[str, Any]:
         m = out.get("la_raman")
         if m is None or self.la_relation is None or self.laser is None:
             return out
-        rel, laser = self.la_relation, self.laser
-        if self.is_series:
-            la = self.maps["la_raman"].where(self.maps["success"])
-            n_out = xr.apply_ufunc(outside_calibration, la, dask="allowed",
-                                   kwargs={"relation": rel, "laser": laser}).sum()
-            n_out = int(n_out.compute() if _is_dask(n_out) else n_out)
-            if n_out:
-                m = dataclasses.replace(m, extra=dict(m.extra, n_outside_calibration=n_out))
-        if outside_calibration(m.value, relation=rel, laser=laser):
+        if st.get("extra"):
+            m = dataclasses.replace(m, extra=dict(m.extra, n_outside_calibration=st["extra"]))
+        if outside_calibration(m.value, relation=self.la_relation, laser=self.laser):
             m = m.with_flags("outside_calibration")
         out["la_raman"] = m
         return out
@@ -561,6 +568,12 @@ def fit_bands(
                          source=prov, depends=_depends(model), curves_fn=curves_fn,
                          fit=sink[-1] if sink and n_total == 1 else None,
                          model=model, laser=laser, la_relation=la_relation)
+
+
+def _n_outside(good: np.ndarray, la: np.ndarray, *, relation: str, laser: float) -> int:
+    """Good spectra of a chunk whose La lies outside the relation's calibrated range."""
+    return int(np.count_nonzero(outside_calibration(np.where(good, la, np.nan),
+                                                    relation=relation, laser=laser)))
 
 
 def _counts_text(maps: xr.Dataset) -> str:

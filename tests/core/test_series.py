@@ -342,3 +342,33 @@ def test_scheduler_specs():
         pass
     with pytest.raises(ValueError, match="worker count"), scheduler("local:0"):
         pass
+
+
+def _n_above(good, values, *, limit):
+    return int(np.count_nonzero(good & (values > limit)))
+
+
+def test_stats_one_pass_numpy_equals_dask_chunks_and_truth():
+    pytest.importorskip("dask")
+    import functools
+
+    da, _centres = _map()
+    kw = {"core_dims": ["two_theta"], "outputs": OUT, "kwargs": {"x": da.two_theta.values}}
+    ref = _result(apply_series(da, _centroid_kernel, **kw))
+    lazy = _result(apply_series(da.chunk({"y": 2, "x": 3, "two_theta": -1}),
+                                _centroid_kernel, **kw))
+    extra = functools.partial(_n_above, limit=24.0)
+    a = ref.stats(["two_theta_002", "fwhm_002"], extra=extra, extra_vars=["two_theta_002"])
+    b = lazy.stats(["two_theta_002", "fwhm_002"], extra=extra, extra_vars=["two_theta_002"])
+    good = np.asarray(ref.maps["success"].values, bool)
+    v = np.asarray(ref.maps["two_theta_002"].values)[good]
+    for st in (a, b):  # truth: numpy on the good slices
+        assert (st["n"], st["ok"]) == (12, 10)
+        n, mean, std = st["keys"]["two_theta_002"]
+        assert n == 10
+        assert mean == pytest.approx(v.mean(), rel=1e-12)
+        assert std == pytest.approx(v.std(ddof=1), rel=1e-9)
+        assert st["extra"] == int((v > 24.0).sum())
+        assert st["flags"]["no_signal"] == [0, 2]
+    assert a["flags"] == b["flags"]
+    assert a["flagged"] == b["flagged"]
