@@ -10,11 +10,13 @@ worker processes) through the public API, with the results written chunk by chun
       raman.fit_bands(spectra).to_zarr(out)          # workers read, fit and write
 
 * **frames** — Eiger-like HDF5 stacks (bitshuffle-LZ4) of 10, 100 and 1000 frames of a
-  **small synthetic detector** (pyFAI's Pilatus 100k, 195 × 487 pixels, a (002)-like ring
-  moving by 0.002° per frame, Poisson noise: 1000 Pilatus 1M frames would not fit the
-  5-minute budget of one command on 2 shared cores) — read by frame blocks, integrated
-  with one cached pyFAI integrator per worker and fitted per frame
-  (:func:`xrd.series.fit_pattern_series`), all in one graph::
+  **small synthetic detector** (pyFAI's Pilatus 100k, 195 × 487 pixels, a (002)-like
+  ring, Poisson noise: 1000 Pilatus 1M frames would not fit the 5-minute budget of one
+  command on 2 shared cores; ``benchmarks/pyfai_stack.py`` times real Pilatus 1M frames)
+  — read by frame blocks and integrated with one cached pyFAI integrator per worker,
+  the patterns written chunk by chunk (10, 100, 1000 frames); and the same followed by a
+  per-frame (002) fit (:func:`xrd.series.fit_pattern_series`, lmfit, ~0.2 s a frame: 10
+  and 100 frames, 1000 with ``--fit-1000``), all in one graph::
 
       series = charz.images.integrate_stack(master, poni, npt=500, unit="2th_deg")
       xrd.series.fit_pattern_series(series, fit_10=False).to_zarr(out)
@@ -23,16 +25,18 @@ For each size it prints the wall time per item, its ratio to the smallest size's
 linear cost), the peak resident memory of the calling (client) process above its level
 before the run (sampled every 20 ms), the client's CPU time, and the fitted fraction. A
 baseline in the same process: the in-memory path (numpy data, fitted in-process on all
-cores) at 10³ spectra / 10 frames... is timed per item too, so the table also shows the
+cores; 3000 spectra, 30 frames) is timed per item too, so the table also shows the
 cluster's cost per item against it.
 
-Run: ``python benchmarks/scaling.py [--workers 2] [--quick]`` (``--quick``: 10³/10⁴ and
-10/100 only). Whole run ~3–4 min on 2 idle cores; the load average is printed.
+Run: ``python benchmarks/scaling.py [--workers 2] [--quick] [--only spectra|frames]``
+(``--quick``: 10³/10⁴ and 10/100 only). Each part takes 1–3 min on 2 idle cores (run
+them one by one on a loaded machine); the load average is printed.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import resource
 import shutil
@@ -136,6 +140,7 @@ def run_spectra(sizes, tmp: Path, chunk: int) -> list[dict]:
             wall = time.perf_counter() - t0
         rows.append({"n": n, "wall": wall, "per_ms": wall / n * 1e3, "client_mb": mem.above_mb,
                      "client_cpu": _cpu() - c0, "fitted": counts.fitted / counts.n})
+        _progress("spectra", rows[-1])
         shutil.rmtree(store, ignore_errors=True)
         shutil.rmtree(out, ignore_errors=True)
     return rows
@@ -202,8 +207,10 @@ def _fit_frames(series):
     return fit_pattern_series(series, fit_10=False, window=(15.0, 33.0))
 
 
-def run_frames(sizes, tmp: Path, poni: Path, base: np.ndarray, chunk: int) -> list[dict]:
+def run_frames(sizes, tmp: Path, poni: Path, base: np.ndarray, chunk: int, *,
+               fit: bool = True) -> list[dict]:
     from charz.images import integrate_stack
+    from charz.series import compute_progress
 
     rows = []
     for n in sizes:
@@ -215,11 +222,18 @@ def run_frames(sizes, tmp: Path, poni: Path, base: np.ndarray, chunk: int) -> li
             t0 = time.perf_counter()
             series = integrate_stack(master, poni, npt=500, unit="2th_deg",
                                      chunk_frames=chunk)
-            res = _fit_frames(series).to_zarr(out)
-            counts = res.counts()
+            if fit:
+                res = _fit_frames(series).to_zarr(out)
+                counts = res.counts()
+                done = counts.fitted / counts.n
+            else:  # integration only, the patterns written chunk by chunk
+                compute_progress(series.to_dataset(name="intensity").to_zarr(
+                    out, mode="w", compute=False, zarr_format=2))
+                done = 1.0
             wall = time.perf_counter() - t0
         rows.append({"n": n, "wall": wall, "per_ms": wall / n * 1e3, "client_mb": mem.above_mb,
-                     "client_cpu": _cpu() - c0, "fitted": counts.fitted / counts.n})
+                     "client_cpu": _cpu() - c0, "fitted": done})
+        _progress("frames", rows[-1])
         shutil.rmtree(out, ignore_errors=True)
     return rows
 
@@ -233,6 +247,11 @@ def in_memory_frames(n: int, poni: Path, base: np.ndarray) -> float:
     t0 = time.perf_counter()
     _fit_frames(integrate_stack(frames, poni, npt=500, unit="2th_deg"))
     return (time.perf_counter() - t0) / n * 1e3
+
+
+def _progress(what: str, r: dict) -> None:
+    print(f"  done: {r['n']} {what}, {r['wall']:.1f} s, {r['per_ms']:.3f} ms each, client "
+          f"+{r['client_mb']:.0f} MB (load {os.getloadavg()[0]:.1f})", flush=True)
 
 
 def table(title: str, unit: str, rows: list[dict], mem_ms: float) -> None:
@@ -253,6 +272,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--quick", action="store_true", help="10^3/10^4 spectra, 10/100 frames")
     ap.add_argument("--chunk", type=int, default=2500, help="spectra per Zarr chunk")
     ap.add_argument("--chunk-frames", type=int, default=25, help="frames per task")
+    ap.add_argument("--fit-1000", action="store_true",
+                    help="also fit 1000 frames (lmfit per frame: ~0.2 s each on 2 cores)")
     ap.add_argument("--only", choices=["spectra", "frames"], default=None)
     ap.add_argument("--dir", default=None, help="scratch folder (default: a temp dir)")
     args = ap.parse_args(argv)
@@ -265,32 +286,40 @@ def main(argv: list[str] | None = None) -> None:
     tmp = Path(args.dir or tempfile.mkdtemp(prefix="charz-scaling-"))
     spectra_sizes = [1000, 10000] + ([] if args.quick else [100000])
     frame_sizes = [10, 100] + ([] if args.quick else [1000])
+    fit_sizes = [10, 100] + ([1000] if args.fit_1000 else [])
     print(f"cores: {os.cpu_count()}, load average before: "
           f"{', '.join(f'{v:.2f}' for v in os.getloadavg())}; LocalCluster of "
           f"{args.workers} worker processes x 1 thread")
     _ai, poni, base = geometry(tmp)
     # baselines in this process (warm-up first: numba's disk cache, pyFAI's CSR matrix)
-    in_memory_spectra(200)
-    mem_spec = in_memory_spectra(3000)
-    in_memory_frames(4, poni, base)
-    mem_frames = in_memory_frames(30, poni, base)
+    mem_spec = mem_frames = float("nan")
+    if args.only in (None, "spectra"):
+        in_memory_spectra(200)
+        mem_spec = in_memory_spectra(3000)
+    if args.only in (None, "frames"):
+        in_memory_frames(4, poni, base)
+        mem_frames = in_memory_frames(20, poni, base)
+    print(f"in-memory: {mem_spec:.3f} ms/spectrum, {mem_frames:.3f} ms/frame", flush=True)
     with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
                       dashboard_address=":0", silence_logs=logging.ERROR) as cluster, \
             Client(cluster):
-        spec_rows = frame_rows = None
+        spec_rows = frame_rows = fit_rows = None
         if args.only in (None, "spectra"):
             run_spectra([500], tmp, 250)  # warm the workers
             spec_rows = run_spectra(spectra_sizes, tmp, args.chunk)
         if args.only in (None, "frames"):
             run_frames([4], tmp, poni, base, 2)
-            frame_rows = run_frames(frame_sizes, tmp, poni, base, args.chunk_frames)
+            frame_rows = run_frames(frame_sizes, tmp, poni, base, args.chunk_frames, fit=False)
+            fit_rows = run_frames(fit_sizes, tmp, poni, base, args.chunk_frames)
     if spec_rows:
         table(f"Raman maps from Zarr ({args.chunk} spectra per chunk): raman.fit_bands(...)"
               ".to_zarr(...)", "spectra", spec_rows, mem_spec)
     if frame_rows:
         table(f"Detector stacks (Pilatus 100k synthetic, HDF5, {args.chunk_frames} frames "
-              "per task): integrate_stack -> fit_pattern_series -> to_zarr", "frames",
-              frame_rows, mem_frames)
+              "per task): integrate_stack -> to_zarr", "frames", frame_rows, math.nan)
+    if fit_rows:
+        table(f"Detector stacks, {args.chunk_frames} frames per task: integrate_stack -> "
+              "fit_pattern_series -> to_zarr", "frames", fit_rows, mem_frames)
     print(f"\nload average after: {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
     print("linear cost: 'vs first' stays near 1 (the smallest size carries the fixed cost "
           "of the graph); flat client memory: 'client +MB' does not grow with size")
