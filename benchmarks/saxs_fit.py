@@ -17,7 +17,7 @@ from saxs.models import dab, fit_porod_dab, fit_power_law_spheres, power_law, sp
 
 def _curve(intensity, q, rng):
     s = 0.02 * intensity + 1e-3
-    return saxs.make_curve(q, intensity + rng.normal(size=q.size) * s, s, q_unit="1/nm",
+    return saxs.make_curve(q, intensity + rng.normal(size=q.size) * s, sigma=s, q_unit="1/nm",
                            intensity_unit="1/cm")
 
 

@@ -51,7 +51,7 @@ _SRM_FILE = Path(__file__).parent / "data" / "srm3600_certified.csv"
 def srm3600_certified() -> xr.DataArray:
     """The NIST SRM 3600 certified curve: dΣ/dΩ (1/cm) over q (1/nm), with ``sigma``."""
     d = np.loadtxt(_SRM_FILE, delimiter=",", comments="#", skiprows=7)
-    return make_curve(d[:, 0], d[:, 1], d[:, 2], q_unit="1/A", q_unit_from="format",
+    return make_curve(d[:, 0], d[:, 1], sigma=d[:, 2], q_unit="1/A", q_unit_from="format",
                       intensity_unit="1/cm", name=_SRM_FILE.name,
                       attrs={"source": _SRM_FILE.name, "standard": "NIST SRM 3600",
                              "thickness_cm": SRM3600_THICKNESS_CM})
@@ -130,7 +130,7 @@ def subtract_background(
                  flat_background=flat, background_subtracted=int(background is not None))
     if thickness_cm is not None:
         attrs["thickness_cm"] = thickness_cm
-    out = make_curve(q, net, np.sqrt(var), q_unit="1/nm",
+    out = make_curve(q, net, sigma=np.sqrt(var), q_unit="1/nm",
                      q_unit_from=da.attrs.get("q_unit_from", "user"), intensity_unit=unit,
                      attrs=attrs)
     out.attrs["absolute_scale"] = 0 if thickness_cm is not None or unit != "1/cm" else int(

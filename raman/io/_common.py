@@ -127,8 +127,8 @@ def _resolve_laser(attrs: dict[str, Any], laser: float | None) -> float | None:
 
 
 def make_spectrum(
-    intensity: np.ndarray,
     shift: np.ndarray,
+    intensity: np.ndarray,
     *,
     leading: Sequence[tuple[str, np.ndarray, Mapping[str, Any]]] = (),
     extra_coords: Mapping[str, tuple[Any, np.ndarray, Mapping[str, Any]]] | None = None,
@@ -139,10 +139,10 @@ def make_spectrum(
 
     Parameters
     ----------
-    intensity : ndarray
-        Intensities, shape ``(*leading, npoints)``.
     shift : ndarray
         Raman shift in 1/cm, length ``npoints`` (any order; sorted on output).
+    intensity : ndarray
+        Intensities, shape ``(*leading, npoints)``.
     leading : sequence of (name, values, attrs)
         Leading dimensions (``time`` in s, ``y``/``x`` in µm, ``spectrum``).
     extra_coords : mapping, optional

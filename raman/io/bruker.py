@@ -75,6 +75,6 @@ def read_opus(path: Path, *, block: str = "auto", laser: float | None = None) ->
             attrs[name] = str(getattr(params, key))
     _resolve_laser(attrs, laser)
     attrs["axis_unit_file"] = "1/cm"
-    return make_spectrum(np.asarray(data.y, float), np.asarray(data.x, float), attrs=attrs,
+    return make_spectrum(np.asarray(data.x, float), np.asarray(data.y, float), attrs=attrs,
                          units="1")
 

@@ -193,7 +193,7 @@ def read_labspec_txt(path: Path, *, laser: float | None = None) -> xr.DataArray:
         values = data[:, n_lead:n_lead + axis.size]
         shift = to_raman_shift(axis, spectral_unit, laser_nm, name=path.name)
         if n_lead == 0:
-            return make_spectrum(values, shift, leading=[("spectrum", np.arange(len(values)),
+            return make_spectrum(shift, values, leading=[("spectrum", np.arange(len(values)),
                                                           {"units": "1"})],
                                  units=units, attrs=attrs)
         names = _leading_kind(types, n_lead, coords)
@@ -202,25 +202,25 @@ def read_labspec_txt(path: Path, *, laser: float | None = None) -> xr.DataArray:
             name = names[0]
             c = coords[:, 0]
             if name == "time":
-                return make_spectrum(values, shift,
+                return make_spectrum(shift, values,
                                      leading=[("time", c, {"units": "s", "long_name": "time"})],
                                      units=units, attrs=attrs)
             if name == "spectrum":
-                return make_spectrum(values, shift,
+                return make_spectrum(shift, values,
                                      leading=[("spectrum", np.arange(len(c)), {"units": "1"})],
                                      extra_coords={"index": ("spectrum", c, {"units": "1"})},
                                      units=units, attrs=attrs)
-            return make_spectrum(values, shift, leading=[(name, c, {**um, "long_name": name})],
+            return make_spectrum(shift, values, leading=[(name, c, {**um, "long_name": name})],
                                  units=units, attrs=attrs)
         ix, iy = names.index("x") if "x" in names else 0, names.index("y") if "y" in names else 1
         grid, leading, extra = _grid_or_points(values, coords[:, ix], coords[:, iy])
-        return make_spectrum(grid, shift, leading=leading, extra_coords=extra, units=units,
+        return make_spectrum(shift, grid, leading=leading, extra_coords=extra, units=units,
                              attrs=attrs)
     data = _parse_rows(rows, "\t" if "\t" in rows[0] else None, decimal)
     if data.shape[1] < 2:
         raise CorruptFileError(f"{path.name}: expected 2 columns (shift, intensity)")
     shift = to_raman_shift(data[:, 0], spectral_unit, laser_nm, name=path.name)
-    return make_spectrum(data[:, 1], shift, units=units, attrs=attrs)
+    return make_spectrum(shift, data[:, 1], units=units, attrs=attrs)
 
 
 
@@ -317,7 +317,7 @@ def read_labspec_xml(path: Path, *, laser: float | None = None) -> xr.DataArray:
     pos = [(a[0].lower().rstrip("a") or a[0].lower(), a[2]) for a in axes
            if a[0].lower() != "spectr" and a[2] is not None]
     if not pos:
-        return make_spectrum(data[0] if len(data) == 1 else data, shift, units=units,
+        return make_spectrum(shift, data[0] if len(data) == 1 else data, units=units,
                              attrs=attrs, leading=() if len(data) == 1 else
                              [("spectrum", np.arange(len(data)), {"units": "1"})])
     sizes = [p[1].size for p in pos]
@@ -337,7 +337,7 @@ def read_labspec_xml(path: Path, *, laser: float | None = None) -> xr.DataArray:
     if set(names) == {"x", "y"} and names != ["y", "x"]:
         arr = np.swapaxes(arr, 0, 1)
         leading = leading[::-1]
-    return make_spectrum(arr, shift, leading=leading, extra_coords=scalars, units=units,
+    return make_spectrum(shift, arr, leading=leading, extra_coords=scalars, units=units,
                          attrs=attrs)
 
 

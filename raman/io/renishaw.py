@@ -104,7 +104,7 @@ def read_wdf(path: Path, *, laser: float | None = None) -> xr.DataArray:
             times = stamps
         kind = attrs["measurement_type"]
         if n == 1 and kind != "Map":
-            return make_spectrum(data[0], shift, attrs=attrs)
+            return make_spectrum(shift, data[0], attrs=attrs)
         zero = ~np.any(data != 0, axis=1)
         if zero.any():
             data = _blank(data, zero[:, None], attrs, "empty_spectra", path.name,
@@ -143,8 +143,7 @@ def read_wdf(path: Path, *, laser: float | None = None) -> xr.DataArray:
                 grid = grid[:rows]
                 xs = area.start.x + area.step.x * np.arange(nx)
                 ys = area.start.y + area.step.y * np.arange(rows)
-                return make_spectrum(
-                    grid, shift,
+                return make_spectrum(shift, grid,
                     leading=[("y", ys, {**um, "long_name": "y"}),
                              ("x", xs, {**um, "long_name": "x"})],
                     attrs=attrs,
@@ -174,5 +173,5 @@ def read_wdf(path: Path, *, laser: float | None = None) -> xr.DataArray:
 
 def _lead(data, shift, dim, values, cattrs, extra, attrs) -> xr.DataArray:
     extra = {k: (dim, v, a) for k, (_, v, a) in extra.items() if k != dim}
-    return make_spectrum(data, shift, leading=[(dim, values, cattrs)], extra_coords=extra,
+    return make_spectrum(shift, data, leading=[(dim, values, cattrs)], extra_coords=extra,
                          attrs=attrs)

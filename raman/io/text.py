@@ -147,7 +147,7 @@ def read_two_column(path: Path, *, laser: float | None = None,
     unit = common._norm_unit(axis_unit) or "1/cm"
     attrs["axis_unit_file"] = unit
     shift = common.to_raman_shift(table.data[:, xi], unit, laser_nm, name=path.name)
-    return common.make_spectrum(table.data[:, yi], shift, attrs=attrs)
+    return common.make_spectrum(shift, table.data[:, yi], attrs=attrs)
 
 
 @register_reader(".txt", ".csv", ".dat", technique="raman", sniff=_sniff_long_map)
@@ -197,9 +197,9 @@ def read_long_map(path: Path, *, laser: float | None = None) -> xr.DataArray:
     shift = wave[:npts]
     px, py = xs[starts], ys[starts]
     if np.unique(py).size == 1:
-        return common.make_spectrum(spectra, shift, leading=[("x", px, {"units": "um"})],
+        return common.make_spectrum(shift, spectra, leading=[("x", px, {"units": "um"})],
                                     attrs=attrs)
     grid, leading, extra = common._grid_or_points(spectra, px, py)
-    return common.make_spectrum(grid, shift, leading=leading, extra_coords=extra, attrs=attrs)
+    return common.make_spectrum(shift, grid, leading=leading, extra_coords=extra, attrs=attrs)
 
 

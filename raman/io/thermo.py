@@ -139,10 +139,10 @@ def read_spc(path: Path, *, laser: float | None = None) -> xr.DataArray:
         unit = "1/cm"  # undeclared axes are taken as Raman shift (stated in attrs)
     shift = to_raman_shift(x, unit, laser_nm, name=path.name)
     if len(spectra) == 1:
-        return make_spectrum(spectra[0], shift, attrs=attrs)
+        return make_spectrum(shift, spectra[0], attrs=attrs)
     if len({s.size for s in spectra}) != 1:
         raise CorruptFileError(f"{path.name}: subfiles of different lengths")
-    return make_spectrum(np.vstack(spectra), shift,
+    return make_spectrum(shift, np.vstack(spectra),
                          leading=[("spectrum", np.arange(len(spectra)), {"units": "1"})],
                          extra_coords={"z": ("spectrum", np.asarray(zs), {"units": "1"})},
                          attrs=attrs)

@@ -85,8 +85,8 @@ def read_witec_txt(
                             f"saturated detector pixels (≥ {saturation:g} counts)")
     units = "count"
     if values.shape[0] == 1:
-        return make_spectrum(values[0], shift, units=units, attrs=attrs)
-    return make_spectrum(values, shift, units=units, attrs=attrs,
+        return make_spectrum(shift, values[0], units=units, attrs=attrs)
+    return make_spectrum(shift, values, units=units, attrs=attrs,
                          leading=[("spectrum", np.arange(values.shape[0]), {"units": "1"})])
 
 

@@ -116,8 +116,8 @@ def _i_unit(text: str | None) -> str:
 def make_curve(
     q: Any,
     intensity: Any,
-    sigma: Any = None,
     *,
+    sigma: Any = None,
     q_unit: str,
     intensity_unit: str = "1",
     dq: Any = None,

@@ -59,7 +59,7 @@ def read_pdh(path: Path, *, q_unit: str | None = None,
     if len(reals) >= 5 and reals[4] > 0:
         attrs["wavelength_nm"] = reals[4]
     sigma = d[:, 2] if d.shape[1] >= 3 else None
-    return make_curve(d[:, 0], d[:, 1], sigma, q_unit=unit, q_unit_from=how,
+    return make_curve(d[:, 0], d[:, 1], sigma=sigma, q_unit=unit, q_unit_from=how,
                       intensity_unit="1", name=path.name, attrs=attrs,
                       drop_invalid=drop_invalid)
 

@@ -97,8 +97,9 @@ def read_cansas_xml(path: Path, *, q_unit: str | None = None, entry: int = 0,
                 attrs["wavelength_nm"] = float(el.text) * f
             break
     dq_arr = np.array(dq) if np.isfinite(dq).any() else None
-    return make_curve(q, i, s, q_unit=unit, q_unit_from=how, intensity_unit=_i_unit(units["I"]),
-                      dq=dq_arr, name=path.name, attrs=attrs, drop_invalid=drop_invalid)
+    return make_curve(q, i, sigma=s, q_unit=unit, q_unit_from=how,
+                      intensity_unit=_i_unit(units["I"]), dq=dq_arr, name=path.name, attrs=attrs,
+                      drop_invalid=drop_invalid)
 
 
 # ---------------------------------------------------------------------------------------
@@ -185,7 +186,7 @@ def read_nxcansas(path: Path, *, q_unit: str | None = None, entry: int = 0,
                 v = parent[key][()]
                 v = v.ravel()[0] if isinstance(v, np.ndarray) and v.size else v
                 attrs[key] = v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
-        return make_curve(q_ds[()], i_ds[()], sigma, q_unit=unit, q_unit_from=how,
+        return make_curve(q_ds[()], i_ds[()], sigma=sigma, q_unit=unit, q_unit_from=how,
                           intensity_unit=_i_unit(_attr(i_ds, "units", "unit")), dq=dq,
                           name=path.name, attrs=attrs, drop_invalid=drop_invalid)
 

@@ -71,6 +71,6 @@ def integrate_image(
     keep = (q > 0) & np.isfinite(y) & (y != 0)
     for k in ("units", "long_name"):
         attrs.pop(k, None)
-    return make_curve(q[keep], y[keep], s[keep] if s is not None else None, q_unit="1/nm",
+    return make_curve(q[keep], y[keep], sigma=s[keep] if s is not None else None, q_unit="1/nm",
                       q_unit_from="geometry", intensity_unit="count",
                       name=str(attrs.get("source", "image array")), attrs=attrs)

@@ -61,7 +61,7 @@ def read_abs(path: Path, *, q_unit: str | None = None,
         except (IndexError, ValueError):
             pass
     dq = d[:, 3] if slit is None else None
-    return make_curve(d[:, 0], d[:, 1], d[:, 2], q_unit=unit, q_unit_from=how,
+    return make_curve(d[:, 0], d[:, 1], sigma=d[:, 2], q_unit=unit, q_unit_from=how,
                       intensity_unit="1/cm", dq=dq, name=path.name, attrs=attrs,
                       drop_invalid=drop_invalid)
 

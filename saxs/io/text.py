@@ -157,7 +157,7 @@ def read_text(
     attrs: dict[str, Any] = ({"header_json": json.dumps(table.header)[:20000]}
                              if table.header else {})
     attrs.update(_header_metadata(table.header))
-    return make_curve(data[:, cq], data[:, ci], sigma, q_unit=unit, q_unit_from=how,
+    return make_curve(data[:, cq], data[:, ci], sigma=sigma, q_unit=unit, q_unit_from=how,
                       intensity_unit=intensity_unit, dq=dq, name=path.name, attrs=attrs,
                       drop_invalid=drop_invalid)
 

@@ -52,7 +52,7 @@ def _spectrum(model, *, seed=0, noise=0.001, spike=True, step=1.5):
     if spike:
         i = int(np.argmin(np.abs(x - 1452.0)))
         y[i] += 3000.0  # a cosmic-ray spike between D and G
-    return make_spectrum(y, x, attrs={"laser_wavelength": 532.0, "source": f"{model}.txt"})
+    return make_spectrum(x, y, attrs={"laser_wavelength": 532.0, "source": f"{model}.txt"})
 
 
 def _truth_values(model):
@@ -177,7 +177,7 @@ def test_band_at_bound_is_flagged():
     # a "G" band at 1700 cm⁻¹ lies beyond the two_band G bound (ω0 ≤ 1660): flagged
     x = np.linspace(800, 2000, 801)
     y = lorentzian(x, 1000, 1345, 180) + bwf(x, 900, 1700, 80, -12)
-    da = make_spectrum(y, x, attrs={"laser_wavelength": 532.0})
+    da = make_spectrum(x, y, attrs={"laser_wavelength": 532.0})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PhysicsWarning)  # La outside its calibration
         res = fit_bands(da, despike=False, la_relation="tuinstra_koenig")

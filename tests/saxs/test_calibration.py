@@ -39,9 +39,9 @@ def _simulated_standard(factor, transmission, monitor, background_level, rng=Non
     counts = ci * transmission * SRM3600_THICKNESS_CM * monitor / factor + bkg * transmission
     if rng is not None:
         counts = counts + rng.normal(size=q.size) * np.sqrt(counts)
-    meas = saxs.make_curve(q, counts, np.sqrt(np.abs(counts)), q_unit="1/nm",
+    meas = saxs.make_curve(q, counts, sigma=np.sqrt(np.abs(counts)), q_unit="1/nm",
                            intensity_unit="count")
-    empty = saxs.make_curve(q, bkg * monitor, np.sqrt(bkg * monitor), q_unit="1/nm",
+    empty = saxs.make_curve(q, bkg * monitor, sigma=np.sqrt(bkg * monitor), q_unit="1/nm",
                             intensity_unit="count")
     return meas, empty
 
@@ -67,9 +67,9 @@ def test_calibrated_sample_on_absolute_scale():
     factor, t_s, T_s = 2.5e-3, 0.08, 0.6
     q = np.geomspace(0.1, 5, 80)
     truth = 5.0 / (1 + (0.45 * q) ** 2) ** 2 + 0.05  # 1/cm
-    empty = saxs.make_curve(q, np.full_like(q, 100.0), np.full_like(q, 10.0), q_unit="1/nm",
+    empty = saxs.make_curve(q, np.full_like(q, 100.0), sigma=np.full_like(q, 10.0), q_unit="1/nm",
                             intensity_unit="count")
-    raw = saxs.make_curve(q, truth * T_s * t_s / factor + 100.0 * T_s, np.ones_like(q),
+    raw = saxs.make_curve(q, truth * T_s * t_s / factor + 100.0 * T_s, sigma=np.ones_like(q),
                           q_unit="1/nm", intensity_unit="count")
     net = subtract_background(raw, empty, sample_transmission=T_s, thickness_cm=t_s)
     assert net.attrs["absolute_scale"] == 0

@@ -33,7 +33,7 @@ def spheres_curve():
              radius_pd_n=80, sld=4.0, sld_solvent=1.0, background=0.001)
     rng = np.random.default_rng(0)
     sigma = 0.01 * i
-    return make_curve(Q_A * 10, i + rng.normal(0, sigma), sigma, q_unit="1/nm",
+    return make_curve(Q_A * 10, i + rng.normal(0, sigma), sigma=sigma, q_unit="1/nm",
                       intensity_unit="1/cm", name="spheres.dat")
 
 

@@ -110,7 +110,7 @@ def test_dab_invariant_porosity_round_trip():
     rng = np.random.default_rng(0)
     truth = power_law(q, 2e-3, 4.0) + dab(q, i0, a_nm) + 0.05
     sigma = 0.01 * truth
-    c = saxs.make_curve(q, truth + rng.normal(size=q.size) * sigma, sigma, q_unit="1/nm",
+    c = saxs.make_curve(q, truth + rng.normal(size=q.size) * sigma, sigma=sigma, q_unit="1/nm",
                         intensity_unit="1/cm")
     fit = fit_porod_dab(c)
     qstar = pore_invariant(fit)

@@ -75,7 +75,7 @@ def test_fit_recovers_sasmodels_porod_dab(sasmodels_direct):
                                          background=0.05, scale=1.0)
     rng = np.random.default_rng(0)
     sigma = 0.02 * ref
-    c = saxs.make_curve(Q_A, ref + rng.normal(size=ref.size) * sigma, sigma, q_unit="1/A",
+    c = saxs.make_curve(Q_A, ref + rng.normal(size=ref.size) * sigma, sigma=sigma, q_unit="1/A",
                         intensity_unit="1/cm")
     r = fit_porod_dab(c, porod_exponent=4.0)
     assert_allclose(r.saxs_correlation_length.value, 0.45, rtol=0.02)
@@ -95,7 +95,7 @@ TOL = 0.05  # the issue's acceptance: fitted pore size within 5 % of truth
 def _noisy(intensity, seed):
     rng = np.random.default_rng(seed)
     sigma = 0.02 * intensity + 1e-3
-    return saxs.make_curve(Q, intensity + rng.normal(size=Q.size) * sigma, sigma,
+    return saxs.make_curve(Q, intensity + rng.normal(size=Q.size) * sigma, sigma=sigma,
                            q_unit="1/nm", intensity_unit="1/cm")
 
 
@@ -147,7 +147,7 @@ def test_guinier_automatic_range_on_monodisperse_spheres(diameter):
     # that this tests the Guinier range search alone.
     c = _noisy(_tail() + sphere_intensity(Q, 5.0, diameter / 2), 5)
     sigma = c["sigma"].values
-    pores = saxs.make_curve(Q, c.values - _tail(), sigma, q_unit="1/nm")
+    pores = saxs.make_curve(Q, c.values - _tail(), sigma=sigma, q_unit="1/nm")
     g = fit_guinier(pores)
     assert_allclose(g.saxs_pore_diameter.value, diameter, rtol=TOL)
     assert g.qrg_max <= 1.3
@@ -171,7 +171,7 @@ def test_guinier_of_polydisperse_pores_is_the_z_average():
     rg_true = np.sqrt(0.6 * moment(8) / moment(6)) * radius
     q = np.geomspace(0.05, 5, 300)
     i = sphere_intensity(q, 5.0, radius, pd, "schulz")
-    g = fit_guinier(saxs.make_curve(q, i, 1e-3 * i, q_unit="1/nm"))
+    g = fit_guinier(saxs.make_curve(q, i, sigma=1e-3 * i, q_unit="1/nm"))
     assert_allclose(g.saxs_rg.value, rg_true, rtol=0.02)
 
 

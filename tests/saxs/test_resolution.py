@@ -62,7 +62,7 @@ def test_fit_uses_the_data_resolution():
     i = pinhole_smear(truth, q, dq)
     rng = np.random.default_rng(0)
     sigma = 0.01 * i
-    c = saxs.make_curve(q, i + rng.normal(size=q.size) * sigma, sigma, q_unit="1/nm",
+    c = saxs.make_curve(q, i + rng.normal(size=q.size) * sigma, sigma=sigma, q_unit="1/nm",
                         dq=dq, intensity_unit="1/cm")
     smeared = fit_power_law_spheres(c, pd=0.05, pd_type="gaussian", porod_exponent=4.0)
     assert_allclose(smeared.pore_length_nm, 3.0, rtol=0.01)

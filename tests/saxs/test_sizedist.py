@@ -69,7 +69,7 @@ def test_recovers_a_known_lognormal_population():
     i = sphere_intensity_sld(q, 0.01, 5.0, 10.0, 0.25, "lognormal")
     sigma = 0.01 * i
     rng = np.random.default_rng(0)
-    c = saxs.make_curve(q, i + rng.normal(size=q.size) * sigma, sigma, q_unit="1/nm",
+    c = saxs.make_curve(q, i + rng.normal(size=q.size) * sigma, sigma=sigma, q_unit="1/nm",
                         intensity_unit="1/cm")
     r = size_distribution(c, d_min=1.0, d_max=60.0, n_bins=80, contrast=10.0)
     assert_allclose(r.total_volume, 0.01, rtol=0.05)
