@@ -20,10 +20,39 @@ from __future__ import annotations
 
 import importlib
 import sys
+import types
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-__all__ = ["lazy_exports"]
+__all__ = ["callable_module", "lazy_exports"]
+
+
+class _CallableModule(types.ModuleType):
+    """A module that calls its namesake function (``echem.dqdv(ds)`` = ``echem.dqdv.dqdv(ds)``)."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return getattr(self, self.__name__.rpartition(".")[2])(*args, **kwargs)
+
+
+def callable_module(name: str) -> None:
+    """Make module ``name`` callable as the function of the same name that it defines.
+
+    A package that exports a function named like the submodule defining it (``echem.dqdv``,
+    ``echem.gitt``, ``saxs.invariant``) would otherwise see the package attribute turn from
+    the function into the module as soon as anything runs ``import echem.dqdv``: the import
+    system sets the submodule on its parent. Called at the end of such a submodule, this
+    keeps ``echem.dqdv(ds)`` working either way, while ``from echem.dqdv import X`` and
+    ``echem.dqdv.X`` still reach the module's other names.
+
+    Parameters
+    ----------
+    name : str
+        The submodule's ``__name__``; it must define a callable named like its last part.
+    """
+    module = sys.modules[name]
+    if not callable(getattr(module, name.rpartition(".")[2], None)):
+        raise TypeError(f"{name} defines no callable {name.rpartition('.')[2]!r}")
+    module.__class__ = _CallableModule
 
 
 def lazy_exports(

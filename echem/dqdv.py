@@ -20,6 +20,7 @@ from typing import Any, Literal
 import numpy as np
 import xarray as xr
 
+from charz._lazy import callable_module
 from charz._validation import check_choice, check_number
 from charz.display import DescriptorsHTMLMixin
 from charz.errors import FitError
@@ -430,3 +431,7 @@ def stripping_peak(
     below = hc.voltage <= valley
     cap = float(hc.capacity[below].max() - 0.0) if below.any() else 0.0
     return StrippingResult(True, strip, main, cap, res)
+
+
+# ``import echem.dqdv`` must not turn the package's function of this name into the module
+callable_module(__name__)

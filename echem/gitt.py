@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from charz._lazy import callable_module
 from charz._validation import check_number
 from charz.display import DescriptorsHTMLMixin
 from charz.errors import MissingMetadataError, PhysicsWarning
@@ -250,3 +251,7 @@ def gitt(
                "method": "Weppner–Huggins: D = 4L²/(πτ)·(ΔEs/ΔEτ)², ΔEτ from E vs √t"},
     )
     return GITTResult(out, float(length_cm), ds)
+
+
+# ``import echem.gitt`` must not turn the package's function of this name into the module
+callable_module(__name__)

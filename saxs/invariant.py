@@ -37,6 +37,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import xarray as xr
 
+from charz._lazy import callable_module
 from charz.display import DescriptorsHTMLMixin
 from charz.errors import CharzError, FitError, OptionError, PhysicsWarning
 from charz.record import Measurement, Provenance
@@ -555,3 +556,7 @@ def porosity_from_fit(
                            "cm^3/g", "saxs", f"V = φ/ρ_He, ρ_He = {true_density:g} g/cm³; "
                            f"φ from {method}", prov)
     return PorosityResult(qstar, poro, pvol)
+
+
+# ``import saxs.invariant`` must not turn the package's function of this name into the module
+callable_module(__name__)
