@@ -187,7 +187,7 @@ class Correlation:
         if ax is None:
             import matplotlib.pyplot as plt
 
-            _, ax = plt.subplots(figsize=(4.6, 3.6))
+            _, ax = plt.subplots(layout="constrained", figsize=(4.6, 3.6))
         xv = self.data[self.x].to_numpy(float)
         yv = self.data[self.y].to_numpy(float)
         ax.plot(xv, yv, "o", color="k")

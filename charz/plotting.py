@@ -11,8 +11,18 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PAPER_STYLE", "above_twin", "axis_label", "failure_axes", "failure_text", "save_figure",
-           "slice_masks", "trend", "use_style"]
+__all__ = [
+    "PAPER_STYLE",
+    "above_twin",
+    "axis_label",
+    "failure_axes",
+    "failure_text",
+    "key_label",
+    "save_figure",
+    "slice_masks",
+    "trend",
+    "use_style",
+]
 
 #: rcParams of charz figures: single-column journal width, ticks inside, constrained layout
 #: (labels, colour bars and legends placed "outside" never clipped), no top/right clutter.
@@ -58,6 +68,18 @@ def axis_label(obj: Any, default: str = "") -> str:
     if units and units != "1":
         return f"{name} ({units})"
     return str(name)
+
+
+def key_label(key: str, unit: str | None = None) -> str:
+    """A record key as an axis or legend label: its TeX label (``I$_D$/I$_G$``), then the unit.
+
+    Keys outside :data:`charz.record.DESCRIPTORS` print with spaces for underscores; a unit
+    of ``1`` or ``""`` is left out.
+    """
+    from charz.record import DESCRIPTORS
+
+    label = DESCRIPTORS[key].label_tex if key in DESCRIPTORS else key.replace("_", " ")
+    return f"{label} ({unit})" if unit not in (None, "", "1") else label
 
 
 def slice_masks(success: Any, flags: Any) -> tuple[Any, Any, Any]:

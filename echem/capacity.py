@@ -59,7 +59,7 @@ def _axes(ax: Any) -> Any:
     if ax is None:
         import matplotlib.pyplot as plt
 
-        _, ax = plt.subplots(figsize=(5, 3.6))
+        _, ax = plt.subplots(layout="constrained", figsize=(5, 3.6))
     return ax
 
 

@@ -74,7 +74,7 @@ class DQDVResult(DescriptorsHTMLMixin):
         if ax is None:
             import matplotlib.pyplot as plt
 
-            _, ax = plt.subplots(figsize=(5, 3.6))
+            _, ax = plt.subplots(layout="constrained", figsize=(5, 3.6))
         v = self.curve["voltage"].values
         ax.plot(v, self.curve["dqdv_raw"].values, color="0.7", lw=0.8, label="binned")
         ax.plot(v, self.curve["dqdv"].values, color="k", lw=1.2, label="smoothed")

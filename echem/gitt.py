@@ -88,7 +88,7 @@ class GITTResult(DescriptorsHTMLMixin):
         if ax is None:
             import matplotlib.pyplot as plt
 
-            _, ax = plt.subplots(figsize=(5, 3.6))
+            _, ax = plt.subplots(layout="constrained", figsize=(5, 3.6))
         d = self.diffusion
         for sign, label, mk in ((-1, "sodiation", "o"), (1, "desodiation", "s")):
             sel = d["direction"].values == sign
@@ -97,6 +97,12 @@ class GITTResult(DescriptorsHTMLMixin):
                             label=label)
         ax.set_xlabel("voltage (V)")
         ax.set_ylabel("D (cm$^2$/s)")
+        good = d["D"].values[np.isfinite(d["D"].values) & (d["D"].values > 0)]
+        if good.size and np.log10(good.max() / good.min()) >= 1.0:
+            # over a decade or more, label the decades only (minor labels crowd the axis)
+            from matplotlib.ticker import NullFormatter
+
+            ax.yaxis.set_minor_formatter(NullFormatter())
         ax.set_title(f"GITT, L = {self.length_cm * 1e4:.3g} µm", fontsize="small")
         ax.legend(fontsize="small")
         return ax

@@ -67,7 +67,7 @@ class PlatingOnsetResult(DescriptorsHTMLMixin):
         if ax is None:
             import matplotlib.pyplot as plt
 
-            _, ax = plt.subplots(figsize=(5, 3.6))
+            _, ax = plt.subplots(layout="constrained", figsize=(5, 3.6))
         q = self.plating_onset_capacity.value
         ax.plot(self.raw["capacity"], self.raw["voltage"], ".", ms=1.5, color="0.6",
                 label="data")

@@ -277,7 +277,7 @@ class BandFitResult(SeriesResult):
 
         cur = self.curves(index)
         if ax is None:
-            _, ax = plt.subplots(figsize=(6, 4))
+            _, ax = plt.subplots(layout="constrained", figsize=(6, 4))
         x = cur[DIM].values
         bg = cur["background"].values
         ax.plot(x, cur["data"].values, ".", ms=2, color="0.5", label="data")

@@ -181,7 +181,7 @@ class InsituRamanResult(DescriptorsHTMLMixin):
         """
         import matplotlib.pyplot as plt
 
-        from charz.plotting import above_twin, trend
+        from charz.plotting import above_twin, key_label, trend
 
         if ax is None:
             _, ax = plt.subplots(figsize=(5.5, 3.5), layout="constrained")
@@ -196,10 +196,10 @@ class InsituRamanResult(DescriptorsHTMLMixin):
         err = self.table.get(f"{key}_stderr")
         trend(ax, t, v.values, yerr=None if err is None else err.values,
               success=self.table["success"].values, flags=self.table["flags"].values,
-              color="C3", label=key.replace("_", " "), elinewidth=0.8)
+              color="C3", label=key_label(key), elinewidth=0.8)
         ax.set_xlabel("time (h)")
         unit = v.attrs.get("units", "")
-        ax.set_ylabel(f"{key.replace('_', ' ')}" + (f" ({unit})" if unit not in ("", "1") else ""))
+        ax.set_ylabel(key_label(key, unit))
         if self.cycler is not None:
             ax2 = ax.twinx()
             ax2.plot(self.cycler["time"].values / 3600.0, self.cycler["voltage"].values,
@@ -212,7 +212,7 @@ class InsituRamanResult(DescriptorsHTMLMixin):
         """``key`` against the attached voltage (flagged spectra hollow, failed left out)."""
         import matplotlib.pyplot as plt
 
-        from charz.plotting import trend
+        from charz.plotting import key_label, trend
 
         if "voltage" not in self.table.coords:
             raise CharzError("plot_vs_voltage: no voltage attached (give a cycler)")
@@ -220,10 +220,10 @@ class InsituRamanResult(DescriptorsHTMLMixin):
             _, ax = plt.subplots(figsize=(4.5, 3.5), layout="constrained")
         trend(ax, self.table["voltage"].values, self.table[key].values,
               success=self.table["success"].values, flags=self.table["flags"].values,
-              label=key.replace("_", " "), line=True)
+              label=key_label(key), line=True)
         ax.set_xlabel("voltage (V vs Na$^+$/Na)")
         unit = self.table[key].attrs.get("units", "")
-        ax.set_ylabel(key.replace("_", " ") + (f" ({unit})" if unit not in ("", "1") else ""))
+        ax.set_ylabel(key_label(key, unit))
         ax.invert_xaxis()
         return ax
 

@@ -88,7 +88,7 @@ class SizeDistributionResult(DescriptorsHTMLMixin):
         import matplotlib.pyplot as plt
 
         if ax is None:
-            _, ax = plt.subplots()
+            _, ax = plt.subplots(layout="constrained")
         ax.plot(self.diameter, self.volume_distribution, "-", color="C0")
         ax.set_xscale("log")
         ax.set_xlabel("diameter (nm)")

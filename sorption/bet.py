@@ -140,7 +140,7 @@ class BETResult(DescriptorsHTMLMixin):
         import matplotlib.pyplot as plt
 
         if ax is None:
-            _, ax = plt.subplots(figsize=(5, 4))
+            _, ax = plt.subplots(layout="constrained", figsize=(5, 4))
         t = self.transform
         x, y, used = t["relative_pressure"].values, t["bet_transform"].values, t["used"].values
         show = x <= max(0.5, self.p_range[1] * 1.5)
@@ -160,7 +160,7 @@ class BETResult(DescriptorsHTMLMixin):
         import matplotlib.pyplot as plt
 
         if ax is None:
-            _, ax = plt.subplots(figsize=(5, 4))
+            _, ax = plt.subplots(layout="constrained", figsize=(5, 4))
         t = self.transform
         x, y, used = t["relative_pressure"].values, t["rouquerol"].values, t["used"].values
         ax.semilogx(x, y, "o-", ms=3, color="0.5", lw=0.8, label="n(1 − p/p0)")

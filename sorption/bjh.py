@@ -242,7 +242,7 @@ class BJHResult(DescriptorsHTMLMixin):
         import matplotlib.pyplot as plt
 
         if ax is None:
-            _, ax = plt.subplots(figsize=(5, 4))
+            _, ax = plt.subplots(layout="constrained", figsize=(5, 4))
         d = self.psd["diameter"].values
         ax.semilogx(d, self.psd["dV_dlogD"].values, "o-", ms=3,
                     label=f"BJH {self.branch} (mode {self.bjh_pore_diameter.value:.3g} nm)")

@@ -97,7 +97,7 @@ class TPlotResult(DescriptorsHTMLMixin):
         import matplotlib.pyplot as plt
 
         if ax is None:
-            _, ax = plt.subplots(figsize=(5, 4))
+            _, ax = plt.subplots(layout="constrained", figsize=(5, 4))
         t, n, u = self.data["t"].values, self.data["amount"].values, self.data["used"].values
         ax.plot(t, n, "o", mfc="none", color="0.5")
         ax.plot(t[u], n[u], "o", color="C0", label="fit range")
@@ -360,7 +360,7 @@ class DRResult(DescriptorsHTMLMixin):
         import matplotlib.pyplot as plt
 
         if ax is None:
-            _, ax = plt.subplots(figsize=(5, 4))
+            _, ax = plt.subplots(layout="constrained", figsize=(5, 4))
         x, y, u = (self.data[k].values for k in ("log2_p0_p", "log_w", "used"))
         ax.plot(x, y, "o", mfc="none", color="0.5")
         ax.plot(x[u], y[u], "o", color="C0", label="fit range")

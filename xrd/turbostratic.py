@@ -298,7 +298,7 @@ class TurbostraticResult(DescriptorsHTMLMixin):
         import matplotlib.pyplot as plt
 
         if ax is None:
-            _, ax = plt.subplots()
+            _, ax = plt.subplots(layout="constrained")
         c = self.curve
         x = c["two_theta"].values
         bg = c["background"].values
