@@ -144,7 +144,7 @@ def _check_turbostratic_options(args: argparse.Namespace) -> None:
 
 
 def _strip_ka2(da, ka2: str):
-    """The CLI's ``--ka2 strip`` for the turbostratic model: Rachinger, then no Kα2 in it."""
+    """The CLI's ``--ka2 strip`` (both models): Rachinger on every frame, then no Kα2 in it."""
     from xrd.corrections import strip_ka2
 
     if ka2 != "strip":
@@ -219,11 +219,13 @@ def _run_insitu(args: argparse.Namespace) -> int:
         if args.background else None
     from charz.series import scheduler
 
+    # --ka2 strip: Rachinger on every frame, then the fit has no Kα2 left to model
+    series, ka2 = _strip_ka2(series, args.ka2)
     with scheduler(getattr(args, "scheduler", None)):
         res = fit_002_series(series, background=bg,
                              cell_peaks="fit" if args.cell_hump else None,
                              mask=[tuple(m) for m in args.mask], convention=args.convention,
-                             shape=args.shape, ka2="ignore" if args.ka2 == "strip" else args.ka2,
+                             shape=args.shape, ka2=ka2,
                              window=tuple(args.window) if args.window else None, cycler=cycler,
                              offset_s=args.offset_s, align=args.align, tz=args.tz,
                              group=args.group)

@@ -147,3 +147,27 @@ def test_engine_on_a_local_cluster() -> None:
     assert maps["success"].all()
     np.testing.assert_allclose(maps["d002"].values, d, atol=0.0015)  # generated truth
     assert maps["d002"].attrs["units"] == "nm"
+
+
+def test_cli_ka2_strip_is_applied_not_ignored(tmp_path: Path) -> None:
+    """``charz insitu xrd --ka2 strip`` strips Kα2 (Rachinger) on every frame: its d002
+    agrees with modelling the doublet and differs from ignoring it (it used to fall back to
+    ``ignore`` without a word)."""
+    import warnings
+
+    from charz.cli import main
+
+    frames = sorted((EX / "insitu_xrd").glob("*.xye"))[:8]
+    if not frames:
+        pytest.skip("example operando frames not generated")
+    d002 = {}
+    for ka2 in ("strip", "model", "ignore"):
+        out = tmp_path / ka2
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            assert main(["insitu", "xrd", *map(str, frames), "--align", "relative",
+                         "--ka2", ka2, "--out", str(out)]) == 0
+        table = pd.read_csv(out / "insitu_xrd_frames.csv")
+        d002[ka2] = table["d002 (nm)"].to_numpy()
+    assert np.abs(d002["strip"] - d002["model"]).mean() < 1e-4
+    assert np.abs(d002["strip"] - d002["ignore"]).mean() > 2e-4
