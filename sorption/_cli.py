@@ -42,6 +42,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="p/p0 of the total pore volume (nearest point; default 0.99)")
     p.add_argument("--dr-range", type=float, nargs=2, metavar=("A", "B"), default=(1e-5, 0.03),
                    help="DR fit window in p/p0 for CO2 (default 1e-5 0.03)")
+    p.add_argument("--cross-section", type=float, default=None, metavar="NM2",
+                   help="BET cross-sectional area of the adsorbate in nm^2 (default: the "
+                        "ISO 9277 value for N2, Ar, Kr, CO2; required for other gases)")
     p.add_argument("--adsorbed-density", type=float, default=1.023, metavar="G_CM3",
                    help="CO2 adsorbed-phase density for DR (default 1.023 g/cm3)")
     p.set_defaults(run=_run)
@@ -55,6 +58,7 @@ FLAGS = {
     "min_r2=": "--bet-min-r2 ", "temperature_k=...": "--temperature-k K",
     "adsorbate=...": "--adsorbate GAS", "t_range_nm": "--t-range", "dr_range": "--dr-range",
     "branch='adsorption'": "--branch ads", "bjh_branch='adsorption'": "--branch ads",
+    "cross_section_nm2=... (nm^2)": "--cross-section NM2", "cross_section_nm2": "--cross-section",
 }
 
 
@@ -80,7 +84,9 @@ def _run(args: argparse.Namespace) -> int:
                 adsorbed_density_co2_g_cm3=args.adsorbed_density,
                 bet_options={"rule": args.bet_rule, "tolerance": args.bet_tolerance,
                              "min_points": args.bet_min_points,
-                             "min_r2": args.bet_min_r2 if args.bet_min_r2 > 0 else None},
+                             "min_r2": args.bet_min_r2 if args.bet_min_r2 > 0 else None,
+                             **({} if args.cross_section is None
+                                else {"cross_section_nm2": args.cross_section})},
             )]
 
     return run_files(args, analyse, technique="sorption")

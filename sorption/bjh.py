@@ -160,8 +160,11 @@ def liquid_properties(adsorbate: str, temperature_k: float, *,
     """
     ads = _adsorbate(adsorbate)
     if ads is None:
-        raise MissingMetadataError(f"no liquid properties known for {adsorbate!r}; pass "
-                                   "liquid_density_g_cm3 and surface_tension")
+        from sorption._adsorbates import ADSORBATES
+
+        raise MissingMetadataError(
+            f"no liquid properties known for {adsorbate!r} (its molar mass, liquid density "
+            f"and surface tension are needed); charz knows {', '.join(sorted(ADSORBATES))}")
     rho, rho_src = ((liquid_density_g_cm3, "given") if liquid_density_g_cm3 else
                     ads.liquid_density(temperature_k))
     if surface_tension:

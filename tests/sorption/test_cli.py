@@ -86,3 +86,26 @@ def test_cli_bet_options_for_scattered_low_area(shared_data, capsys):
     d = json.loads(capsys.readouterr().out)[0]["descriptors"]
     # Rouquerol range 0.075–0.20 (6 points) vs the vendor's 0.05–0.30 (11 points): 18 %
     assert d["bet_area"]["value"] == pytest.approx(0.2795, rel=0.2)
+
+
+def test_unknown_gas_names_the_cli_flag_and_cross_section_takes_effect(data_file, capsys):
+    """An ethanol isotherm (no ISO 9277 cross-section known): the message names
+    ``--cross-section`` (a flag that exists), and with it the BET area equals the API's."""
+    import warnings
+
+    from sorption.bet import bet_area
+
+    path = data_file("sorption/pygaps/parsing/aif/DUT-8 EtOH 298K.aif")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert main(["sorption", str(path)]) == 0
+        capsys.readouterr()
+        assert main(["sorption", str(path), "--cross-section", "0.339"]) == 0
+        out = capsys.readouterr().out
+        api = bet_area(charz.read(path), cross_section_nm2=0.339).bet_area
+    texts = [str(w.message) for w in caught]
+    assert any("BET skipped" in t and "pass --cross-section NM2" in t for t in texts), texts
+    assert not any("liquid_density_g_cm3" in t for t in texts)  # no keyword without a flag
+    line = next(x for x in out.splitlines() if x.strip().startswith("bet_area"))
+    assert f"{api.value:.1f}" in line
+    assert "0.339 nm" in line
