@@ -71,14 +71,18 @@ def axis_label(obj: Any, default: str = "") -> str:
 
 
 def key_label(key: str, unit: str | None = None) -> str:
-    """A record key as an axis or legend label: its TeX label (``I$_D$/I$_G$``), then the unit.
+    """A record key as an axis or legend label.
 
-    Keys outside :data:`charz.record.DESCRIPTORS` print with spaces for underscores; a unit
-    of ``1`` or ``""`` is left out.
+    A key of :data:`charz.record.DESCRIPTORS` gives its TeX label, which already carries
+    the record's unit (``$\\omega_G$ (cm$^{-1}$)``, ``I$_D$/I$_G$``); ``unit`` is then not
+    added. Other keys print with spaces for underscores, followed by ``unit`` unless it is
+    ``1`` or empty.
     """
     from charz.record import DESCRIPTORS
 
-    label = DESCRIPTORS[key].label_tex if key in DESCRIPTORS else key.replace("_", " ")
+    if key in DESCRIPTORS:
+        return DESCRIPTORS[key].label_tex
+    label = key.replace("_", " ")
     return f"{label} ({unit})" if unit not in (None, "", "1") else label
 
 

@@ -19,8 +19,8 @@ print("ok", type(attr).__name__)
 """
 
 
-@pytest.mark.parametrize("pkg, sub", [("echem", "dqdv"), ("echem", "gitt"),
-                                      ("saxs", "invariant")])
+@pytest.mark.parametrize(("pkg", "sub"), [("echem", "dqdv"), ("echem", "gitt"),
+                                          ("saxs", "invariant")])
 def test_function_named_like_its_submodule_stays_callable(pkg, sub):
     # a fresh interpreter: in this one the submodules may already be imported
     out = subprocess.run([sys.executable, "-c", SCRIPT, pkg, sub], capture_output=True,
@@ -30,7 +30,7 @@ def test_function_named_like_its_submodule_stays_callable(pkg, sub):
 
 def test_callable_module_gives_the_functions_result():
     import echem
-    import echem.dqdv  # noqa: F401  (the import that used to shadow the function)
+    import echem.dqdv  # the import that used to shadow the function
     from echem.synthetic import two_cycle_cell
 
     ds, _ = two_cycle_cell(seed=1)

@@ -165,3 +165,15 @@ def test_raman_map_marks_flagged_pixels_and_counts_failed_ones():
     assert texts == ["flagged (1)", "1 not fitted (blank)"]
     assert ax.get_xlabel() == "x (um)"
     plt.close("all")
+
+
+def test_key_label_states_the_unit_once():
+    """Axis labels of record keys carry their unit once (not 'ω_G (cm⁻¹) (1/cm)')."""
+    from charz.plotting import key_label
+    from charz.record import DESCRIPTORS
+
+    assert key_label("g_position", "1/cm") == DESCRIPTORS["g_position"].label_tex
+    assert key_label("g_position", "1/cm").count("(") == 1
+    assert key_label("id_ig", "1") == "I$_D$/I$_G$"
+    assert key_label("band_shift", "1/cm") == "band shift (1/cm)"
+    assert key_label("band_shift", "1") == "band shift"
