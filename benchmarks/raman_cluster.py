@@ -99,6 +99,11 @@ class PeakRSS:
         self._stop.set()
         self._t.join()
 
+    @property
+    def above_mb(self) -> float:
+        """Peak above the start, in MiB."""
+        return (self.peak - self.base) / 2**20
+
 
 def _worker_peak() -> int:
     import psutil

@@ -38,11 +38,9 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import resource
 import shutil
 import sys
 import tempfile
-import threading
 import time
 import warnings
 from pathlib import Path
@@ -51,42 +49,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's charz
 
-M = 1000
-X = np.linspace(800.0, 2000.0, M)
-
-
-class PeakRSS:
-    """Peak resident memory of this process (bytes above the start), sampled in a thread."""
-
-    def __enter__(self) -> PeakRSS:
-        import psutil
-
-        self.proc = psutil.Process()
-        self.base = self.proc.memory_info().rss
-        self.peak = self.base
-        self._stop = threading.Event()
-        self._t = threading.Thread(target=self._run, daemon=True)
-        self._t.start()
-        return self
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.peak = max(self.peak, self.proc.memory_info().rss)
-            time.sleep(0.02)
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._t.join()
-
-    @property
-    def above_mb(self) -> float:
-        return (self.peak - self.base) / 2**20
-
-
-def _cpu() -> float:
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
-
+from raman_cluster import M, PeakRSS, X
+from raman_cluster import _block as _block64
+from raman_cluster import _cpu_self as _cpu
 
 # ---------------------------------------------------------------------------------------
 # spectra
@@ -94,16 +59,8 @@ def _cpu() -> float:
 
 
 def _spectra(n: int, seed: int) -> np.ndarray:
-    from charz.peaks import bwf, lorentzian
-
-    rng = np.random.default_rng(seed)
-    dc = 1350 + 5 * rng.uniform(-1, 1, (n, 1))
-    dw = 170 + 10 * rng.uniform(-1, 1, (n, 1))
-    gc = 1600 + 5 * rng.uniform(-1, 1, (n, 1))
-    gw = 80 + 5 * rng.uniform(-1, 1, (n, 1))
-    y = lorentzian(X, 1.0, dc, dw) + bwf(X, 0.9, gc, gw, -10.0)
-    y += 0.1 + 0.05 * (X - 800) / 1200 + 0.02 * rng.normal(size=(n, M))
-    return y.astype(np.float32)
+    """n two-band spectra (the cluster benchmark's generator) as float32."""
+    return _block64(n, seed).astype(np.float32)
 
 
 def write_map(store: Path, n: int, chunk: int) -> None:
