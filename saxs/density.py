@@ -18,7 +18,12 @@ Pycnometer reports (AccuPyc-style CSV or text summary) are read by
 :func:`read_pycnometer`: ``key,value`` header lines (sample mass, gas, temperature), a
 per-cycle table (cycle, volume, density) and summary lines (average density, standard
 deviation). The reported true density is the file's average (or the mean of the last
-``last_cycles`` cycles when asked), with its standard deviation.
+``last_cycles`` cycles when asked). Its uncertainty is the standard error of that mean,
+SD/√n over the n cycles averaged, whenever n is known from the file (a cycle table whose
+mean is the file's average, or a ``Number of cycles`` line). A summary that gives only an
+average and a standard deviation leaves n unknown: the standard deviation across cycles is
+then kept as ``density_sd``, ``density_stderr`` is None, and :func:`closed_pore_volume`
+quotes the SD and says so in the method.
 """
 
 from __future__ import annotations
@@ -66,10 +71,18 @@ class PycnometerReport:
 
     Attributes
     ----------
-    density, density_stderr : float
-        True density in g/cm³ and its standard deviation (file's, else of the cycles).
+    density : float
+        True density in g/cm³ (the file's average, or the mean of the cycles used).
+    density_stderr : float or None
+        Standard error of ``density``: ``density_sd / sqrt(n_cycles_used)``; None when the
+        number of cycles averaged is not known from the file (or is 1).
+    density_sd : float or None
+        Standard deviation of the density across the cycles used (g/cm³, ddof = 1): from the
+        cycle table when the cycles are known, else the file's standard-deviation line.
+    n_cycles_used : int or None
+        Number of cycles averaged into ``density``; None when the file does not tell.
     method : str
-        How ``density`` was obtained (file average, or mean of the last n cycles).
+        How ``density`` and its uncertainty were obtained.
     cycle_density : ndarray
         Per-cycle densities (g/cm³), empty when the file has none.
     cycle_volume : ndarray
@@ -84,6 +97,8 @@ class PycnometerReport:
 
     density: float
     density_stderr: float | None
+    density_sd: float | None
+    n_cycles_used: int | None
     method: str
     cycle_density: np.ndarray = field(repr=False)
     cycle_volume: np.ndarray = field(repr=False)
@@ -109,7 +124,7 @@ def read_pycnometer(path: str | Path, *, last_cycles: int | None = None) -> Pycn
         header row naming ``density`` (and ``volume``, ``cycle``) columns, and summary
         lines such as ``Average density (g/cm3),1.5200``.
     last_cycles : int, optional
-        Use the mean ± standard deviation of the last n cycles instead of the file's
+        Use the mean of the last n cycles (± their standard error) instead of the file's
         average (common practice: the last 3–5 cycles).
 
     Raises
@@ -172,25 +187,51 @@ def read_pycnometer(path: str | Path, *, last_cycles: int | None = None) -> Pycn
     sd_key = next((k for k in meta if ("deviation" in k.lower() or k.lower().startswith("sd")
                                        or "std" in k.lower())
                    and "volume" not in k.lower()), None)
+    n_line = next((k for k in meta if "cycle" in k.lower()
+                   and any(w in k.lower() for w in ("number", "used", "averaged", "runs"))),
+                  None)
+    n_stated = _num(meta[n_line]) if n_line is not None else None
+    n: int | None = None
     if last_cycles is not None:
         if cyc_d.size < last_cycles or last_cycles < 1:
             raise OptionError(f"{path.name}: last_cycles={last_cycles} but the file has "
                              f"{cyc_d.size} cycle densities")
         sel = cyc_d[-last_cycles:]
-        density = float(sel.mean())
-        sd = float(sel.std(ddof=1)) if sel.size > 1 else None
-        how = f"mean ± SD of the last {last_cycles} of {cyc_d.size} cycles"
+        density, n = float(sel.mean()), last_cycles
+        sd = float(sel.std(ddof=1)) if n > 1 else None
+        how = f"mean of the last {n} of {cyc_d.size} cycles"
     elif avg_key is not None:
         density = _num(meta[avg_key]) * unit_factor(avg_key)
-        sd = _num(meta[sd_key]) * unit_factor(sd_key) if sd_key else None
-        how = f"file's {avg_key!r}" + (f" ± {sd_key!r}" if sd_key else "")
+        file_sd = _num(meta[sd_key]) * unit_factor(sd_key) if sd_key else None
+        how = f"file's {avg_key!r}"
+        # the cycles behind the file's average: the whole table when its mean rounds to the
+        # printed average (half a unit of its last printed digit, plus float slack)
+        digits = re.search(r"[.,](\d+)", meta[avg_key])
+        tol = 0.5 * 10.0 ** -(len(digits.group(1)) if digits else 0) * unit_factor(avg_key)
+        if cyc_d.size > 1 and abs(cyc_d.mean() - density) <= tol * (1 + 1e-9):
+            n = int(cyc_d.size)
+            sd = float(cyc_d.std(ddof=1))
+            how += f", the mean of all {n} cycles of the table"
+        else:
+            sd = file_sd
+            if n_stated is not None and n_stated >= 1 and float(n_stated).is_integer():
+                n = int(n_stated)
+                how += f", {n} cycles ({n_line!r})"
     elif cyc_d.size:
-        density = float(cyc_d.mean())
-        sd = float(cyc_d.std(ddof=1)) if cyc_d.size > 1 else None
-        how = f"mean ± SD of all {cyc_d.size} cycles"
+        density, n = float(cyc_d.mean()), int(cyc_d.size)
+        sd = float(cyc_d.std(ddof=1)) if n > 1 else None
+        how = f"mean of all {n} cycles"
     else:
         raise CorruptFileError(f"{path.name}: no density found (expected an 'Average density' "
                                "line or a table with a density column)")
+    if sd is not None and n is not None and n > 1:
+        stderr: float | None = sd / np.sqrt(n)
+        how += f" ± standard error SD/√{n} (SD {sd:.2g} g/cm3 across cycles)"
+    else:
+        stderr = None
+        if sd is not None:
+            how += (f"; {sd_key!r} {sd:.2g} g/cm3 is the standard deviation across cycles, "
+                    "the number of cycles is not in the file, so no standard error")
     if not 0.1 < density < 25:
         raise CorruptFileError(f"{path.name}: density {density} g/cm3 is not plausible")
 
@@ -209,7 +250,7 @@ def read_pycnometer(path: str | Path, *, last_cycles: int | None = None) -> Pycn
         temp_c -= 273.15
     prov = Provenance.from_file(path, reader=f"{__name__}.read_pycnometer",
                                 parameters={"last_cycles": last_cycles})
-    return PycnometerReport(density, sd, how, cyc_d, cyc_v, _num(mass) if mass else None,
+    return PycnometerReport(density, stderr, sd, n, how, cyc_d, cyc_v, _num(mass) if mass else None,
                             gas, temp_c, meta, prov)
 
 
@@ -257,7 +298,10 @@ def closed_pore_volume(
         ρ_s in g/cm³ (default 2.26, graphite). Alternatives: 2.0–2.2 (turbostratic
         carbon) or 2.26·0.3354/d002.
     true_density_stderr : float, optional
-        Standard error of ρ_He (g/cm³) when given as a number.
+        Standard error of ρ_He (g/cm³) when given as a number. From a report, the
+        standard error of the mean over its cycles is used; when the report cannot tell
+        how many cycles were averaged, its standard deviation is quoted instead and the
+        method says so.
     last_cycles : int, optional
         For a report file: mean of the last n cycles.
 
@@ -281,7 +325,17 @@ def closed_pore_volume(
         rho, err, prov = rep.density, rep.density_stderr, rep.source
         how = (f"He pycnometry ({rep.gas or 'gas not stated'}), {rep.method}"
                + (f", sample mass {rep.sample_mass_g:g} g" if rep.sample_mass_g else ""))
-        extra: dict[str, Any] = {"n_cycles": int(rep.cycle_density.size)}
+        extra: dict[str, Any] = {"n_cycles": int(rep.cycle_density.size),
+                                 "n_cycles_used": rep.n_cycles_used,
+                                 "density_sd": rep.density_sd}
+        if err is None and rep.density_sd is not None:
+            # n unknown: the only spread the file gives is the SD across cycles; quote it
+            # as what it is (an upper bound on the standard error of the mean)
+            err = rep.density_sd
+            how += "; the ± quoted is that standard deviation, not a standard error"
+            extra["uncertainty"] = "standard deviation across cycles (n not in the file)"
+        elif err is not None:
+            extra["uncertainty"] = f"standard error of the mean of {rep.n_cycles_used} cycles"
     else:
         rho, err = float(true_density), true_density_stderr
         prov = Provenance(source="", reader="user", parameters={"true_density": rho})

@@ -68,7 +68,15 @@ def test_text_summary_in_kg_per_m3(tmp_path):
                  encoding="utf-8")
     rep = read_pycnometer(p)
     assert_allclose(rep.density, 1.85)
-    assert_allclose(rep.density_stderr, 0.002)
+    # an SD with no cycle count: kept as an SD, no standard error invented
+    assert_allclose(rep.density_sd, 0.002)
+    assert rep.density_stderr is None
+    assert rep.n_cycles_used is None
+    res = closed_pore_volume(rep)
+    assert_allclose(res.true_density.stderr, 0.002)
+    assert_allclose(res.closed_pore_volume.stderr, 0.002 / 1.85**2)
+    assert "standard deviation, not a standard error" in res.true_density.method
+    assert res.true_density.extra["uncertainty"].startswith("standard deviation")
 
 
 def test_no_density_is_an_error(tmp_path):
@@ -87,3 +95,46 @@ def test_skeleton_density_from_d002():
     assert_allclose(skeleton_density_from_d002(0.38), 1.99475, rtol=1e-4)
     with pytest.raises(CharzError, match="must be in nm"):
         skeleton_density_from_d002(3.8)
+
+
+def test_density_uncertainty_is_the_standard_error_of_the_cycles(demo):
+    # hand computation on the 10 cycles of HC-demo_pycnometer.csv: mean 1.5200, SD (ddof 1)
+    # 7.0553e-4, standard error SD/√10 = 2.2311e-4 g/cm³ (the file prints SD 0.0007)
+    path, _ = demo
+    cycles = np.array([1.5186, 1.5193, 1.5206, 1.5198, 1.5194,
+                       1.5206, 1.5204, 1.5201, 1.5207, 1.5205])
+    rep = read_pycnometer(path)
+    assert rep.n_cycles_used == 10
+    assert_allclose(rep.density_sd, 7.0553368e-4, rtol=1e-6)
+    assert_allclose(rep.density_stderr, cycles.std(ddof=1) / np.sqrt(10), rtol=1e-12)
+    assert_allclose(rep.density_stderr, 2.2310934e-4, rtol=1e-6)
+    res = closed_pore_volume(rep)
+    assert_allclose(res.true_density.stderr, 2.2310934e-4, rtol=1e-6)
+    # V_cp = 1/ρ − 1/ρ_s: σ(V_cp) = σ(ρ)/ρ² = 2.2311e-4 / 1.52² = 9.6567e-5 cm³/g
+    assert_allclose(res.closed_pore_volume.stderr, 9.6567408e-5, rtol=1e-6)
+    assert "standard error" in res.true_density.method
+    assert res.true_density.extra["n_cycles_used"] == 10
+    last = read_pycnometer(path, last_cycles=4)
+    assert_allclose(last.density_stderr, cycles[-4:].std(ddof=1) / 2, rtol=1e-12)
+
+
+def test_stated_cycle_count_and_unmatched_average(tmp_path):
+    # an average over a subset of the printed cycles with a stated count: SE = SD/√n
+    table = "Cycle,Volume (cm3),Density (g/cm3)\n" + "".join(
+        f"{i},0.3,{d}\n" for i, d in enumerate([1.40, 1.45, 1.500, 1.502, 1.498], 1))
+    p = tmp_path / "pyc.csv"
+    p.write_text("Gas,Helium\nNumber of cycles averaged,3\n" + table
+                 + "Average density (g/cm3),1.5000\nStandard deviation (g/cm3),0.0020\n",
+                 encoding="utf-8")
+    rep = read_pycnometer(p)
+    assert rep.n_cycles_used == 3
+    assert_allclose(rep.density_stderr, 0.0020 / np.sqrt(3))
+    # the same without the count: the table mean (1.47) is not the file's average, so n is
+    # unknown and the file's SD stays an SD
+    q = tmp_path / "pyc2.csv"
+    q.write_text("Gas,Helium\n" + table + "Average density (g/cm3),1.5000\n"
+                 "Standard deviation (g/cm3),0.0020\n", encoding="utf-8")
+    rep2 = read_pycnometer(q)
+    assert rep2.n_cycles_used is None
+    assert rep2.density_stderr is None
+    assert_allclose(rep2.density_sd, 0.0020)
