@@ -367,6 +367,8 @@ def compare_sorption(results: Mapping[str, Sequence[Any]]) -> Any:
     -------
     matplotlib.figure.Figure
     """
+    from charz.plotting import legends_clear_of_data
+
     found, colors = _found(results, _is_sorption, "sorption", every=True)
     fig, axes = _new_figure(_WIDE, 5.2, 2, 2)
     (a, b), (c, d) = axes
@@ -405,12 +407,10 @@ def compare_sorption(results: Mapping[str, Sequence[Any]]) -> Any:
     a.set_ylabel(f"N$_2$ adsorbed, 77 K ({unit})")
     a.set_xlim(0, 1)
     a.set_ylim(bottom=0)
-    a.legend(loc="upper left", title="filled: ads., open: des.", title_fontsize=6.5)
     b.set_xlabel("p/p$_0$ (×10$^{-3}$)")
     b.set_ylabel(f"CO$_2$ adsorbed, 273 K ({unit})")
     b.set_xlim(left=0)
     b.set_ylim(bottom=0)
-    b.legend(loc="upper left")
     c.set_xscale("log")
     # N2 (77 K) desorption closes at p/p0 0.42-0.50 (tensile-strength effect): a BJH peak
     # near 3.4-4.0 nm from the desorption branch is an artefact, not a pore size
@@ -421,16 +421,23 @@ def compare_sorption(results: Mapping[str, Sequence[Any]]) -> Any:
     c.set_ylabel("BJH dV/dlog D (cm$^3$/g)")
     c.set_ylim(bottom=0)
     c.set_xlim(1.5, 200)
-    c.legend(loc="upper right", title="desorption branch", title_fontsize=6.5)
     d.set_xlabel("log$_{10}^2$(p$_0$/p)")
     d.set_ylabel("log$_{10}$ W (W in cm$^3$/g)")
     d.set_xlim(left=0)
-    d.legend(loc="lower left", title="Dubinin–Radushkevich", title_fontsize=6.5)
     for ax, letter in zip((a, b, c, d), "abcd", strict=True):
         _panel_label(ax, letter)
         if not ax.has_data():
             ax.text(0.5, 0.5, "no data", transform=ax.transAxes, ha="center", va="center",
                     color="0.5")
+    # each legend where it covers no data point or line (in a free corner, else beside
+    # the panel): with three samples, fixed corners hid the BJH peaks and the DR lines
+    legends_clear_of_data([
+        (ax, kw) for ax, kw in (
+            (a, {"title": "filled: ads., open: des.", "title_fontsize": 6.5}),
+            (b, {}),
+            (c, {"title": "desorption branch", "title_fontsize": 6.5}),
+            (d, {"title": "Dubinin–Radushkevich", "title_fontsize": 6.5}))
+        if ax.get_legend_handles_labels()[0]])
     return fig
 
 

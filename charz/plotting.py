@@ -18,6 +18,9 @@ __all__ = [
     "failure_axes",
     "failure_text",
     "key_label",
+    "legend_clear_of_data",
+    "legend_overlaps",
+    "legends_clear_of_data",
     "save_figure",
     "slice_masks",
     "trend",
@@ -184,6 +187,227 @@ def failure_axes(message: str, ax: Any = None, *, width: int = 70) -> Any:
         _, ax = plt.subplots(layout="constrained")
     ax.set_title(failure_text(message, width=width), fontsize=9, loc="left")
     return ax
+
+
+#: legend positions tried inside the axes, in order of preference (corners first)
+_LEGEND_LOCS = ("upper right", "upper left", "lower left", "lower right", "center right",
+                "center left", "upper center", "lower center", "center")
+
+
+#: clearance (points) kept between a placed legend and the data
+_MARGIN = 3.0
+
+
+def _drawn_points(ax: Any, step: float = 2.0) -> tuple[Any, Any]:
+    """Display coordinates (pixels) of what ``ax`` draws, with a half-width per point.
+
+    Lines give their vertices and, where a line style is drawn, points every ``step`` px
+    along each segment; the pad is half the marker size (or line width) in pixels.
+    Collections (scatter) give their offsets; texts inside the axes the corners and centre
+    of their extents. Points outside the axes (clipped) are dropped.
+    """
+    import numpy as np
+
+    fig = ax.figure
+    px_per_pt = fig.dpi / 72.0
+    xy_all, pad_all = [], []
+    for line in ax.get_lines():
+        if not line.get_visible():
+            continue
+        xy = line.get_transform().transform(np.asarray(line.get_xydata(), dtype=float))
+        xy = xy[np.isfinite(xy).all(axis=1)]
+        if not len(xy):
+            continue
+        if line.get_linestyle() not in ("None", "", " ", "none") and len(xy) > 1:
+            seg = np.diff(xy, axis=0)
+            n = np.maximum(np.ceil(np.hypot(*seg.T) / step), 1).astype(int)
+            start = np.repeat(xy[:-1], n, axis=0)
+            frac = np.concatenate([np.arange(k) / k for k in n])
+            xy = np.vstack([start + np.repeat(seg, n, axis=0) * frac[:, None], xy[-1:]])
+        marker = line.get_marker() not in ("None", "", " ", None, "none")
+        half = max(line.get_markersize() / 2 if marker else 0.0, line.get_linewidth() / 2)
+        xy_all.append(xy)
+        pad_all.append(np.full(len(xy), half * px_per_pt))
+    for coll in ax.collections:
+        offsets = np.asarray(coll.get_offsets(), dtype=float)
+        if coll.get_visible() and offsets.size:
+            xy = coll.get_offset_transform().transform(offsets)
+            sizes = np.asarray(coll.get_sizes() if hasattr(coll, "get_sizes") else [], float)
+            half = float(np.sqrt(sizes.max()) / 2) if sizes.size else 0.0
+            xy_all.append(xy)
+            pad_all.append(np.full(len(xy), half * px_per_pt))
+    renderer = fig.canvas.get_renderer()
+    for text in ax.texts:
+        if text.get_visible() and text.get_text():
+            e = text.get_window_extent(renderer)
+            xy_all.append(np.array([[e.x0, e.y0], [e.x1, e.y0], [e.x0, e.y1], [e.x1, e.y1],
+                                    [(e.x0 + e.x1) / 2, (e.y0 + e.y1) / 2]]))
+            pad_all.append(np.zeros(5))
+    if not xy_all:
+        return np.empty((0, 2)), np.empty(0)
+    xy, pad = np.vstack(xy_all), np.concatenate(pad_all)
+    box = ax.bbox
+    keep = ((xy[:, 0] >= box.x0) & (xy[:, 0] <= box.x1)
+            & (xy[:, 1] >= box.y0) & (xy[:, 1] <= box.y1))
+    return xy[keep], pad[keep]
+
+
+def legend_overlaps(legend: Any, ax: Any | None = None, *, margin: float = 0.0) -> int:
+    """How many drawn points of ``ax`` (default: the legend's axes) the legend box covers.
+
+    Parameters
+    ----------
+    legend : matplotlib.legend.Legend
+    ax : matplotlib.axes.Axes, optional
+    margin : float
+        Clearance in points (1/72 in) the legend box must also keep from the data.
+
+    Returns
+    -------
+    int
+        Number of points (vertices, points along drawn line segments, scatter offsets,
+        text extents; each grown by its marker or line half-width) inside the legend's
+        window extent. The figure must have been drawn (or laid out) first.
+    """
+    import numpy as np
+
+    ax = legend.axes if ax is None else ax
+    bbox = legend.get_window_extent(ax.figure.canvas.get_renderer())
+    xy, pad = _drawn_points(ax)
+    pad = pad + margin * ax.figure.dpi / 72.0
+    inside = ((xy[:, 0] + pad >= bbox.x0) & (xy[:, 0] - pad <= bbox.x1)
+              & (xy[:, 1] + pad >= bbox.y0) & (xy[:, 1] - pad <= bbox.y1))
+    return int(np.count_nonzero(inside))
+
+
+def _grow_top(ax: Any, factor: float) -> bool:
+    """Raise the top of the y range so the current range fills 1/``factor`` of the height."""
+    import math
+
+    lo, hi = ax.get_ylim()
+    if hi <= lo:
+        return False
+    if ax.get_yscale() == "linear":
+        ax.set_ylim(lo, lo + (hi - lo) * factor)
+    elif ax.get_yscale() == "log" and lo > 0:
+        ax.set_ylim(lo, 10 ** (math.log10(lo) + (math.log10(hi) - math.log10(lo)) * factor))
+    else:
+        return False
+    return True
+
+
+def _inside_clear(ax: Any, kwargs: dict[str, Any], headroom: Sequence[float]) -> Any:
+    """A legend inside ``ax`` covering no data, or None (limits restored then)."""
+    ax.figure.draw_without_rendering()  # final axes positions and autoscaled limits
+    for loc in _LEGEND_LOCS:
+        legend = ax.legend(loc=loc, **kwargs)
+        if legend_overlaps(legend, ax, margin=_MARGIN) == 0:
+            return legend
+    ylim = ax.get_ylim()
+    for factor in headroom:
+        if not _grow_top(ax, factor):
+            break
+        ax.figure.draw_without_rendering()
+        for loc in ("upper right", "upper left", "upper center"):
+            legend = ax.legend(loc=loc, **kwargs)
+            if legend_overlaps(legend, ax, margin=_MARGIN) == 0:
+                return legend
+        ax.set_ylim(ylim)
+    legend = ax.get_legend()
+    if legend is not None:
+        legend.remove()
+    return None
+
+
+def _outside(ax: Any, kwargs: dict[str, Any]) -> Any:
+    return ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0,
+                     **kwargs)
+
+
+def _legend_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
+    kwargs = dict(kwargs)
+    kwargs.pop("loc", None)
+    kwargs.pop("bbox_to_anchor", None)
+    kwargs.setdefault("fontsize", PAPER_STYLE["legend.fontsize"])
+    kwargs.setdefault("frameon", PAPER_STYLE["legend.frameon"])
+    return kwargs
+
+
+def legend_clear_of_data(ax: Any, *, headroom: Sequence[float] = (1.15, 1.3, 1.5),
+                         **kwargs: Any) -> Any:
+    """Draw the legend of ``ax`` where it covers none of the plotted data.
+
+    The figure is laid out, then each position in the axes is tried (corners first, as
+    ordered in ``_LEGEND_LOCS``); the first whose box covers no drawn point — line vertices,
+    points along drawn segments, markers with their size, scatter points, texts — is kept
+    (see :func:`legend_overlaps`), with a 3 pt clearance. When every position covers data, the top of the y range
+    is raised step by step (``headroom``) to free an upper corner; failing that, the
+    legend goes outside, to the right of the axes, and constrained layout makes room.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Axes with its data, limits and scales already set (they fix where data is drawn).
+    headroom : sequence of float
+        Factors by which the y range may be stretched upwards (linear or log axis) to make
+        room for the legend; ``()`` never changes the limits.
+    **kwargs
+        Passed to :meth:`matplotlib.axes.Axes.legend` (``handles``, ``title``, ...);
+        ``loc`` and ``bbox_to_anchor`` are chosen here. The font size and frame default to
+        :data:`PAPER_STYLE` even outside :func:`use_style`.
+
+    Returns
+    -------
+    matplotlib.legend.Legend
+    """
+    kwargs = _legend_kwargs(kwargs)
+    legend = _inside_clear(ax, kwargs, headroom)
+    return legend if legend is not None else _outside(ax, kwargs)
+
+
+def legends_clear_of_data(specs: Sequence[tuple[Any, dict[str, Any]]], *,
+                          headroom: Sequence[float] = (1.15, 1.3, 1.5)) -> list[Any]:
+    """:func:`legend_clear_of_data` for several axes of one figure.
+
+    A legend put outside its axes changes the constrained layout, and so where the other
+    panels draw their data. The legends that fit nowhere inside go outside first; the
+    others are then placed on the resulting layout, and the rounds repeat until every
+    legend inside an axes covers no data.
+
+    Parameters
+    ----------
+    specs : sequence of (Axes, dict)
+        Each axes with the keyword arguments of its legend.
+    headroom : sequence of float
+        As in :func:`legend_clear_of_data`.
+
+    Returns
+    -------
+    list of matplotlib.legend.Legend
+    """
+    if not specs:
+        return []
+    fig = specs[0][0].figure
+    kws = [_legend_kwargs(kw) for _, kw in specs]
+    outside: set[int] = set()
+    legends: list[Any] = [None] * len(specs)
+    for _ in range(len(specs) + 1):
+        for i in sorted(outside):
+            legends[i] = _outside(specs[i][0], kws[i])
+        fig.draw_without_rendering()
+        new = set()
+        for i, (ax, _kw) in enumerate(specs):
+            if i not in outside:
+                legends[i] = _inside_clear(ax, kws[i], headroom)
+                if legends[i] is None:
+                    new.add(i)
+        if not new:
+            fig.draw_without_rendering()
+            if all(legend_overlaps(legends[i], specs[i][0], margin=_MARGIN) == 0
+                   for i in range(len(specs)) if i not in outside):
+                break
+        outside |= new
+    return legends
 
 
 def save_figure(
