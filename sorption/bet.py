@@ -398,10 +398,15 @@ def bet_area_raw(
     area_se = area * np.hypot(se_s, se_b) / (s_k + b_k) if np.isfinite(se_s) else None
     c_se = (np.hypot(se_s / b_k, s_k * se_b / b_k**2) if np.isfinite(se_s) and b_k != 0
             else None)
-    if sample_mass_g and area * sample_mass_g < 1.0:
+    gas = canonical_name(adsorbate)
+    # total area a volumetric analyser measures well: ~1 m² with N2 (or Ar, CO2); Kr at
+    # 77 K, with its low saturation pressure (few molecules in the free space), ~0.05 m²
+    tube_min = 0.05 if gas == "Kr" else 1.0
+    if sample_mass_g and area * sample_mass_g < tube_min:
         notes.append(
-            f"total area in the tube is {area * sample_mass_g:.3g} m² (< ~1 m²): N2 BET is "
-            "imprecise here; Kr at 77 K is advisable"
+            f"total area in the tube is {area * sample_mass_g:.3g} m² (< ~{tube_min:g} m²): "
+            f"{gas} BET is imprecise here; "
+            + ("more sample mass is advisable" if gas == "Kr" else "Kr at 77 K is advisable")
         )
     for msg in notes:
         warnings.warn(f"{prov.source or 'BET'}: {msg}", PhysicsWarning, stacklevel=3)

@@ -166,3 +166,23 @@ def test_demo_csv_if_present(test_data):
         pytest.skip("embedded example data not generated yet")
     r = bet_area(charz.read(path))
     assert r.bet_area.value > 0
+
+
+@pytest.mark.parametrize(("gas", "sigma_nm2", "mass_g", "tube_min"),
+                         [("Ar", 0.142, 0.020, 1.0), ("CO2", 0.170, 0.020, 1.0),
+                          ("Krypton", 0.202, 0.0005, 0.05), ("N2", 0.162, 0.020, 1.0)])
+def test_low_area_warning_names_the_adsorptive(gas, sigma_nm2, mass_g, tube_min):
+    # generated BET isotherm, n_m = 0.02 mmol/g: A = 0.02 mmol/g × σ × N_A
+    # (Ar 1.7103, CO2 2.0475, Kr 2.4329, N2 1.9512 m²/g); in the tube A × m < tube_min
+    p = np.linspace(0.05, 0.30, 12)
+    n = _bet_isotherm(p, 0.02, 60.0)
+    with pytest.warns(PhysicsWarning, match="BET is imprecise") as record:
+        r = bet_area_raw(p, n, adsorbate=gas, sample_mass_g=mass_g)
+    area = 0.02e-3 * 6.02214076e23 * sigma_nm2 * 1e-18
+    assert r.bet_area.value == pytest.approx(area, rel=1e-9)
+    (msg,) = [str(w.message) for w in record if "imprecise" in str(w.message)]
+    name = "Kr" if gas == "Krypton" else gas
+    assert f"{area * mass_g:.3g} m² (< ~{tube_min:g} m²): {name} BET is imprecise" in msg
+    if name != "N2":
+        assert "N2" not in msg
+    assert ("Kr at 77 K is advisable" in msg) == (name != "Kr")
