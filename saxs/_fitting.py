@@ -145,6 +145,32 @@ def _vanished(par: lmfit.Parameter, tiny: float, sigmas: float = 1.0) -> bool:
     return par.stderr is not None and np.isfinite(par.stderr) and par.value < sigmas * par.stderr
 
 
+#: Model-fit quality (``poor_fit``): reduced χ² above this when the weights are the file's
+#: 1/σ (the σ of a file may be too small by a factor of ~2, hence not 1), or a fitted flat
+#: background below zero by more than 2 standard errors (a background is ≥ 0 by definition:
+#: a negative one means the model's other terms cannot describe the curve).
+MODEL_MAX_REDCHI = 4.0
+
+
+def _model_quality(res: lmfit.model.ModelResult, da: xr.DataArray) -> str:
+    """Why a converged model fit should not be quoted as is, or ``""``."""
+    why = []
+    bkg = res.params.get("background")
+    if bkg is not None and bkg.vary and bkg.value < 0:
+        err = bkg.stderr if bkg.stderr is not None and np.isfinite(bkg.stderr) else 0.0
+        if bkg.value + 2.0 * err < 0:
+            unit = da.attrs.get("units", "")
+            why.append(f"flat background {bkg.value:.3g} ± {err:.2g}"
+                       + (f" {unit}" if unit and unit != "1" else "")
+                       + " < 0 is unphysical (fix it, e.g. background=0, or narrow the window)")
+    sigma = da.coords.get("sigma")
+    has_sigma = sigma is not None and bool(np.isfinite(np.asarray(sigma.values)).all())
+    redchi = float(getattr(res, "redchi", np.nan))
+    if has_sigma and np.isfinite(redchi) and redchi > MODEL_MAX_REDCHI:
+        why.append(f"reduced χ² {redchi:.3g} > {MODEL_MAX_REDCHI:g} with the file's σ")
+    return "; ".join(why)
+
+
 def _run(model: lmfit.Model, params: lmfit.Parameters, q: np.ndarray, y: np.ndarray,
          w: np.ndarray, what: str, name: str, da: xr.DataArray, amplitude: str,
          may_touch: tuple[str, ...] = ()) -> _Run:
@@ -175,6 +201,11 @@ def _run(model: lmfit.Model, params: lmfit.Parameters, q: np.ndarray, y: np.ndar
         err.curve = _failed_curve(da, q, y, res.best_fit)  # type: ignore[attr-defined]
         raise err
     pore, power = [], []
+    quality = _model_quality(res, da)
+    if quality:
+        notes.append(f"poor fit: {quality}")
+        pore.append(flags_mod.POOR_FIT)
+        power.append(flags_mod.POOR_FIT)
     for f in flags_mod.fit_flags(res, ignore=may_touch):
         if f.startswith("at_bound:") and f.split(":", 1)[1] in _POWER_LAW:
             power.append(f)

@@ -255,3 +255,34 @@ def test_series_one_fit_per_frame():
     d = res.descriptors()["saxs_correlation_length"]
     assert d.extra["n"] == 4
     assert_allclose(d.value, 0.45, rtol=0.05)
+
+
+def test_dab_fit_quality_flags():
+    # a DAB pore term with a tail and a 0.05 background, σ = 2 %: the model describes it
+    # (reduced χ² ≈ 1), nothing flagged
+    a = 1.0 / (2 * np.sqrt(10))
+    good = fit_porod_dab(_noisy(_tail() + dab(Q, 8.0, a), 3))
+    assert good.saxs_pore_diameter.flags == ()
+    assert good.fit.redchi < 2
+    # Gaussian (Guinier-shaped) pores, Rg 1.5 nm, no background, σ = 2 %: a squared
+    # Lorentzian cannot follow exp(−q²Rg²/3); the fit answers with a background < 0
+    # and a reduced χ² far above 4. Both are said, and the descriptors are poor_fit
+    rg = 1.5
+    bad = fit_porod_dab(_noisy(_tail() - 0.05 + 20.0 * np.exp(-(Q * rg) ** 2 / 3), 4))
+    bkg = bad.fit.params["background"]
+    assert bkg.value + 2 * bkg.stderr < 0
+    assert bad.fit.redchi > 4
+    for m in (bad.saxs_pore_diameter, bad.saxs_correlation_length):
+        assert "poor_fit" in m.flags
+        assert f"flat background {bkg.value:.3g}" in m.method
+        assert f"reduced χ² {bad.fit.redchi:.3g} > 4" in m.method
+
+
+def test_srm3600_glassy_carbon_dab_is_flagged(shared_data):
+    # NIST SRM 3600 certified curve (1/cm, with uncertainties): Porod + DAB gives a flat
+    # background of about −7 1/cm against a lowest intensity of 4.5 1/cm
+    path = shared_data / "saxs/nist_srm3600/SRM3600_glassy_carbon_certified_dSigma_dOmega.csv"
+    r = fit_porod_dab(saxs.read(path))
+    assert r.fit.params["background"].value < -1.0
+    assert "poor_fit" in r.saxs_pore_diameter.flags
+    assert "unphysical" in r.saxs_pore_diameter.method
