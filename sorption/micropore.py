@@ -152,7 +152,8 @@ def t_plot(
     Flags on ``micropore_volume``: ``extrapolated`` when the measured points cover less
     than half of the window (the line is drawn through a corner of it); ``poor_fit`` when
     fewer than 3 points are in the window or r² < 0.99 (the isotherm is not linear in t
-    there: micropores still filling, or condensation starting).
+    there: micropores still filling, or condensation starting); ``outside_calibration``
+    when a named thickness curve (all are N2-at-77 K curves) is used with another gas.
 
     V_micro = intercept · M/ρ_liq/1000; A_ext = slope · M/ρ_liq · 1000 / SACF / 1000
     (slope in mmol g⁻¹ nm⁻¹ → m^2/g).
@@ -193,11 +194,18 @@ def t_plot(
                      "is not linear in t there")
         vocab.append(POOR_FIT)
     curve = _curve_name(thickness_curve)
+    if isinstance(thickness_curve, str) and canonical_name(gas) != "N2":
+        # every named thickness curve is a fit to N2 films at 77 K
+        notes.append(f"the {curve} thickness curve is for N2 at 77 K; with {canonical_name(gas)} "
+                     "its t is not the film thickness (pass a thickness table for this gas)")
+        vocab.append(OUTSIDE_CALIBRATION)
     params = {"thickness_curve": curve, "t_range_nm": [lo, hi], "n_points": int(used.sum()),
               "liquid_density_g_per_cm3": props["liquid_density"],
               "liquid_density_source": props["source"], "sacf": surface_area_correction}
     method = (f"t-plot ({curve} thickness, t {span(lo, hi)} nm, {int(used.sum())} points), "
-              f"ρ_liq = {props['liquid_density']:.4g} g/cm³")
+              f"ρ_liq = {props['liquid_density']:.4g} g/cm³"
+              + ("; " + next(m for m in notes if "thickness curve is for N2" in m)
+                 if OUTSIDE_CALIBRATION in vocab else ""))
     m = Measurement(vmic, se_i * conv if math.isfinite(se_i) else None, "cm^3/g", "sorption",
                     method, prov.with_parameters(**params),
                     {"external_area_m2_per_g": a_ext, "r": r}, flags=tuple(vocab))

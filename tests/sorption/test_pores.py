@@ -479,3 +479,27 @@ def test_cli_strict_refuses_flagged_sorption(tmp_path, capsys):
     with pytest.warns(PhysicsWarning):
         assert main(["sorption", str(path), "--json", "--quiet", "--strict"]) == 1
     assert "total_pore_volume" in capsys.readouterr().err
+
+
+def test_tplot_named_thickness_curve_with_another_gas_is_outside_calibration():
+    # n = n_mic + k·t_HJ(p) over t 0.35–0.5 nm: the intercept n_mic = 2.0 mmol/g gives
+    # V_micro = n_mic·M/ρ_liq/1000 (N2: 2.0 × 28.0134 / 0.806 / 1000 ≈ 0.0695 cm³/g with
+    # charz's ρ_liq at 77.35 K); the same numbers labelled Ar at 87 K use Ar's M/ρ_liq but
+    # Harkins–Jura is an N2 curve: flagged outside_calibration
+    from sorption.bjh import liquid_properties, thickness
+
+    p = np.linspace(0.05, 0.6, 40)
+    n = 2.0 + 3.0 * thickness(p, "harkins_jura")
+    for gas, temp in (("N2", 77.35), ("Ar", 87.3)):
+        iso = sorption.make_isotherm(p, n, amount_unit="mmol/g", adsorbate_name=gas,
+                                     temperature_k=temp)
+        r = t_plot(iso, t_range_nm=(0.35, 0.5))
+        props = liquid_properties(gas, temp)
+        v = 2.0 * props["molar_mass"] / props["liquid_density"] / 1000.0
+        assert r.micropore_volume.value == pytest.approx(v, rel=1e-9)
+        if gas == "N2":
+            assert r.micropore_volume.flags == ()
+            assert v == pytest.approx(0.0695, rel=0.01)
+        else:
+            assert "outside_calibration" in r.micropore_volume.flags
+            assert "for N2 at 77 K; with Ar" in r.micropore_volume.method
