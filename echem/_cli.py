@@ -82,8 +82,9 @@ def _run(args: argparse.Namespace) -> int:
                                oversodiation=args.oversodiation,
                                smooth_mah_g=args.smooth,
                                one_c_ma_g=args.one_c)
-        for w in caught:
-            note = translate(_once(str(w.message), path.name), FLAGS)
+        # several analyses of one record may say the same thing: say it once
+        for note in dict.fromkeys(translate(_once(str(w.message), path.name), FLAGS)
+                                  for w in caught):
             print(f"charz echem: note: {path.name}: {note}", file=sys.stderr)
         for r in results:
             if isinstance(r, StrippingResult) and r.detected:

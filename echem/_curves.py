@@ -50,7 +50,36 @@ def check_cycler(ds: xr.Dataset, *, mass_mg: float | None = None) -> xr.Dataset:
             f"{name}: no specific capacity: the active mass is unknown; pass mass_mg= "
             "(or --mass MG on the command line)"
         )
+    _warn_truncated_start(ds, name)
     return ds
+
+
+#: a record whose first row already carries more than this fraction of its first step's
+#: capacity (and more than 1 mA*h/g) starts inside that step (a truncated export)
+TRUNCATED_START_FRACTION = 0.05
+
+
+def _warn_truncated_start(ds: xr.Dataset, name: str) -> None:
+    """Warn when the record starts inside a step that had already passed capacity."""
+    if "step" not in ds:
+        return
+    cap = np.asarray(ds["capacity"].values, float)
+    step = np.asarray(ds["step"].values)
+    change = np.flatnonzero(step[1:] != step[:-1])
+    n0 = int(change[0]) + 1 if change.size else cap.size
+    carried = float(cap[0])
+    top = float(np.nanmax(cap[:n0])) if n0 else 0.0
+    if np.isfinite(carried) and carried > 1.0 and carried > TRUNCATED_START_FRACTION * top:
+        import warnings
+
+        from charz.errors import DataCleaningWarning
+
+        warnings.warn(
+            f"{name}: the record starts inside a step that had already passed "
+            f"{carried:.4g} mA*h/g (the capacity at the first row, {carried / top:.0%} of "
+            "that step): it is counted at the first row's voltage, so the first half "
+            "cycle's profile, slope/plateau split and dQ/dV are not the whole half cycle",
+            DataCleaningWarning, stacklevel=3)
 
 
 def mass_flags(ds: xr.Dataset) -> tuple[str, ...]:

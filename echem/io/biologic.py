@@ -273,8 +273,11 @@ def _mpr_table(version: int, body: bytes, name: str) -> pd.DataFrame:
     if unknown:
         raise CorruptFileError(
             f"{name}: .mpr data module (version {version}) has column ID(s) "
-            f"{', '.join(map(str, unknown))} that charz cannot decode yet; export the file "
-            "as .mpt from EC-Lab (Export as text) and read that"
+            f"{', '.join(map(str, unknown))} that charz cannot decode yet; "
+            + ("ID 32 is the frequency (freq/Hz) of an impedance (PEIS/GEIS) technique, not "
+               "cycling data; charz.echem reads cycling techniques (GCPL, MB, CV, OCV)"
+               if 32 in unknown else
+               "export the file as .mpt from EC-Lab (Export as text) and read that")
         )
     fields: list[tuple[str, str]] = []
     flag_ids = [c for c in ids if c in _MPR_FLAGS]

@@ -122,8 +122,11 @@ def test_mpr_gcpl_5_cycles(shared_data):
 
 def test_mpr_unknown_column_ids_raise(shared_data):
     # PEIS columns (frequency, impedance) are not decoded: a clear error, not garbage
-    with pytest.raises(CorruptFileError, match=r"column ID\(s\) 32, 37, 38"):
+    with pytest.raises(CorruptFileError, match=r"column ID\(s\) 32, 37, 38") as err:
         charz.read(shared_data / ECHEM / "yadg-eclab" / "peis.mpr")
+    # and says what the file is instead of advising a text export that fails the same way
+    assert "impedance (PEIS/GEIS) technique, not cycling data" in str(err.value)
+    assert "Export as text" not in str(err.value)
 
 
 def test_mpr_cv_with_newer_column_ids(shared_data):

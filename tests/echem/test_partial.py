@@ -458,3 +458,31 @@ def test_rate_response_that_is_not_a_line_is_poor_fit():
     collapse = rate_response([0.1, 0.2, 0.5, 1, 2, 5], [300, 60, 299, 298, 30, 297])
     assert abs(collapse.rate_response.extra["pearson_r"]) < 0.9
     assert collapse.rate_response.flags == ("poor_fit",)
+
+
+def test_record_starting_inside_a_step_is_said():
+    """An export that begins mid-sodiation (BEEP's PredictionDiagnostics .052 starts at
+    record 249791 with 1916 mA*h/g already passed in its step): the capacity carried at
+    the first row is named, to the value the file holds there."""
+    from charz.errors import DataCleaningWarning
+    from echem.capacity import cycle_capacities
+
+    ds, truth = two_cycle_cell(dt=30.0, seed=5)
+    sod = (ds["current"].values < 0) & (ds["cycle"].values == ds["cycle"].values.min())
+    rows = np.flatnonzero(sod & (ds["capacity"].values > 100.0))
+    cut = ds.isel(record=slice(int(rows[0]), None))
+    carried = float(cut["capacity"].values[0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataCleaningWarning)
+        full = cycle_capacities(ds)  # a whole record: nothing to say
+    with pytest.warns(DataCleaningWarning, match="starts inside a step") as rec:
+        part = cycle_capacities(cut)
+    msg = next(str(w.message) for w in rec if "starts inside" in str(w.message))
+    assert f"already passed {carried:.4g} mA*h/g" in msg
+    assert 100.0 < carried < 101.0
+    # the step's own counter still gives the half cycle's total
+    first = int(ds["cycle"].values.min())
+    assert_allclose(part.table["sodiation"].sel(cycle=first),
+                    full.table["sodiation"].sel(cycle=first), rtol=1e-9)
+    assert_allclose(full.table["sodiation"].sel(cycle=first), truth["sodiation_capacity"],
+                    rtol=0.01)
