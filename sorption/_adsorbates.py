@@ -79,6 +79,15 @@ class Adsorbate:
         except ValueError:  # outside the fluid's two-phase range
             return None
 
+    def _check_fit_range(self, what: str, temperature: float) -> None:
+        """The liquid fits hold over the p0 fit's range ± 5 K (the saturated liquid)."""
+        if self.fit is None:
+            return
+        tmin, tmax = self.fit[3], self.fit[4]
+        if not tmin - 5 <= temperature <= tmax + 5:
+            raise KeyError(f"{self.name} {what} is known for the saturated liquid at "
+                           f"{tmin - 5:g}–{tmax + 5:g} K, not at {temperature:g} K")
+
     def saturation_pressure(self, temperature: float) -> tuple[float, str]:
         """Saturation pressure p0 in Pa at ``temperature`` (K), and the source used."""
         v = self._coolprop("P", temperature)
@@ -100,6 +109,7 @@ class Adsorbate:
             return v / 1000.0, "CoolProp saturated-liquid density"
         if self.rho_fit is None:
             raise KeyError(f"no liquid density for {self.name}")
+        self._check_fit_range("liquid density", temperature)
         a, b, c = self.rho_fit
         return (a * temperature**2 + b * temperature + c) / 1000.0, "fit to CoolProp 8.0"
 
@@ -110,6 +120,7 @@ class Adsorbate:
             return v, "CoolProp surface tension"
         if self.gamma_fit is None:
             raise KeyError(f"no surface tension for {self.name}")
+        self._check_fit_range("surface tension", temperature)
         a, b = self.gamma_fit
         return a * temperature + b, "fit to CoolProp 8.0"
 

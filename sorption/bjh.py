@@ -165,8 +165,13 @@ def liquid_properties(adsorbate: str, temperature_k: float, *,
         raise MissingMetadataError(
             f"no liquid properties known for {adsorbate!r} (its molar mass, liquid density "
             f"and surface tension are needed); charz knows {', '.join(sorted(ADSORBATES))}")
-    rho, rho_src = ((liquid_density_g_cm3, "given") if liquid_density_g_cm3 else
-                    ads.liquid_density(temperature_k))
+    try:
+        rho, rho_src = ((liquid_density_g_cm3, "given") if liquid_density_g_cm3 else
+                        ads.liquid_density(temperature_k))
+    except KeyError as exc:  # no data, or a temperature where the adsorptive is no liquid
+        raise MissingMetadataError(
+            f"{exc.args[0]}: is the bath temperature right? (or give the liquid density "
+            "of the adsorbed phase)") from None
     if surface_tension:
         gamma, g_src = surface_tension, "given"
     else:

@@ -503,3 +503,29 @@ def test_tplot_named_thickness_curve_with_another_gas_is_outside_calibration():
         else:
             assert "outside_calibration" in r.micropore_volume.flags
             assert "for N2 at 77 K; with Ar" in r.micropore_volume.method
+
+
+def test_liquid_properties_only_where_the_adsorptive_is_a_liquid():
+    # saturated liquid N2 at 77.35 K: 0.806 g/cm³ (CoolProp/NIST); at 273 K N2 is
+    # supercritical (T_c 126.2 K) and the old quadratic fit gave ρ = −0.913 g/cm³
+    from charz.errors import MissingMetadataError
+    from sorption.bjh import liquid_properties
+
+    assert liquid_properties("N2", 77.35)["liquid_density"] == pytest.approx(0.806, abs=0.001)
+    with pytest.raises(MissingMetadataError, match="not at 273 K: is the bath temperature"):
+        liquid_properties("N2", 273.0)
+
+
+def test_n2_file_at_273_k_gives_no_negative_volume(shared_data):
+    # Quantachrome NOVA 'RE-22': analysis gas nitrogen, bath 273.0 K in the header
+    from sorption.summary import summarize
+
+    iso = charz.read(shared_data / "sorption/adsorption-file-parser/qnt/"
+                     "RE-22 (Raw Analysis Data).txt")
+    assert iso.attrs["temperature_K"] == 273.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        s = summarize(iso)
+    for key, m in s.descriptors().items():
+        assert m.value > 0, key
+    assert any("65–95 K, not at 273 K" in why for why in s.skipped)
