@@ -201,8 +201,9 @@ _MARGIN = 3.0
 def _drawn_points(ax: Any, step: float = 2.0) -> tuple[Any, Any]:
     """Display coordinates (pixels) of what ``ax`` draws, with a half-width per point.
 
-    Lines give their vertices and, where a line style is drawn, points every ``step`` px
-    along each segment; the pad is half the marker size (or line width) in pixels.
+    Lines (also those of twin axes drawn over the same area) give their vertices and,
+    where a line style is drawn, points every ``step`` px along each segment; the pad is
+    half the marker size (or line width) in pixels.
     Collections (scatter) give their offsets; texts inside the axes the corners and centre
     of their extents. Points outside the axes (clipped) are dropped.
     """
@@ -211,7 +212,7 @@ def _drawn_points(ax: Any, step: float = 2.0) -> tuple[Any, Any]:
     fig = ax.figure
     px_per_pt = fig.dpi / 72.0
     xy_all, pad_all = [], []
-    for line in ax.get_lines():
+    for line in [ln for a in (ax, *_twins(ax)) for ln in a.get_lines()]:
         if not line.get_visible():
             continue
         xy = line.get_transform().transform(np.asarray(line.get_xydata(), dtype=float))
@@ -280,8 +281,19 @@ def legend_overlaps(legend: Any, ax: Any | None = None, *, margin: float = 0.0) 
     return int(np.count_nonzero(inside))
 
 
+def _twins(ax: Any) -> list[Any]:
+    """Other axes of the figure drawn over exactly the area of ``ax`` (``twinx``/``twiny``)."""
+    return [o for o in ax.figure.axes
+            if o is not ax and o.get_visible() and o.bbox.bounds == ax.bbox.bounds]
+
+
 def _grow_top(ax: Any, factor: float) -> bool:
     """Raise the top of the y range so the current range fills 1/``factor`` of the height."""
+    grown = [_grow_one(a, factor) for a in (ax, *_twins(ax))]  # every one, no short cut
+    return all(grown)
+
+
+def _grow_one(ax: Any, factor: float) -> bool:
     import math
 
     lo, hi = ax.get_ylim()
@@ -303,7 +315,7 @@ def _inside_clear(ax: Any, kwargs: dict[str, Any], headroom: Sequence[float]) ->
         legend = ax.legend(loc=loc, **kwargs)
         if legend_overlaps(legend, ax, margin=_MARGIN) == 0:
             return legend
-    ylim = ax.get_ylim()
+    limits = [(a, a.get_ylim()) for a in (ax, *_twins(ax))]
     for factor in headroom:
         if not _grow_top(ax, factor):
             break
@@ -312,7 +324,8 @@ def _inside_clear(ax: Any, kwargs: dict[str, Any], headroom: Sequence[float]) ->
             legend = ax.legend(loc=loc, **kwargs)
             if legend_overlaps(legend, ax, margin=_MARGIN) == 0:
                 return legend
-        ax.set_ylim(ylim)
+        for a, ylim in limits:
+            a.set_ylim(ylim)
     legend = ax.get_legend()
     if legend is not None:
         legend.remove()
@@ -340,9 +353,10 @@ def legend_clear_of_data(ax: Any, *, headroom: Sequence[float] = (1.15, 1.3, 1.5
     The figure is laid out, then each position in the axes is tried (corners first, as
     ordered in ``_LEGEND_LOCS``); the first whose box covers no drawn point — line vertices,
     points along drawn segments, markers with their size, scatter points, texts — is kept
-    (see :func:`legend_overlaps`), with a 3 pt clearance. When every position covers data, the top of the y range
-    is raised step by step (``headroom``) to free an upper corner; failing that, the
-    legend goes outside, to the right of the axes, and constrained layout makes room.
+    (see :func:`legend_overlaps`), with a 3 pt clearance. When every position covers data,
+    the top of the y range (and of any twin axes) is raised step by step (``headroom``) to
+    free an upper corner; failing that, the legend goes outside, to the right of the axes,
+    and constrained layout makes room.
 
     Parameters
     ----------

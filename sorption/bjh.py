@@ -257,15 +257,22 @@ class BJHResult(DescriptorsHTMLMixin):
         ax.set_xlabel("pore diameter (nm)")
         ax.set_ylabel("dV/dlog D (cm³/g)")
         ax2 = ax.twinx()
-        ax2.semilogx(d, self.psd["cumulative_volume"].values, "-", color="C1", lw=1)
+        ax2.semilogx(d, self.psd["cumulative_volume"].values, "-", color="C1", lw=1,
+                     label="cumulative volume (right axis)")
         ax2.set_ylabel("cumulative volume (cm³/g)")
-        from matplotlib.ticker import LogFormatter, NullFormatter
+        from matplotlib.ticker import FuncFormatter, LogFormatter
 
-        # labelled decades only (the minor labels of a 1-300 nm axis overlap)
+        from charz.plotting import legend_clear_of_data
+
+        # decades, and 2 and 5 between them (all minor labels of a 1-300 nm axis overlap;
+        # decades alone leave a 2-40 nm axis with the one label "10")
         ax.xaxis.set_major_formatter(LogFormatter(labelOnlyBase=False))
-        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.xaxis.set_minor_formatter(FuncFormatter(
+            lambda x, _pos: f"{x:g}" if round(x / 10 ** np.floor(np.log10(x))) in (2, 5)
+            else ""))
         ax.set_title("BJH pore-size distribution")
-        ax.legend(fontsize="small")
+        handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
+        legend_clear_of_data(ax, handles=handles, fontsize="small")
         return ax
 
 

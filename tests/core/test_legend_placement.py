@@ -22,14 +22,14 @@ from charz.examples import path
 from charz.plotting import legend_clear_of_data, use_style
 
 
-def _covered(ax, legend) -> int:
+def _covered(ax, legend, lines_of=None) -> int:
     """Dense samples of every line inside the legend box (pixels, on the axes only)."""
     fig = ax.figure
     fig.draw_without_rendering()
     box = legend.get_window_extent(fig.canvas.get_renderer())
     count = 0
-    for line in ax.get_lines():
-        px = ax.transData.transform(np.asarray(line.get_xydata(), float))
+    for line in (lines_of or ax).get_lines():
+        px = line.axes.transData.transform(np.asarray(line.get_xydata(), float))
         px = px[np.isfinite(px).all(axis=1)]
         if len(px) > 1 and line.get_linestyle() not in ("None", ""):
             # segments are straight on screen (also on a log axis): sample them there
@@ -123,4 +123,22 @@ def test_compare_sorption_legends_cover_no_data(sorption_results, styled):
         assert legend is not None, letter
         assert len(legend.get_texts()) == 3, letter  # one entry per sample
         assert _covered(ax, legend) == 0, letter
+    plt.close(fig)
+
+
+def test_legend_avoids_the_lines_of_a_twin_axis():
+    # a BJH-like panel: dV/dlogD rising at both ends on the left axis, a cumulative volume
+    # falling from the upper left on a twin axis; the old fixed 'best' legend of the left
+    # axis alone sat on the twin's curve
+    fig, ax = plt.subplots(figsize=(5, 4), layout="constrained")
+    d = np.geomspace(1.7, 35, 40)
+    ax.semilogx(d, 0.1 + 0.4 * (1.7 / d) ** 2 + 0.8 * (d / 35) ** 4, "o-", ms=3, label="PSD")
+    twin = ax.twinx()
+    twin.semilogx(d, 0.4 - 0.1 * np.log(d / 1.7), "-", color="C1", label="cumulative")
+    handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
+    assert _covered(ax, ax.legend(handles=handles, loc="upper left"), twin) > 0
+    legend = legend_clear_of_data(ax, handles=handles)
+    assert _covered(ax, legend) == 0
+    assert _covered(ax, legend, twin) == 0
+    assert len(legend.get_texts()) == 2
     plt.close(fig)
