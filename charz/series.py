@@ -221,21 +221,29 @@ def apply_series(
     coords = {name: c.variable for name, c in data.coords.items()
               if set(c.dims) <= set(series_dims)}
     if _is_dask(data):
+        import functools
+
+        from charz._series_store import packed_outputs
+
         data = data.chunk(dict.fromkeys(core_dims, -1))
-        bare = xr.DataArray(data.data, dims=data.dims)  # no coords: a light graph
         opts["block_size"] = None  # one kernel call per chunk
         dtypes = [np.dtype(f"<U{int(flags_width)}") if k == "flags" else dt
                   for k, dt in zip(names, dtypes, strict=True)]
         opts["dtypes"] = dtypes
-        results = xr.apply_ufunc(
-            _run_block, bare, input_core_dims=[core_dims],
-            output_core_dims=[[] for _ in names], dask="parallelized",
-            output_dtypes=dtypes, kwargs=opts,
-            dask_gufunc_kwargs={"allow_rechunk": False},
-        )
-        if len(names) == 1:
-            results = (results,)
-        arrays = [r.data for r in results]
+        if series_dims:  # one task per chunk returns every output (charz._series_store)
+            arrays = packed_outputs(data.data, functools.partial(_run_block, **opts), names,
+                                    dtypes, len(series_dims))
+        else:  # one dask-backed slice
+            bare = xr.DataArray(data.data, dims=data.dims)  # no coords: a light graph
+            results = xr.apply_ufunc(
+                _run_block, bare, input_core_dims=[core_dims],
+                output_core_dims=[[] for _ in names], dask="parallelized",
+                output_dtypes=dtypes, kwargs=opts,
+                dask_gufunc_kwargs={"allow_rechunk": False},
+            )
+            if len(names) == 1:
+                results = (results,)
+            arrays = [r.data for r in results]
     else:
         arrays = list(_run_block(np.asarray(data.values), **opts))
     variables = {}
@@ -437,6 +445,8 @@ class SeriesResult(DescriptorsHTMLMixin):
     curves_fn: Callable[[Mapping[str, int]], xr.Dataset] | None = field(default=None,
                                                                           repr=False)
     fit: Any = field(default=None, repr=False)
+    #: statistics of ``maps`` gathered while :meth:`to_zarr` wrote it (saves a pass)
+    stats_cache: Mapping[str, Any] | None = field(default=None, repr=False)
 
     @property
     def series_dims(self) -> tuple[str, ...]:
@@ -488,6 +498,14 @@ class SeriesResult(DescriptorsHTMLMixin):
         """
         ds = self.maps
         names = ["success", "flags", *keys, *extra_vars]
+        cache = self.stats_cache
+        if cache is not None and set(keys) <= set(cache["keys"]) and (
+                extra is None or (cache["has_extra"]
+                                  and tuple(extra_vars) == cache["extra_vars"])):
+            part = dict(cache["part"])
+            part["keys"] = [cache["part"]["keys"][cache["keys"].index(k)] for k in keys]
+            part["extra"] = part["extra"] if extra is not None else 0
+            return _finish_stats(part, keys)
         if not any(_is_dask(ds[k]) for k in names):
             part = _block_stats(len(keys), extra, *(np.asarray(ds[k].values) for k in names))
             return _finish_stats(part, keys)
@@ -643,14 +661,28 @@ class SeriesResult(DescriptorsHTMLMixin):
         SeriesResult
             The same result with ``maps`` opened lazily from the store.
         """
+        from charz._series_store import write_zarr
         from charz.output import netcdf_ready, result_attrs
 
         path = Path(path)
         kwargs.setdefault("zarr_format", 2)  # fixed-width text has no Zarr-3 spec yet
         ready = netcdf_ready(self.maps, units=units, attrs=result_attrs(self, attrs))
-        delayed = ready.to_zarr(path, mode="w", compute=False, **kwargs)
-        compute_progress(delayed, desc=f"writing {path.name}")
-        return _replace(self, maps=xr.open_zarr(path, zarr_format=kwargs["zarr_format"]))
+        # one task per chunk fits and writes it, and returns its statistics
+        keys = [k for k in self.keys if k in self.maps]
+        ex = self._stats_extra() if self.is_series else {}
+        extra_vars = tuple(ex.get("extra_vars", ()))
+        done, st = write_zarr(ready, path, stats_names=["success", "flags", *keys,
+                                                        *extra_vars],
+                              block_stats=_block_stats, merge=_merge_stats,
+                              nkeys=len(keys), extra=ex.get("extra"), **kwargs)
+        if not done:
+            delayed = ready.to_zarr(path, mode="w", compute=False, **kwargs)
+            compute_progress(delayed, desc=f"writing {path.name}")
+        cache = None if st is None else {"keys": keys, "extra_vars": extra_vars,
+                                         "has_extra": ex.get("extra") is not None,
+                                         "part": st}
+        return _replace(self, maps=xr.open_zarr(path, zarr_format=kwargs["zarr_format"]),
+                        stats_cache=cache)
 
     def to_netcdf(self, path: str | Path, *, units: Mapping[str, str] | None = None,
                   attrs: Mapping[str, Any] | None = None, **kwargs: Any) -> Path:
