@@ -95,8 +95,10 @@ def plot_fit(curve: xr.Dataset, *, ax: Any = None, title: str = "",
     for i, comp in enumerate(components):
         if comp in curve:
             c = curve[comp].values
-            ax.plot(q, np.where(c > 0, c, np.nan), "--", lw=0.8, color=f"C{i}",
-                    label=curve[comp].attrs.get("long_name", comp))
+            label = curve[comp].attrs.get("long_name", comp)
+            if not (c > 0).any():  # a dropped term, a negative background: say so
+                label += " (≤ 0, not drawn)"
+            ax.plot(q, np.where(c > 0, c, np.nan), "--", lw=0.8, color=f"C{i}", label=label)
     ax.set_xscale("log")
     ax.set_yscale("log")
     if pos.any():

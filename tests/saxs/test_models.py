@@ -222,6 +222,13 @@ def test_plot_has_data_model_components_and_residuals():
     assert {"data", "model", "DAB pore term", "power law A q⁻ᴾ"} <= set(labels)
     assert len(ax.figure.axes) == 2  # residual panel
     assert ax.get_xscale() == "log"
+    # a term the fit dropped is not drawn on the log axis, and the legend says so
+    # (it used to list a line that is nowhere in the figure)
+    bare = fit_porod_dab(_noisy(dab(Q, 8.0, 0.3) + 0.05, 10))
+    assert bare.fit.params["porod_scale"].value == 0
+    labels = [t.get_text() for t in bare.plot().get_legend().get_texts()]
+    assert "power law A q⁻ᴾ (≤ 0, not drawn)" in labels
+    assert "DAB pore term" in labels
 
 
 def test_series_one_fit_per_frame():
