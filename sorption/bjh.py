@@ -196,6 +196,12 @@ def kelvin_radius(relative_pressure: Any, *, kelvin_factor_nm: float,
         return -f * (kelvin_factor_nm / 2.0) / np.log(p)
 
 
+#: p/p0 window of the lower closure of a hysteresis loop forced by cavitation
+#: (tensile-strength effect) for Ar at 87 K (Thommes et al. 2015, ref. [4]: about 0.38–0.40;
+#: widened to 0.35–0.50 as the N2 rule's 0.42–0.50)
+AR_CAVITATION_WINDOW = (0.35, 0.50)
+
+
 def _avg_diameter(d1: np.ndarray, d2: np.ndarray) -> np.ndarray:
     """Interval average diameter D1·D2·(D1 + D2)/(D1² + D2²) (Micromeritics' weighting)."""
     return d1 * d2 * (d1 + d2) / (d1**2 + d2**2)
@@ -330,7 +336,8 @@ def bjh_psd(
     -----
     PhysicsWarning
         Desorption-branch mode at 3.4–4.0 nm for N2 at 77 K (tensile-strength artefact at
-        p/p0 ≈ 0.42–0.50; cross-check with the adsorption branch).
+        p/p0 ≈ 0.42–0.50), or in the p/p0 window 0.35–0.50 for Ar at 87 K; cross-check
+        with the adsorption branch.
     """
     which = branch_option("branch", branch)
     if meniscus is not None:
@@ -453,6 +460,15 @@ def bjh_psd(
             f"desorption-branch BJH mode at {mode:.2f} nm: the N2 tensile-strength artefact "
             "(forced closure of the hysteresis at p/p0 ≈ 0.42–0.50) puts a spurious peak at "
             "3.4–4.0 nm; cross-check with branch='adsorption'"
+        )
+    p_hi, p_lo = float(p[k_mode]), float(p[k_mode + 1])
+    if (which == "desorption" and canonical_name(gas) == "Ar" and 80 < temp < 95
+            and p_lo <= AR_CAVITATION_WINDOW[1] and p_hi >= AR_CAVITATION_WINDOW[0]):
+        notes.append(
+            f"desorption-branch BJH mode at {mode:.2f} nm (p/p0 {p_lo:.3g}–{p_hi:.3g}): the "
+            "Ar (87 K) tensile-strength artefact (forced closure of the hysteresis at p/p0 "
+            f"≈ {AR_CAVITATION_WINDOW[0]:g}–{AR_CAVITATION_WINDOW[1]:g}) puts a spurious "
+            "peak there; cross-check with branch='adsorption'"
         )
     if n_neg:
         what = "set to zero" if negative == "zero" else "kept"

@@ -529,3 +529,38 @@ def test_n2_file_at_273_k_gives_no_negative_volume(shared_data):
     for key, m in s.descriptors().items():
         assert m.value > 0, key
     assert any("65–95 K, not at 273 K" in why for why in s.skipped)
+
+
+@pytest.mark.parametrize(("closure", "artefact"), [(0.42, True), (0.70, False)])
+def test_ar_87k_tensile_strength_artefact_warns(closure, artefact):
+    """Ar at 87 K: a desorption branch dropping onto the adsorption branch at p/p0 0.42
+    (cavitation, Thommes 2015) gives a BJH desorption mode that is an artefact and must be
+    said; a genuine evaporation step at 0.70 (mesopores) must not be."""
+    p_ads = np.linspace(0.02, 0.99, 60)
+    n_ads = 0.5 + 0.2 * p_ads + 0.05 * p_ads / (1 - p_ads + 0.02)
+    p_des = np.linspace(0.98, 0.30, 45)
+    n_des = np.interp(p_des, p_ads, n_ads) + np.where(p_des > closure, 0.6, 0.0)
+    iso = sorption.make_isotherm(
+        np.r_[p_ads, p_des], np.r_[n_ads, n_des], amount_unit="mmol/g",
+        adsorbate_name="Ar", temperature_k=87.3,
+        branch=["ads"] * p_ads.size + ["des"] * p_des.size)
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        r = bjh_psd(iso)
+    said = [str(w.message) for w in rec if "tensile-strength" in str(w.message)]
+    k = int(np.nanargmax(r.psd["dV_dlogD"].values))
+    lo = float(r.psd["relative_pressure_lower"].values[k])
+    hi = float(r.psd["relative_pressure_upper"].values[k])
+    assert lo <= closure <= hi  # the mode is the step
+    assert bool(said) == artefact
+    assert any("tensile" in n for n in r.notes) == artefact
+
+
+def test_ar_aif_desorption_mode_is_said(shared_data):
+    # pyGAPS 'AC Ar 77K.aif' (Ar, 87.00 K in the file): desorption mode 3.78 nm at p/p0
+    # 0.449-0.469, adsorption mode 1.72 nm: the classic tensile-strength signature
+    iso = charz.read(shared_data / "sorption/pygaps/parsing/aif/AC Ar 77K.aif")
+    with pytest.warns(PhysicsWarning, match="Ar \\(87 K\\) tensile-strength"):
+        des = bjh_psd(iso)
+    assert des.bjh_pore_diameter.value == pytest.approx(3.78, abs=0.01)
+    assert bjh_psd(iso, branch="adsorption").bjh_pore_diameter.value < 2.0
