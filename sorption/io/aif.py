@@ -15,6 +15,7 @@ from sorption.io._isotherm import (
     _build_isotherm,
     _head_text,
     _named,
+    _norm_unit,
     _num,
     _read_text,
     _temperature_k,
@@ -104,8 +105,9 @@ def read_aif(path: Path) -> xr.Dataset:
     p0 = np.concatenate(p0_list) * f
     n = np.concatenate(n_list)
     assumed = []
-    if "/" not in lunit:
+    if "/" not in lunit and not _norm_unit(lunit).endswith("g-1"):
         # AIF loadings are per mass of adsorbent; raw2aif writes bare 'cc'/'mmol' for them
+        # (a unit already per gram, 'ml(STP) g-1' or 'cm^3(STP) g^-1', is read as it is)
         lunit_used = lunit + "/g"
         assumed.append(f"loading unit {lunit!r} read as {lunit_used!r} (AIF: per gram)")
         lunit = lunit_used

@@ -260,3 +260,21 @@ def test_make_isotherm_axis_first_relative_or_absolute():
     with pytest.raises(ValueError, match="absolute_pressure"):
         sorption.make_isotherm(prel, n, pressure_unit="Pa", absolute_pressure=prel,
                                amount_unit="mmol/g", adsorbate_name="N2", temperature_k=77.35)
+
+
+@pytest.mark.parametrize(("unit", "per_gram"), [("'ml(STP) g-1'", True),
+                                                 ("'cm^3(STP) g^-1'", True),
+                                                 ("cc", False)])
+def test_aif_loading_unit_per_gram_is_not_assumed(tmp_path, unit, per_gram):
+    # pyGAPS writes 'ml(STP) g-1' (AC Ar 77K.aif): already per gram, so nothing is assumed;
+    # a bare 'cc' (raw2aif) is read per gram and says so. 22.414 cm³(STP)/mmol
+    f = tmp_path / "x.aif"
+    f.write_text("data_x\n_exptl_adsorptive Ar\n_exptl_temperature 87.00\n"
+                 "_adsnt_sample_mass 0.14320\n_units_temperature K\n_units_pressure kPa\n"
+                 f"_units_mass g\n_units_loading {unit}\n\nloop_\n_adsorp_pressure\n"
+                 "_adsorp_p0\n_adsorp_amount\n10.13 101.3 100.0\n20.26 101.3 150.0\n"
+                 "30.39 101.3 180.0\n", encoding="utf-8")
+    ds = charz.read(f)
+    np.testing.assert_allclose(ds["amount"].values, np.array([100.0, 150.0, 180.0]) / 22.414,
+                               rtol=1e-6)
+    assert ("assumed" not in ds.attrs) == per_gram
