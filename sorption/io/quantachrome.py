@@ -31,8 +31,12 @@ def _sniff_qnt(path: Path, head: bytes) -> bool:
     return "Quantachrome" in t or ("Analysis gas" in t and "Volume @ STP" in t)
 
 
+# fields are padded to fixed columns; a long value runs into the next label without a
+# space ("Sample ID:     nk_DUT-6_LP_N2_114pktFilename:     NK_DUT-6...raw"), so the
+# labels that follow a value on the same line also end it when glued to it
 _QNT_FIELD = re.compile(
-    r"([A-Z][A-Za-z. -]*?):\s*(.*?)(?=\s{2,}[A-Z][A-Za-z. -]*?:|\s*Non-ideality:|$)"
+    r"([A-Z][A-Za-z. -]*?):\s*(.*?)(?=\s{2,}[A-Z][A-Za-z. -]*?:|\s*Non-ideality:"
+    r"|(?:Filename|Comment|Operator|Date|Instrument|Sample Weight|Sample Volume):|$)"
 )
 
 

@@ -278,3 +278,13 @@ def test_aif_loading_unit_per_gram_is_not_assumed(tmp_path, unit, per_gram):
     np.testing.assert_allclose(ds["amount"].values, np.array([100.0, 150.0, 180.0]) / 22.414,
                                rtol=1e-6)
     assert ("assumed" not in ds.attrs) == per_gram
+
+
+def test_quantachrome_label_glued_to_a_long_value(shared_data):
+    # 'Sample ID:     nk_DUT-6_LP_N2_114pktFilename:     NK_DUT-6_LP_N2_114PKT.raw': the
+    # fixed-width value runs into the next label; the sample name used to include it
+    ds = charz.read(shared_data / "sorption/adsorption-file-parser/qnt/"
+                    "DUT-6_LP_N2 (Raw Analysis Data).txt")
+    assert ds.attrs["sample"] == "nk_DUT-6_LP_N2_114pkt"
+    assert ds.attrs["sample_mass_g"] == pytest.approx(0.0339)
+    assert ds.attrs["temperature_K"] == pytest.approx(77.3)
