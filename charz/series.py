@@ -3,10 +3,12 @@
 **The engine.** :func:`apply_series` runs a technique's batched kernel over every slice of
 a series or map (leading dimensions ``time``/``frame``/``y``/``x``/``spectrum``, the
 technique's core dimension(s) last). numpy-backed data are fitted in-process, in blocks
-of ``block_size`` slices; dask-backed data go through :func:`xarray.apply_ufunc` with
-``dask="parallelized"``, one kernel call per chunk, on whatever dask scheduler is active
-(threads, processes or a ``dask.distributed`` client, see :func:`scheduler`), and the
-result stays lazy: nothing of the series is loaded into the calling process.
+of ``block_size`` slices; dask-backed data run one kernel call per chunk
+(:func:`dask.array.map_blocks`, every output of a chunk from one task, see
+``charz._series_store``), on whatever dask scheduler is active (threads, processes or a
+``dask.distributed`` client, see :func:`scheduler`), and the result stays lazy: nothing
+of the series is loaded into the calling process. :meth:`SeriesResult.to_zarr` fits,
+writes and reduces each chunk in one task.
 :class:`SeriesResult` wraps the output: ``maps`` (one variable per descriptor key,
 ``<key>_stderr``, ``success``, ``flags``, with the series' coordinates), ``descriptors()``
 (mean ± standard error of the good slices), counts (``"110/168 fitted, 58 without
@@ -138,6 +140,34 @@ def _fit_width(text: str, width: int) -> str:
     return f"{kept}{FLAG_SEP}+more" if kept else "+more"
 
 
+#: :func:`apply_series` merges chunks of a dask-backed series smaller than this many
+#: slices, into tasks of at most this many slices and :data:`TASK_BYTES` bytes.
+MIN_TASK_SLICES = 4096
+TASK_BYTES = 64 * 2**20
+
+
+def _merge_small_chunks(data: xr.DataArray, series_dims: Sequence[str],
+                        block_size: int | None) -> xr.DataArray:
+    """Chunks of a dask-backed series merged along its first series dimension into tasks
+    of up to :data:`MIN_TASK_SLICES` slices (at most ``block_size``) and
+    :data:`TASK_BYTES`, keeping at least 16 tasks. Larger chunks are left as they are
+    (merging copies the data)."""
+    if not series_dims or not block_size or not data.chunks:
+        return data
+    chunks = dict(zip(data.dims, data.chunks, strict=True))
+    per = int(np.prod([max(chunks[d]) for d in series_dims]))
+    total = int(np.prod([data.sizes[d] for d in series_dims]))
+    slice_bytes = data.dtype.itemsize * int(np.prod([data.sizes[d] for d in data.dims
+                                                     if d not in series_dims]))
+    target = min(MIN_TASK_SLICES, int(block_size))
+    k = min(target // max(per, 1), TASK_BYTES // max(per * slice_bytes, 1),
+            total // (16 * max(per, 1)))
+    d0 = series_dims[0]
+    if k < 2 or len(chunks[d0]) < 2:
+        return data
+    return data.chunk({d0: max(chunks[d0]) * k})
+
+
 def apply_series(
     data: xr.DataArray,
     func: Callable[..., Mapping[str, Any]],
@@ -178,7 +208,10 @@ def apply_series(
         numpy-backed data: slices per kernel call (bounds the kernel's working memory);
         None: all at once. Dask-backed data: one kernel call per chunk (chunk the series
         dimensions as you want the tasks; 10³–10⁴ spectra per chunk suits both threads
-        and a cluster).
+        and a cluster); chunks of fewer than :data:`MIN_TASK_SLICES` slices are merged
+        along the first series dimension (up to that many slices and
+        :data:`TASK_BYTES` per task, keeping at least 16 tasks): each task has a fixed
+        cost of a few milliseconds.
     flags_width : int
         Dask-backed data: ``flags`` is stored as fixed-width text of this many characters
         (Zarr and NetCDF need a fixed dtype to write chunk by chunk); longer flag lists
@@ -200,8 +233,11 @@ def apply_series(
     Notes
     -----
     For dask-backed data the core dimensions are rechunked to one chunk each (a kernel
-    needs whole spectra) and :func:`xarray.apply_ufunc` with ``dask="parallelized"``
-    builds one task per chunk; computing several outputs together runs each task once.
+    needs whole spectra), small chunks are merged, and :func:`dask.array.map_blocks`
+    builds one task per chunk that returns every output; each output variable is a light
+    selection of it, so computing several outputs together runs each task once, and
+    :meth:`SeriesResult.to_zarr` / :meth:`SeriesResult.stats` write and reduce a chunk
+    in the task that fitted it.
     Per-worker state (compiled kernels, integrators) belongs in module-level caches of
     the kernel's module, built once per worker process.
     """
@@ -226,6 +262,7 @@ def apply_series(
         from charz._series_store import packed_outputs
 
         data = data.chunk(dict.fromkeys(core_dims, -1))
+        data = _merge_small_chunks(data, series_dims, block_size)
         opts["block_size"] = None  # one kernel call per chunk
         dtypes = [np.dtype(f"<U{int(flags_width)}") if k == "flags" else dt
                   for k, dt in zip(names, dtypes, strict=True)]
@@ -512,6 +549,12 @@ class SeriesResult(DescriptorsHTMLMixin):
         import dask
         import dask.array as dsa
 
+        from charz._series_store import reduce_packed
+
+        merged = reduce_packed(ds, names, block_stats=_block_stats, merge=_merge_stats,
+                               nkeys=len(keys), extra=extra)
+        if merged is not None:  # one task per chunk: fit and reduce
+            return _finish_stats(merged, keys)
         ref = ds["success"].data if _is_dask(ds["success"]) else None
         arrays = []
         for k in names:
@@ -522,7 +565,9 @@ class SeriesResult(DescriptorsHTMLMixin):
             if ref is not None and a.chunks != ref.chunks:
                 a = a.rechunk(ref.chunks)
             ref = a if ref is None else ref
-            arrays.append(np.ravel(a.to_delayed()))
+            # unoptimised: optimising each array alone would fuse shared upstream tasks
+            # into each of them and compute them once per variable
+            arrays.append(np.ravel(a.to_delayed(optimize_graph=False)))
         parts = [dask.delayed(_block_stats)(len(keys), extra, *blocks)
                  for blocks in zip(*arrays, strict=True)]
         (merged,) = _compute(dask.delayed(_merge_stats)(parts))

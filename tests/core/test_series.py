@@ -441,3 +441,58 @@ def test_to_zarr_fits_and_writes_each_chunk_in_one_task(tmp_path):
     assert other.stats_cache is None
     assert xr.open_zarr(tmp_path / "enc.zarr")["fwhm_002"].encoding["dtype"] == np.float32
     np.testing.assert_allclose(other.maps["fwhm_002"].values, a["fwhm_002"].values, rtol=1e-6)
+
+
+def test_whole_chunk_writes_equal_zarr_and_refuse_what_they_cannot_write(tmp_path):
+    """The fast chunk writer of lazy maps writes the same store as zarr's own API (an
+    edge chunk included) and declines regions it cannot write as whole chunks."""
+    zarr = pytest.importorskip("zarr")
+    from charz._series_store import _store_v2_chunks
+
+    ds = xr.Dataset({"v": ("n", np.full(10, np.nan)), "ok": ("n", np.zeros(10, bool)),
+                     "flags": ("n", np.full(10, "", dtype="<U12"))})
+    enc = {k: {"chunks": (4,)} for k in ds.data_vars}
+    ds.to_zarr(tmp_path / "a.zarr", zarr_format=2, encoding=enc)
+    ds.to_zarr(tmp_path / "b.zarr", zarr_format=2, encoding=enc)
+    rng = np.random.default_rng(1)
+    vals = {"v": rng.normal(size=10), "ok": rng.random(10) > 0.5,
+            "flags": np.array(["at_bound:x", "", "no_signal"] * 3 + [""], dtype="<U12")}
+    for sl in (slice(0, 4), slice(4, 8), slice(8, 10)):           # the last: an edge chunk
+        assert _store_v2_chunks(str(tmp_path / "a.zarr"), {k: v[sl] for k, v in vals.items()},
+                                (sl,))
+        g = zarr.open_group(str(tmp_path / "b.zarr"), mode="r+", zarr_format=2)
+        for k, v in vals.items():
+            g[k][sl] = v[sl]
+    a, b = xr.open_zarr(tmp_path / "a.zarr").load(), xr.open_zarr(tmp_path / "b.zarr").load()
+    for k, v in vals.items():
+        np.testing.assert_array_equal(a[k].values, v)
+        np.testing.assert_array_equal(a[k].values, b[k].values)
+    # not a whole chunk, or not a local store: declined, nothing written
+    assert not _store_v2_chunks(str(tmp_path / "a.zarr"), {"v": np.zeros(3)}, (slice(1, 4),))
+    assert not _store_v2_chunks(str(tmp_path / "a.zarr"), {"v": np.zeros(2)}, (slice(4, 6),))
+    assert not _store_v2_chunks(str(tmp_path / "nowhere.zarr"), {"v": np.zeros(4)},
+                                (slice(0, 4),))
+    np.testing.assert_array_equal(xr.open_zarr(tmp_path / "a.zarr")["v"].values, vals["v"])
+
+
+def test_small_chunks_are_merged_into_fewer_tasks_with_the_same_results():
+    """Chunks of a few slices are merged (up to MIN_TASK_SLICES, keeping >= 16 tasks);
+    large chunks are left alone; the values do not depend on the chunking."""
+    pytest.importorskip("dask")
+    from charz.series import MIN_TASK_SLICES
+
+    rng = np.random.default_rng(3)
+    x = np.linspace(15.0, 35.0, 201)
+    centres = rng.uniform(22.0, 25.0, 960)
+    da = xr.DataArray(np.exp(-0.5 * ((x - centres[:, None]) / 1.0) ** 2),
+                      dims=("frame", "two_theta"), coords={"two_theta": x})
+    kw = {"core_dims": ["two_theta"], "outputs": OUT, "kwargs": {"x": x}}
+    small = apply_series(da.chunk({"frame": 10}), _centroid_kernel, **kw)
+    assert small["two_theta_002"].chunks == ((60,) * 16,)        # 96 chunks -> 16 tasks
+    big = apply_series(da.chunk({"frame": 480}), _centroid_kernel, **kw)
+    assert big["two_theta_002"].chunks == ((480, 480),)          # above 960/16: unchanged
+    assert MIN_TASK_SLICES >= 1024
+    ref = apply_series(da, _centroid_kernel, **kw)
+    for res in (small, big):
+        np.testing.assert_array_equal(res["two_theta_002"].values, ref["two_theta_002"].values)
+    np.testing.assert_allclose(ref["two_theta_002"].values, centres, atol=1e-4)
