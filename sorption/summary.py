@@ -69,12 +69,26 @@ class SorptionSummary(DescriptorsHTMLMixin):
     def plot(self, ax: Any = None) -> Any:
         """Isotherm (both branches), BET plot with the range, Rouquerol plot, PSD (or DR).
 
-        Returns the first Axes of a 2×2 figure (``ax`` is ignored: the figure has four).
+        One panel per analysis that ran: 2×2 with all four, else a row (a CO2 isotherm:
+        isotherm and DR; no BET: isotherm, t-plot, PSD), so no panel is left empty.
+        Returns the first Axes (``ax`` is ignored: the figure has several).
         """
         import matplotlib.pyplot as plt
 
-        fig, axes = plt.subplots(2, 2, figsize=(10, 8), layout="constrained")
-        a0 = axes[0, 0]
+        draw: list[Any] = []
+        if self.bet is not None:
+            draw += [self.bet.plot, self.bet.plot_rouquerol]
+        elif self.tplot is not None:
+            draw.append(self.tplot.plot)
+        if self.bjh is not None:
+            draw.append(self.bjh.plot)
+        elif self.dr is not None:
+            draw.append(self.dr.plot)
+        n = 1 + len(draw)
+        shape, size = ((2, 2), (10, 8)) if n == 4 else ((1, n), (5 * n, 4.2))
+        fig, axes = plt.subplots(*shape, figsize=size, layout="constrained", squeeze=False)
+        axes = axes.ravel()
+        a0 = axes[0]
         for which, style in (("adsorption", "o-"), ("desorption", "s--")):
             br = _branch(self.isotherm, which)
             if br.size:
@@ -85,21 +99,8 @@ class SorptionSummary(DescriptorsHTMLMixin):
         a0.set_title(f"{iso.get('sample', iso.get('source', ''))}: "
                      f"{iso.get('adsorbate', '')} at {iso.get('temperature_K', 0):g} K")
         a0.legend(fontsize="small")
-        if self.bet is not None:
-            self.bet.plot(axes[0, 1])
-            self.bet.plot_rouquerol(axes[1, 0])
-        else:
-            axes[1, 0].set_axis_off()
-            if self.tplot is not None:
-                self.tplot.plot(axes[0, 1])
-            else:
-                axes[0, 1].set_axis_off()
-        if self.bjh is not None:
-            self.bjh.plot(axes[1, 1])
-        elif self.dr is not None:
-            self.dr.plot(axes[1, 1])
-        else:
-            axes[1, 1].set_axis_off()
+        for panel, plot in zip(axes[1:], draw, strict=True):
+            plot(panel)
         if self.skipped:
             fig.suptitle("skipped: " + "; ".join(s.split(":")[0] for s in self.skipped),
                          fontsize="small")

@@ -376,6 +376,11 @@ def test_summary_descriptors_and_plot(demo):
     assert len(ax.figure.axes) >= 4
     c = summarize(charz.read(folder / "HC-demo_CO2_273K.csv"))
     assert set(c.descriptors()) == {"dr_micropore_volume"}
+    # CO2: isotherm and DR side by side, no empty panels (it was a 2×2 grid, half blank)
+    fig = c.plot().figure
+    assert len(fig.axes) == 2
+    assert all(a.has_data() for a in fig.axes)
+    assert fig.axes[1].get_title() == "Dubinin–Radushkevich"
 
 
 # ---------------------------------------------------------------------------------------
