@@ -265,6 +265,9 @@ def open_stack(
     arr = dask_array.from_array(lazy, chunks=(int(chunk_frames), *frame_shape), lock=False,
                                 asarray=True, fancy=False,
                                 meta=np.empty((0, 0, 0), dtype=dtype))
+    _OPENED[arr.name] = lazy
+    while len(_OPENED) > 16:
+        _OPENED.pop(next(iter(_OPENED)))
     n = lazy.shape[0]
     coords: dict[str, Any] = {
         "frame": ("frame", np.arange(n), {"units": "1", "long_name": "frame"}),
@@ -287,6 +290,23 @@ def open_stack(
         attrs["frame_time"] = frame_time
     return xr.DataArray(arr, dims=("frame", "y", "x"), coords=coords, name="counts",
                         attrs=attrs)
+
+
+def first_frame(stack: xr.DataArray) -> np.ndarray:
+    """Frame 0 of a stack; of an :func:`open_stack` stack, read alone from the file.
+
+    ``stack[0].values`` would read (and decompress) the whole first block of
+    ``chunk_frames`` frames to return one.
+    """
+    lazy = _OPENED.get(getattr(getattr(stack, "data", None), "name", None))
+    if lazy is not None:
+        return np.asarray(lazy[0])
+    return np.asarray(stack[0].values)
+
+
+#: dask array name -> the file view of the stacks opened by :func:`open_stack` (the last
+#: few), for :func:`first_frame`
+_OPENED: dict[str, _H5Frames] = {}
 
 
 def _is_hdf5(path: Path) -> bool:

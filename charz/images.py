@@ -53,7 +53,15 @@ from typing import Any, Literal
 import numpy as np
 import xarray as xr
 
-from charz.detector import _as_2d, _is_hdf5, _load_mask, _prefetched, _read_image, open_stack
+from charz.detector import (
+    _as_2d,
+    _is_hdf5,
+    _load_mask,
+    _prefetched,
+    _read_image,
+    first_frame,
+    open_stack,
+)
 from charz.errors import (
     CharzError,
     CharzWarning,
@@ -570,7 +578,7 @@ def integrate_stack(
     if n == 0:
         raise CharzError("integrate_stack: the stack has no frames")
     name = str(da.attrs.get("source", "stack"))
-    first = np.asarray(da[0].values)
+    first = first_frame(da)  # one frame, not the first block of a lazy stack
     pm = da.coords["pixel_mask"].values if "pixel_mask" in da.coords else None
     prep = _prepare(first, name, poni, pixel_mask=pm, **kw)
     is_dask = hasattr(da.data, "dask")

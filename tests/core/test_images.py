@@ -294,6 +294,24 @@ def test_open_stack_is_lazy_by_frame_blocks(eiger):
     np.testing.assert_array_equal(st.values, frames)
 
 
+def test_first_frame_of_a_stack_reads_one_frame(eiger, monkeypatch):
+    master, _poni, frames, _pm = eiger
+    st = detector.open_stack(master, chunk_frames=4)
+    read = []
+    orig = detector._H5Frames.__getitem__
+
+    def counting(self, key):
+        out = orig(self, key)
+        read.append(out.shape[0] if out.ndim == 3 else 1)
+        return out
+
+    monkeypatch.setattr(detector._H5Frames, "__getitem__", counting)
+    np.testing.assert_array_equal(detector.first_frame(st), frames[0])
+    assert read == [1]                        # not the first block of 4 frames
+    np.testing.assert_array_equal(detector.first_frame(st.isel(frame=slice(2, None))),
+                                  frames[2])  # any other stack: its frame 0
+
+
 def test_hdf5_stack_equals_pyfai_loop(eiger):
     master, poni, frames, pm = eiger
     da = images.integrate_stack(master, poni, npt=NPT, unit="2th_deg", chunk_frames=4)
