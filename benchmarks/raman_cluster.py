@@ -148,6 +148,7 @@ def main(argv: list[str] | None = None) -> None:
     sizes = ([int(v) for v in args.sizes.split(",")] if args.sizes
              else [1000, 10000] + ([100000] if args.big else []))
     tmp = Path(args.dir or tempfile.mkdtemp(prefix="charz-cluster-"))
+    tmp.mkdir(parents=True, exist_ok=True)
     print(f"cores: {os.cpu_count()}, load average: {os.getloadavg()[0]:.2f}, "
           f"{args.workers} workers x 1 thread, memory limit {args.memory_limit} each, "
           f"chunks of {args.chunk or 'size/(8 x workers)'} spectra")

@@ -36,7 +36,6 @@ them one by one on a loaded machine); the load average is printed.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import shutil
 import sys
@@ -195,14 +194,17 @@ def run_frames(sizes, tmp: Path, poni: Path, base: np.ndarray, chunk: int, *,
     return rows
 
 
-def in_memory_frames(n: int, poni: Path, base: np.ndarray) -> float:
+def in_memory_frames(n: int, poni: Path, base: np.ndarray, *, fit: bool = True) -> float:
+    """ms per frame of the in-memory path: integrate a numpy stack (and fit each frame)."""
     from charz.images import integrate_stack
 
     rng = np.random.default_rng(1)
     frames = rng.poisson(base, size=(n, *base.shape)).astype(np.int32)
     frames[:, 97, :] = -1
     t0 = time.perf_counter()
-    _fit_frames(integrate_stack(frames, poni, npt=500, unit="2th_deg"))
+    series = integrate_stack(frames, poni, npt=500, unit="2th_deg")
+    if fit:
+        _fit_frames(series)
     return (time.perf_counter() - t0) / n * 1e3
 
 
@@ -241,6 +243,7 @@ def main(argv: list[str] | None = None) -> None:
     from distributed import Client, LocalCluster
 
     tmp = Path(args.dir or tempfile.mkdtemp(prefix="charz-scaling-"))
+    tmp.mkdir(parents=True, exist_ok=True)
     spectra_sizes = [1000, 10000] + ([] if args.quick else [100000])
     frame_sizes = [10, 100] + ([] if args.quick else [1000])
     fit_sizes = [10, 100] + ([1000] if args.fit_1000 else [])
@@ -249,14 +252,16 @@ def main(argv: list[str] | None = None) -> None:
           f"{args.workers} worker processes x 1 thread")
     _ai, poni, base = geometry(tmp)
     # baselines in this process (warm-up first: numba's disk cache, pyFAI's CSR matrix)
-    mem_spec = mem_frames = float("nan")
+    mem_spec = mem_frames = mem_int = float("nan")
     if args.only in (None, "spectra"):
         in_memory_spectra(200)
         mem_spec = in_memory_spectra(3000)
     if args.only in (None, "frames"):
         in_memory_frames(4, poni, base)
         mem_frames = in_memory_frames(20, poni, base)
-    print(f"in-memory: {mem_spec:.3f} ms/spectrum, {mem_frames:.3f} ms/frame", flush=True)
+        mem_int = in_memory_frames(200, poni, base, fit=False)
+    print(f"in-memory: {mem_spec:.3f} ms/spectrum, {mem_int:.3f} ms/frame integrated, "
+          f"{mem_frames:.3f} ms/frame integrated and fitted", flush=True)
     with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
                       dashboard_address=":0", silence_logs=logging.ERROR) as cluster, \
             Client(cluster):
@@ -273,7 +278,7 @@ def main(argv: list[str] | None = None) -> None:
               ".to_zarr(...)", "spectra", spec_rows, mem_spec)
     if frame_rows:
         table(f"Detector stacks (Pilatus 100k synthetic, HDF5, {args.chunk_frames} frames "
-              "per task): integrate_stack -> to_zarr", "frames", frame_rows, math.nan)
+              "per task): integrate_stack -> to_zarr", "frames", frame_rows, mem_int)
     if fit_rows:
         table(f"Detector stacks, {args.chunk_frames} frames per task: integrate_stack -> "
               "fit_pattern_series -> to_zarr", "frames", fit_rows, mem_frames)
