@@ -86,6 +86,21 @@ _HEADER_KEYS = {"start_time": str, "exposure_s": float, "wavelength_nm": float,
                 "sample": str, "thickness_cm": float, "transmission": float}
 
 
+#: an absolute-intensity unit written into a column name (``dSigma_dOmega_invcm``)
+_COLUMN_UNIT_RE = re.compile(r"(?i)(?:inv_?cm|1/cm|cm\^?-1|cm⁻¹)(?![a-z0-9])")
+
+
+def _column_name_unit(line: str, column: int) -> str | None:
+    """``"1/cm"`` when the name of column ``column`` in the column-name line says 1/cm."""
+    text = line.strip().lstrip("#").strip()
+    names = [c for c in re.split(r"\s*[,;\t]\s*", text) if c]
+    if len(names) < 2:
+        names = text.split()
+    if column < len(names) and _COLUMN_UNIT_RE.search(names[column]):
+        return "1/cm"
+    return None
+
+
 def _header_metadata(header: Mapping[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in header.items():
@@ -152,6 +167,8 @@ def read_text(
         intensity_unit = _i_unit(m.group(1)) if m else "1"
         if "|" in header and "I(Q) (1/cm)" in header:
             intensity_unit = "1/cm"
+        if intensity_unit == "1" and table.header_lines:
+            intensity_unit = _column_name_unit(table.header_lines[-1], ci) or "1"
     sigma = data[:, cs] if cs is not None else None
     dq = data[:, 3] if (columns is None and ncol == 4) else None
     attrs: dict[str, Any] = ({"header_json": json.dumps(table.header)[:20000]}

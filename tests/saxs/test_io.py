@@ -325,3 +325,20 @@ def test_image_without_poni_says_how(dioptas):
     d, _ = dioptas
     with pytest.raises(CharzError, match="--poni"):
         saxs.read(d / "CeO2_Pilatus1M.tif")
+
+
+def test_intensity_unit_in_a_column_name(tmp_path, shared_data):
+    # 'q_invA,dSigma_dOmega_invcm,uncertainty_invcm' (NIST SRM 3600 certified curve): the
+    # intensity is absolute (1/cm); it was read as arbitrary units ('I (arb. units)')
+    srm = saxs.read(shared_data / "saxs/nist_srm3600/"
+                    "SRM3600_glassy_carbon_certified_dSigma_dOmega.csv")
+    assert srm.attrs["units"] == "1/cm"
+    assert srm.attrs["absolute_scale"] == 1
+    assert float(srm["q"][0]) == pytest.approx(0.0827568)  # 0.00827568 1/Å in the file
+    assert float(srm[0]) == pytest.approx(34.933380)
+    for names, unit in (("q_invA,I_invcm,sigma_invcm", "1/cm"),
+                        ("q_invA I_cm-1 sigma", "1/cm"),
+                        ("q_invA,I_counts,sigma_counts", "1")):
+        f = tmp_path / "c.csv"
+        f.write_text(f"{names}\n0.01,5.0,0.1\n0.02,4.0,0.1\n0.03,3.0,0.1\n", encoding="utf-8")
+        assert saxs.read(f, q_unit="1/A").attrs["units"] == unit, names
