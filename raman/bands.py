@@ -289,6 +289,10 @@ class BandFitResult(SeriesResult):
         ax.set_xlabel("Raman shift (cm$^{-1}$)")
         ax.set_ylabel(f"intensity ({cur['data'].attrs.get('units', 'a.u.')})")
         title = f"{self.source.source or 'spectrum'}: {self.model}"
+        if self.series_dims:  # which spectrum of the series or map this is
+            where = ", ".join(f"{d} {int(cur.attrs['index'][d])}" for d in self.series_dims)
+            total = int(np.prod([self.maps.sizes[d] for d in self.series_dims]))
+            title += f" ({where} of {total} spectra)"
         if bool(m["success"]):
             title += (f", I$_D$/I$_G$ = {float(m['id_ig']):.3f}, "
                       f"G = {float(m['g_position']):.1f} cm$^{{-1}}$")

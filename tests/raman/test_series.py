@@ -267,3 +267,20 @@ def test_insitu_zone_less_raman_clock_needs_tz_or_relative(tmp_path, capsys):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PhysicsWarning)
         assert main([*args, "--align", "relative"]) == 0
+
+
+def test_map_figure_says_which_spectrum_it_shows():
+    import matplotlib.pyplot as plt
+
+    da, _ = _map()
+    res = fit_bands(da, model="three_band", despike=False)
+    ax = res.plot(index={"y": 1, "x": 3})
+    title = ax.get_title()
+    assert "(y 1, x 3 of 20 spectra)" in title          # not to be read as the map's mean
+    m = res.maps.isel(y=1, x=3)
+    assert f"I$_D$/I$_G$ = {float(m['id_ig']):.3f}" in title
+    plt.close(ax.figure)
+    one = fit_bands(da.isel(y=1, x=3), model="three_band", despike=False)
+    ax = one.plot()
+    assert "spectra)" not in ax.get_title()
+    plt.close(ax.figure)
