@@ -269,7 +269,9 @@ def write_zarr(ready: Any, path: Path, *, stats_names: Sequence[str] | None,
             return False, None  # xarray encodes it: let xarray write the store
     stats = None if stats_names is None else (block_stats, nkeys, extra, list(stats_names))
     nlead = packed.ndim
-    write = functools.partial(_write_block, path=str(path), index=index, stats=stats,
+    # an absolute path: the workers of a cluster need not share the client's directory
+    write = functools.partial(_write_block, path=str(Path(path).resolve()), index=index,
+                              stats=stats,
                               zarr_format=kwargs.get("zarr_format", 2))
     tasks = dsa.map_blocks(write, packed, dtype=object,
                            chunks=tuple((1,) * len(c) for c in packed.chunks),

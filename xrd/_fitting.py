@@ -111,6 +111,51 @@ def _data_curve(data: xr.DataArray | None) -> xr.Dataset | None:
                       attrs={"source": str(data.attrs.get("source", ""))})
 
 
+def narrow_reflections(x: np.ndarray, y: np.ndarray, wavelength_nm: float | None = None,
+                       *, max_fwhm_cu: float = 1.5, min_prominence: float = 0.05) -> list[float]:
+    """2θ positions (deg) of reflections far narrower than a disordered carbon's bands.
+
+    Peaks with a prominence above ``min_prominence`` of the pattern's range and a FWHM
+    below ``max_fwhm_cu`` degrees at Cu Kα1 (a width in 2θ scales with the wavelength:
+    the limit is ``max_fwhm_cu · λ / 0.15406 nm``; 1.5° is a coherence length of ~6 nm, a
+    crystalline phase next to the carbon's (002) and (10) bands of 3–10°).
+    """
+    from scipy.signal import find_peaks, peak_widths
+
+    x = np.asarray(x, float)
+    y = np.asarray(y, float)
+    ok = np.isfinite(x) & np.isfinite(y)
+    x, y = x[ok], y[ok]
+    if x.size < 5:
+        return []
+    span = float(np.max(y) - np.min(y))
+    if span <= 0:
+        return []
+    idx, _ = find_peaks(y, prominence=min_prominence * span)
+    if not idx.size:
+        return []
+    step = float(np.median(np.diff(x)))
+    fwhm = peak_widths(y, idx, rel_height=0.5)[0] * step
+    limit = max_fwhm_cu * (float(wavelength_nm) / 0.15406 if wavelength_nm else 1.0)
+    return [round(float(x[i]), 2) for i, w in zip(idx, fwhm, strict=True) if w < limit]
+
+
+def _convergence_hint(data: xr.DataArray | None) -> str:
+    """What to try after a fit that did not converge (names narrow reflections)."""
+    if data is None:
+        return ""
+    try:
+        pos = narrow_reflections(data["two_theta"].values, data.values,
+                                 data.attrs.get("wavelength"))
+    except (KeyError, ValueError, TypeError):
+        pos = []
+    if pos:
+        shown = ", ".join(f"{p:g}°" for p in pos[:6]) + (" ..." if len(pos) > 6 else "")
+        return (f"; narrow reflections at 2θ = {shown} look like a crystalline phase: leave "
+                "them out with --mask LO HI (mask=[(lo, hi)]) or fit a narrower --window")
+    return "; check the fitted 2θ range (--window) and the wavelength"
+
+
 def _fit_or_raise(model, y, params, x, weights, method, src, spec, data):
     """``model.fit`` with library errors and non-convergence turned into FitError.
 
@@ -124,7 +169,8 @@ def _fit_or_raise(model, y, params, x, weights, method, src, spec, data):
         _attach(err, _data_curve(data))
         raise err from None
     if not res.success:
-        err = FitError(f"{src}: the XRD fit did not converge ({res.message})")
+        hint = _convergence_hint(data)
+        err = FitError(f"{src}: the XRD fit did not converge ({res.message}){hint}")
         curve = _data_curve(data)
         if curve is not None and curve.sizes["two_theta"] == x.size:
             curve["best_fit"] = ("two_theta", res.best_fit, curve["data"].attrs)
