@@ -155,6 +155,8 @@ def _merge_small_chunks(data: xr.DataArray, series_dims: Sequence[str],
     if not series_dims or not block_size or not data.chunks:
         return data
     chunks = dict(zip(data.dims, data.chunks, strict=True))
+    if any(not np.isfinite(c) for d in series_dims for c in chunks[d]):
+        return data  # unknown chunk sizes: leave them
     per = int(np.prod([max(chunks[d]) for d in series_dims]))
     total = int(np.prod([data.sizes[d] for d in series_dims]))
     slice_bytes = data.dtype.itemsize * int(np.prod([data.sizes[d] for d in data.dims
