@@ -217,6 +217,30 @@ def _stats_block(block: tuple[np.ndarray, ...], *, index: Mapping[str, int],
     return _write_block(block, path=None, index=index, stats=stats, block_info=block_info)
 
 
+def _stored_as_given(ready: Any, path: Path, index: Mapping[str, int],
+                     zarr_format: int) -> bool:
+    """Whether every array of ``index`` has the variable's dtype and chunks, unencoded."""
+    import json
+
+    root = Path(path)
+    for k in index:
+        want = (ready[k].dtype, tuple(max(c) for c in ready[k].data.chunks))
+        meta = root / str(k) / ".zarray"
+        if zarr_format == 2 and meta.is_file():  # a local v2 store: read the JSON
+            m = json.loads(meta.read_text())
+            attrs_file = root / str(k) / ".zattrs"
+            attrs = json.loads(attrs_file.read_text()) if attrs_file.is_file() else {}
+            got = (np.dtype(m["dtype"]), tuple(m["chunks"]))
+        else:
+            import zarr
+
+            arr = zarr.open_array(str(root / str(k)), mode="r", zarr_format=zarr_format)
+            attrs, got = dict(arr.attrs), (arr.dtype, tuple(arr.chunks))
+        if got != want or {"scale_factor", "add_offset", "dtype", "calendar"} & set(attrs):
+            return False
+    return True
+
+
 def write_zarr(ready: Any, path: Path, *, stats_names: Sequence[str] | None,
                block_stats: Callable[..., dict[str, Any]],
                merge: Callable[[list[dict[str, Any]]], dict[str, Any]], nkeys: int = 0,
@@ -255,18 +279,17 @@ def write_zarr(ready: Any, path: Path, *, stats_names: Sequence[str] | None,
     # 10^6-slice map)
     template = ready.copy()
     encoding = {}
+    empty: dict[tuple[Any, ...], Any] = {}  # one placeholder per shape and dtype
     for k in index:
         v = ready[k].variable
-        template[k] = v.copy(data=dsa.empty(v.shape, dtype=v.dtype, chunks=-1))
+        key = (v.shape, v.dtype.str)
+        if key not in empty:
+            empty[key] = dsa.empty(v.shape, dtype=v.dtype, chunks=-1)
+        template[k] = v.copy(data=empty[key])
         encoding[k] = {"chunks": tuple(max(c) for c in v.chunks)}
     template.to_zarr(path, mode="w", compute=False, encoding=encoding, **kwargs)
-    group = zarr.open_group(str(path), mode="r", zarr_format=kwargs.get("zarr_format", 2))
-    for k in index:
-        arr = group[k]
-        enc = {"scale_factor", "add_offset", "dtype", "calendar"} & set(arr.attrs)
-        if arr.dtype != ready[k].dtype or enc or arr.chunks != tuple(
-                max(c) for c in ready[k].data.chunks):
-            return False, None  # xarray encodes it: let xarray write the store
+    if not _stored_as_given(ready, path, index, kwargs.get("zarr_format", 2)):
+        return False, None  # xarray encodes something: let xarray write the store
     stats = None if stats_names is None else (block_stats, nkeys, extra, list(stats_names))
     nlead = packed.ndim
     # an absolute path: the workers of a cluster need not share the client's directory
