@@ -195,26 +195,27 @@ def reduce_packed(ds: Any, names: Sequence[str], *, block_stats: Callable[..., d
     Reducing each variable's chunks separately would let dask fuse each pick with the
     kernel and fit every chunk once per variable.
     """
-    import dask.array as dsa
-
-    from charz._scheduler import compute_progress
-
     src = packed_source(ds)
     if src is None or any(k not in src[1] for k in names):
         return None
     packed, index = src
-    task = functools.partial(_stats_block, index=index,
+    task = functools.partial(_write_block, path=None, index=index,
                              stats=(block_stats, nkeys, extra, list(names)))
+    return merge(_per_chunk(packed, task, "statistics"))
+
+
+def _per_chunk(packed: Any, task: Callable[..., np.ndarray], desc: str) -> list[Any]:
+    """``task`` run on every chunk of the packed array (one task each, fused with the
+    kernel); the one object each returns, in chunk order."""
+    import dask.array as dsa
+
+    from charz._scheduler import compute_progress
+
     parts = compute_progress(dsa.map_blocks(task, packed, dtype=object,
                                             chunks=tuple((1,) * len(c) for c in packed.chunks),
                                             meta=np.empty((0,) * packed.ndim, dtype=object)),
-                             desc="statistics")
-    return merge(list(np.ravel(parts)))
-
-
-def _stats_block(block: tuple[np.ndarray, ...], *, index: Mapping[str, int],
-                 stats: tuple[Any, ...], block_info: Any = None) -> np.ndarray:
-    return _write_block(block, path=None, index=index, stats=stats, block_info=block_info)
+                             desc=desc)
+    return list(np.ravel(parts))
 
 
 def _stored_as_given(ready: Any, path: Path, index: Mapping[str, int],
@@ -259,7 +260,6 @@ def write_zarr(ready: Any, path: Path, *, stats_names: Sequence[str] | None,
     import dask.array as dsa
     import zarr
 
-    from charz._scheduler import compute_progress
 
     if kwargs.get("encoding") or kwargs.get("region") or kwargs.get("append_dim"):
         return False, None
@@ -291,16 +291,9 @@ def write_zarr(ready: Any, path: Path, *, stats_names: Sequence[str] | None,
     if not _stored_as_given(ready, path, index, kwargs.get("zarr_format", 2)):
         return False, None  # xarray encodes something: let xarray write the store
     stats = None if stats_names is None else (block_stats, nkeys, extra, list(stats_names))
-    nlead = packed.ndim
     # an absolute path: the workers of a cluster need not share the client's directory
     write = functools.partial(_write_block, path=str(Path(path).resolve()), index=index,
-                              stats=stats,
-                              zarr_format=kwargs.get("zarr_format", 2))
-    tasks = dsa.map_blocks(write, packed, dtype=object,
-                           chunks=tuple((1,) * len(c) for c in packed.chunks),
-                           meta=np.empty((0,) * nlead, dtype=object))
-    parts = compute_progress(tasks, desc=f"writing {path.name}")
+                              stats=stats, zarr_format=kwargs.get("zarr_format", 2))
+    parts = _per_chunk(packed, write, f"writing {path.name}")
     zarr.consolidate_metadata(str(path), zarr_format=kwargs.get("zarr_format", 2))
-    if stats is None:
-        return True, None
-    return True, merge(list(np.ravel(parts)))
+    return True, (None if stats is None else merge(parts))
