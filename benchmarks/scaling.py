@@ -122,6 +122,8 @@ def in_memory_spectra(n: int) -> float:
 def geometry(tmp: Path):
     from pyFAI.integrator.azimuthal import AzimuthalIntegrator
 
+    from charz.detector import frames_from_profiles
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ai = AzimuthalIntegrator(dist=0.1, poni1=0.0168, poni2=0.0, detector="Pilatus100k",
@@ -130,10 +132,7 @@ def geometry(tmp: Path):
     ai.write(str(poni))
     tt = np.linspace(0.5, 45, 3000)
     prof = 300 + 4000 * np.exp(-0.5 * ((tt - 23.5) / 1.6) ** 2)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        base = ai.calcfrom1d(tt, prof, dim1_unit="2th_deg", correctSolidAngle=True)
-    return ai, poni, np.clip(base, 0, None)
+    return ai, poni, frames_from_profiles(ai, tt, [prof])[0]  # noise-free mean frame
 
 
 def write_stack(master: Path, n: int, base: np.ndarray, per_file: int = 100) -> None:

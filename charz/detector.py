@@ -20,7 +20,7 @@ import xarray as xr
 from charz.errors import CharzError, CorruptFileError, OptionError
 from charz.io import require
 
-__all__ = ["HDF5_SUFFIXES", "STACK_DATASETS", "open_stack"]
+__all__ = ["HDF5_SUFFIXES", "STACK_DATASETS", "first_frame", "frames_from_profiles", "open_stack"]
 
 #: File suffixes read as HDF5/NeXus detector stacks.
 HDF5_SUFFIXES = (".h5", ".hdf5", ".hdf", ".nxs", ".nx5", ".nexus")
@@ -307,6 +307,46 @@ def first_frame(stack: xr.DataArray) -> np.ndarray:
 #: dask array name -> the file view of the stacks opened by :func:`open_stack` (the last
 #: few), for :func:`first_frame`
 _OPENED: dict[str, _H5Frames] = {}
+
+
+def frames_from_profiles(integrator: Any, x: np.ndarray, profiles: Sequence[np.ndarray], *,
+                         unit: str = "2th_deg", seed: int | None = None) -> np.ndarray:
+    """Detector frames whose azimuthal average is each of ``profiles`` (synthetic data).
+
+    Each profile ``I(x)`` is projected onto the detector of ``integrator`` (pyFAI's
+    ``calcfrom1d``, solid angle included); with a ``seed`` every frame gets Poisson noise
+    (one generator, frame after frame) and is returned as int32 counts, as a photon
+    counter writes them; without, as float intensities.
+
+    Parameters
+    ----------
+    integrator : pyFAI.integrator.azimuthal.AzimuthalIntegrator
+        The geometry.
+    x : ndarray
+        Radial axis of the profiles, in ``unit``.
+    profiles : sequence of ndarray
+        One intensity profile per frame, on ``x``.
+    unit : str
+        pyFAI radial unit of ``x`` (``"2th_deg"``, ``"q_nm^-1"``).
+    seed : int, optional
+        Seed of the Poisson noise; None: no noise.
+
+    Returns
+    -------
+    ndarray
+        ``(frame, y, x)`` frames.
+    """
+    import warnings
+
+    rng = None if seed is None else np.random.default_rng(seed)
+    out = []
+    for prof in profiles:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pyFAI's notes on the projection
+            img = integrator.calcfrom1d(x, prof, dim1_unit=unit, correctSolidAngle=True)
+        img = np.clip(img, 0, None)
+        out.append(img if rng is None else rng.poisson(img).astype(np.int32))
+    return np.stack(out)
 
 
 def _is_hdf5(path: Path) -> bool:

@@ -97,3 +97,24 @@ def _close_figures():
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+@pytest.fixture
+def operando_saxs_frames(tmp_path) -> tuple[Path, list[float]]:
+    """Three operando SAXS frame files ``frames/op_000.dat`` ... taken 10 min apart (60 s
+    exposures): a Porod term plus a Debye–Anderson–Brumberger term of correlation length
+    0.45 nm whose scale is 8, 6 and 4 1/cm (the truth returned), σ = 1 %."""
+    import numpy as np
+
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    q = np.geomspace(0.1, 8, 120)
+    amplitudes = [8.0, 6.0, 4.0]
+    for i, amp in enumerate(amplitudes):
+        y = 2e-3 * q**-4 + amp / (1 + (0.45 * q) ** 2) ** 2 + 0.05
+        (folder / f"op_{i:03d}.dat").write_text(
+            f"# start_time: 2026-01-01T10:{10 * i:02d}:00+00:00\n# exposure_s: 60\n"
+            "# q [1/nm]  I [1/cm]  sigma\n"
+            + "\n".join(f"{a:.8e} {b:.8e} {0.01 * b:.8e}" for a, b in zip(q, y, strict=True)),
+            encoding="utf-8")
+    return folder, amplitudes

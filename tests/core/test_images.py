@@ -37,19 +37,13 @@ def _ai():
 def _frames(ai, centres=CENTRES, seed=0) -> np.ndarray:
     """int32 frames (frame, 195, 487): a (002)-like ring on a flat background, Poisson
     noise, a dead module row (−1) and two bad pixels (−2), as a Pilatus writes them."""
-    rng = np.random.default_rng(seed)
     tt = np.linspace(0.5, 45, 3000)
-    out = []
-    for c in centres:
-        prof = 200 + 3000 * np.exp(-0.5 * ((tt - c) / 1.5) ** 2)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            img = ai.calcfrom1d(tt, prof, dim1_unit="2th_deg", correctSolidAngle=True)
-        img = rng.poisson(np.clip(img, 0, None)).astype(np.int32)
-        img[97, :] = -1
-        img[10, 20] = img[150, 300] = -2
-        out.append(img)
-    return np.stack(out)
+    out = detector.frames_from_profiles(
+        ai, tt, [200 + 3000 * np.exp(-0.5 * ((tt - c) / 1.5) ** 2) for c in centres],
+        seed=seed)
+    out[:, 97, :] = -1
+    out[:, 10, 20] = out[:, 150, 300] = -2
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -442,15 +436,10 @@ def test_cli_insitu_saxs_from_hdf5_stack(tmp_path, capsys):
     ai.write(str(poni))
     q = np.geomspace(0.02, 20, 4000)
     lengths = [0.6, 0.7, 0.8]  # truth: DAB correlation length a (nm) of each frame
-    rng = np.random.default_rng(1)
-    frames = []
-    for a in lengths:
-        prof = 5 * q**-4 + 3000 / (1 + (a * q) ** 2) ** 2 + 50
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            img = ai.calcfrom1d(q, prof, dim1_unit="q_nm^-1", correctSolidAngle=True)
-        frames.append(rng.poisson(np.clip(img, 0, 1e9)).astype(np.int32))
-    master = write_eiger_master(tmp_path, np.stack(frames), per_file=2, stem="saxs")
+    frames = detector.frames_from_profiles(
+        ai, q, [5 * q**-4 + 3000 / (1 + (a * q) ** 2) ** 2 + 50 for a in lengths],
+        unit="q_nm^-1", seed=1)
+    master = write_eiger_master(tmp_path, frames, per_file=2, stem="saxs")
     out = tmp_path / "out"
     rc = main(["insitu", "saxs", str(master), "--poni", str(poni), "--out", str(out),
                "--q-range", "0.5", "8", "--porod-exponent", "4", "--quiet"])

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-import numpy as np
 import pytest
 import xarray as xr
 
@@ -78,17 +77,8 @@ def test_insitu_xrd_netcdf(tmp_path):
     assert ds["two_theta"].attrs["units"] == "deg"
 
 
-def test_insitu_saxs_netcdf(tmp_path):
-    frames = tmp_path / "frames"
-    frames.mkdir()
-    q = np.geomspace(0.1, 8, 120)
-    for i, amp in enumerate([8.0, 6.0, 4.0]):
-        y = 2e-3 * q**-4 + amp / (1 + (0.45 * q) ** 2) ** 2 + 0.05
-        (frames / f"op_{i:03d}.dat").write_text(
-            f"# start_time: 2026-01-01T10:{10 * i:02d}:00+00:00\n# exposure_s: 60\n"
-            "# q [1/nm]  I [1/cm]  sigma\n"
-            + "\n".join(f"{a:.8e} {b:.8e} {0.01 * b:.8e}" for a, b in zip(q, y, strict=True)),
-            encoding="utf-8")
+def test_insitu_saxs_netcdf(tmp_path, operando_saxs_frames):
+    frames, _amplitudes = operando_saxs_frames
     out = tmp_path / "out"
     assert main(["insitu", "saxs", str(frames), "--out", str(out), "--quiet"]) == 0
     ds = check_netcdf(out / "insitu_saxs.nc", technique="saxs")

@@ -21,6 +21,7 @@ hdf5plugin = pytest.importorskip("hdf5plugin")
 pytest.importorskip("dask")
 
 from charz import images  # noqa: E402
+from charz.detector import frames_from_profiles  # noqa: E402
 from charz.series import _is_dask, scheduler  # noqa: E402
 
 LAMBDA_M = 1.5406e-10
@@ -40,18 +41,10 @@ def stack(tmp_path_factory):
                                  wavelength=LAMBDA_M)
     poni = d / "geom.poni"
     ai.write(str(poni))
-    rng = np.random.default_rng(0)
     tt = np.linspace(0.5, 45, 3000)
-    frames = []
-    for c in CENTRES:
-        prof = 300 + 4000 * np.exp(-0.5 * ((tt - c) / 1.6) ** 2)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            img = ai.calcfrom1d(tt, prof, dim1_unit="2th_deg", correctSolidAngle=True)
-        img = rng.poisson(np.clip(img, 0, None)).astype(np.int32)
-        img[97, :] = -1  # a dead module row, as a Pilatus writes it
-        frames.append(img)
-    frames = np.stack(frames)
+    frames = frames_from_profiles(
+        ai, tt, [300 + 4000 * np.exp(-0.5 * ((tt - c) / 1.6) ** 2) for c in CENTRES], seed=0)
+    frames[:, 97, :] = -1  # a dead module row, as a Pilatus writes it
     master = d / "run_master.h5"
     with h5py.File(master, "w") as fh:
         fh["entry/instrument/detector/frame_time"] = 10.0

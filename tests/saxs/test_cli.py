@@ -126,20 +126,8 @@ def test_cli_background_thickness_and_glassy_carbon(tmp_path, capsys):
     assert_allclose(d["saxs_porosity"]["value"], expected, rtol=0.02)
 
 
-def test_insitu_saxs_frames_to_table_and_heatmap(tmp_path, capsys):
-    import numpy as np
-
-    frames = tmp_path / "frames"
-    frames.mkdir()
-    q = np.geomspace(0.1, 8, 120)
-    amplitudes = [8.0, 6.0, 4.0]
-    for i, amp in enumerate(amplitudes):
-        y = 2e-3 * q**-4 + amp / (1 + (0.45 * q) ** 2) ** 2 + 0.05
-        (frames / f"op_{i:03d}.dat").write_text(
-            f"# start_time: 2026-01-01T10:{10 * i:02d}:00+00:00\n# exposure_s: 60\n"
-            "# q [1/nm]  I [1/cm]  sigma\n"
-            + "\n".join(f"{a:.8e} {b:.8e} {0.01 * b:.8e}" for a, b in zip(q, y, strict=True)),
-            encoding="utf-8")
+def test_insitu_saxs_frames_to_table_and_heatmap(tmp_path, capsys, operando_saxs_frames):
+    frames, amplitudes = operando_saxs_frames
     out = tmp_path / "out"
     assert main(["insitu", "saxs", str(frames), "--out", str(out), "--quiet"]) == 0
     assert (out / "insitu_saxs_heatmap.png").exists()

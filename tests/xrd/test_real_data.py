@@ -87,6 +87,7 @@ def test_image_stack_lazy_equals_eager(tmp_path: Path) -> None:
     import fabio
     from pyFAI.integrator.azimuthal import AzimuthalIntegrator
 
+    from charz.detector import frames_from_profiles
     from xrd.images import integrate_images
 
     ai = AzimuthalIntegrator(dist=0.1, poni1=0.02, poni2=0.02, detector="Pilatus100k",
@@ -95,9 +96,9 @@ def test_image_stack_lazy_equals_eager(tmp_path: Path) -> None:
     ai.write(str(poni))
     tt = np.linspace(1, 60, 2000)
     centres = [23.5, 23.6, 23.7]  # truth: the ring moves by 0.1° per frame
-    for i, c in enumerate(centres):
-        prof = 100 + 1000 * np.exp(-0.5 * ((tt - c) / 2.0) ** 2)
-        img = ai.calcfrom1d(tt, prof, dim1_unit="2th_deg", correctSolidAngle=True)
+    imgs = frames_from_profiles(ai, tt, [100 + 1000 * np.exp(-0.5 * ((tt - c) / 2.0) ** 2)
+                                         for c in centres])
+    for i, img in enumerate(imgs):
         fabio.edfimage.EdfImage(data=img.astype(np.float32)).write(str(tmp_path / f"f_{i}.edf"))
     files = sorted(tmp_path.glob("f_*.edf"))
     eager = integrate_images(files, poni)
